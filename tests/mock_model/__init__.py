@@ -1,0 +1,1 @@
+"""Tests for the scriptable mock model server (codex_lsp.mock_model)."""
