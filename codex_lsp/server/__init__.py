@@ -1,1 +1,1 @@
-
+"""The LSP server: the only package that imports pygls and lsprotocol."""

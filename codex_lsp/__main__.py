@@ -1,0 +1,5 @@
+"""`python -m codex_lsp` is the `codex-lsp` command."""
+
+from .cli import main
+
+raise SystemExit(main())

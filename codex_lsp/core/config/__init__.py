@@ -1,0 +1,1 @@
+"""Configuration: `config.toml` layers, model providers, the effective settings of a thread."""

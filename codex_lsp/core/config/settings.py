@@ -1,0 +1,200 @@
+"""The effective settings of a thread: defaults < config.toml < profile < editor < thread."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any, cast, get_args
+
+from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary, SandboxMode
+from ...protocol.initialize import EditorSettings
+from ...protocol.sandbox import (
+    DangerFullAccessSandbox,
+    ReadOnlySandbox,
+    SandboxPolicy,
+    WorkspaceWriteSandbox,
+)
+from .model import CodexConfig, ProviderConfig
+
+DEFAULT_MODEL = "gpt-5.1-codex"
+DEFAULT_PROVIDER = "openai"
+
+BUILTIN_PROVIDERS: dict[str, ProviderConfig] = {
+    "openai": ProviderConfig(
+        name="OpenAI",
+        base_url="https://api.openai.com/v1",
+        env_key="OPENAI_API_KEY",
+        wire_api="responses",
+        requires_openai_auth=True,
+    ),
+    "ollama": ProviderConfig(name="Ollama", base_url="http://localhost:11434/v1", wire_api="chat"),
+}
+
+# Context windows of well-known model families, longest prefix wins.
+_CONTEXT_WINDOWS: dict[str, int] = {
+    "gpt-5": 272_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-4o": 128_000,
+    "o3": 200_000,
+    "o4-mini": 200_000,
+    "codex-mini": 200_000,
+    "gpt-oss": 131_072,
+}
+
+
+class SettingsError(ValueError):
+    """A setting names something that does not exist; `field` is the offending wire field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ThreadSettings:
+    """Everything a turn needs to know about how to run."""
+
+    model: str
+    model_provider: str
+    provider: ProviderConfig
+    cwd: str
+    approval_policy: AskForApproval
+    sandbox: SandboxPolicy
+    reasoning_effort: ReasoningEffort | None
+    reasoning_summary: ReasoningSummary | None
+    base_instructions: str | None = None
+    developer_instructions: str | None = None
+    model_context_window: int | None = None
+
+    def with_changes(self, **changes: Any) -> ThreadSettings:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ThreadRequest:
+    """What a client asked for when starting, resuming or forking a thread."""
+
+    model: str | None = None
+    model_provider: str | None = None
+    cwd: str | None = None
+    approval_policy: AskForApproval | None = None
+    sandbox: SandboxMode | None = None
+    base_instructions: str | None = None
+    developer_instructions: str | None = None
+    config: dict[str, Any] | None = None
+
+
+def providers(config: CodexConfig) -> dict[str, ProviderConfig]:
+    """Built-in providers overlaid with the configured ones."""
+    return {**BUILTIN_PROVIDERS, **config.model_providers}
+
+
+def context_window_for(model: str, configured: int | None) -> int | None:
+    """The configured window, else the known window of the model's family."""
+    if configured:
+        return configured
+    best = ""
+    for prefix in _CONTEXT_WINDOWS:
+        if model.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    return _CONTEXT_WINDOWS.get(best)
+
+
+def sandbox_policy(mode: SandboxMode, config: CodexConfig, editor: EditorSettings) -> SandboxPolicy:
+    """Turn a sandbox mode into the policy with its writable roots and network access."""
+    ws = config.sandbox_workspace_write
+    network = editor.network_access if editor.network_access is not None else ws.network_access
+    if mode == "read-only":
+        return ReadOnlySandbox(network_access=network)
+    if mode == "danger-full-access":
+        return DangerFullAccessSandbox()
+    roots = list(ws.writable_roots) + list(editor.writable_roots or [])
+    return WorkspaceWriteSandbox(writable_roots=roots, network_access=network)
+
+
+def _pick(field: str, allowed: tuple[str, ...], *values: object) -> Any:
+    for value in values:
+        if value is None:
+            continue
+        if value not in allowed:
+            raise SettingsError(field, f"{field}: {value!r} is not one of {', '.join(allowed)}")
+        return value
+    return None
+
+
+def resolve(
+    config: CodexConfig,
+    editor: EditorSettings,
+    request: ThreadRequest,
+    default_cwd: str,
+) -> ThreadSettings:
+    """Layer the settings; raise `SettingsError` naming the bad field."""
+    overrides = request.config or {}
+    profile_name = overrides.get("profile") or editor.profile or config.profile
+    profile = config.profiles.get(profile_name) if profile_name else None
+    if profile_name and profile is None:
+        raise SettingsError("profile", f"profile {profile_name!r} is not defined in config.toml")
+
+    def layered(key: str, editor_value: object, request_value: object) -> Any:
+        return next(
+            (
+                v
+                for v in (
+                    request_value,
+                    overrides.get(key),
+                    editor_value,
+                    getattr(profile, key, None) if profile else None,
+                    getattr(config, key, None),
+                )
+                if v is not None
+            ),
+            None,
+        )
+
+    model = layered("model", editor.model, request.model) or DEFAULT_MODEL
+    provider_id = (
+        layered("model_provider", editor.model_provider, request.model_provider) or DEFAULT_PROVIDER
+    )
+    known = providers(config)
+    if provider_id not in known:
+        raise SettingsError(
+            "modelProvider",
+            f"unknown model provider {provider_id!r}; known: {', '.join(sorted(known))}",
+        )
+    approval = _pick(
+        "approvalPolicy",
+        get_args(AskForApproval),
+        layered("approval_policy", editor.approval_policy, request.approval_policy),
+    )
+    sandbox_mode = _pick(
+        "sandbox",
+        get_args(SandboxMode),
+        layered("sandbox_mode", editor.sandbox_mode, request.sandbox),
+    )
+    effort = _pick(
+        "reasoningEffort",
+        get_args(ReasoningEffort),
+        layered("model_reasoning_effort", editor.reasoning_effort, None),
+    )
+    summary = _pick(
+        "reasoningSummary",
+        get_args(ReasoningSummary),
+        layered("model_reasoning_summary", editor.reasoning_summary, None),
+    )
+    cwd = os.path.abspath(os.path.expanduser(request.cwd or default_cwd))
+    return ThreadSettings(
+        model=model,
+        model_provider=provider_id,
+        provider=known[provider_id],
+        cwd=cwd,
+        approval_policy=cast(AskForApproval, approval or "on-request"),
+        sandbox=sandbox_policy(
+            cast(SandboxMode, sandbox_mode or "workspace-write"), config, editor
+        ),
+        reasoning_effort=effort,
+        reasoning_summary=summary,
+        base_instructions=request.base_instructions,
+        developer_instructions=request.developer_instructions,
+        model_context_window=context_window_for(model, config.model_context_window),
+    )

@@ -1,0 +1,174 @@
+"""Typed events the core emits; the LSP server and the terminal renderer translate them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..protocol.account import RateLimitSnapshot, TokenUsage
+from ..protocol.items import ThreadItem
+from ..protocol.notifications import ErrorInfo
+from ..protocol.thread import Thread, ThreadStatus, Turn
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadStarted:
+    """A thread was started, resumed or forked."""
+
+    thread: Thread
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadStatusChanged:
+    """A thread went idle, active, or is waiting on something."""
+
+    thread_id: str
+    status: ThreadStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadArchived:
+    """The thread's rollout moved to `archived_sessions/`."""
+
+    thread_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadUnarchived:
+    """The thread's rollout moved back to `sessions/`."""
+
+    thread_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadNameUpdated:
+    """The thread was renamed."""
+
+    thread_id: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted:
+    """A turn began."""
+
+    thread_id: str
+    turn: Turn
+
+
+@dataclass(frozen=True, slots=True)
+class TurnCompleted:
+    """A turn ended (completed, interrupted or failed)."""
+
+    thread_id: str
+    turn: Turn
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStarted:
+    """An item began; its deltas follow."""
+
+    thread_id: str
+    turn_id: str
+    item: ThreadItem
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCompleted:
+    """An item's final, authoritative state."""
+
+    thread_id: str
+    turn_id: str
+    item: ThreadItem
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMessageDelta:
+    """A piece of the agent's message text."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningSummaryPartAdded:
+    """A new reasoning summary part began."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    summary_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningSummaryTextDelta:
+    """A piece of a reasoning summary part."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+    summary_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningTextDelta:
+    """A piece of raw reasoning text."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+    content_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsageUpdated:
+    """Token use after a model response."""
+
+    thread_id: str
+    turn_id: str
+    usage: TokenUsage
+
+
+@dataclass(frozen=True, slots=True)
+class TurnError:
+    """An error during a turn; `will_retry` when the server retries by itself."""
+
+    thread_id: str
+    turn_id: str | None
+    error: ErrorInfo
+    will_retry: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitsUpdated:
+    """The backend reported new rate-limit numbers."""
+
+    snapshot: RateLimitSnapshot
+
+
+CoreEvent = (
+    ThreadStarted
+    | ThreadStatusChanged
+    | ThreadArchived
+    | ThreadUnarchived
+    | ThreadNameUpdated
+    | TurnStarted
+    | TurnCompleted
+    | ItemStarted
+    | ItemCompleted
+    | AgentMessageDelta
+    | ReasoningSummaryPartAdded
+    | ReasoningSummaryTextDelta
+    | ReasoningTextDelta
+    | TokenUsageUpdated
+    | TurnError
+    | RateLimitsUpdated
+)
+
+EventSink = Callable[[CoreEvent], None]

@@ -1,0 +1,162 @@
+"""One `AsyncOpenAI` per provider; one attempt of one streamed model request.
+
+The `openai` SDK is imported on first use so the server answers `initialize` fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+from ..config.model import ProviderConfig
+from . import chat_wire, responses_wire
+from .errors import ModelError, classify_status
+from .prompt import Prompt
+from .rate_limits import parse_rate_limits
+from .stream_events import ModelEvent, RateLimits
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+# Resolves the API key of providers that use OpenAI auth (`requires_openai_auth`).
+OpenAIKeySource = Callable[[], str | None]
+
+
+def _env_openai_key() -> str | None:
+    return os.environ.get("OPENAI_API_KEY")
+
+
+class ModelClient:
+    """Streams model requests for one provider."""
+
+    def __init__(
+        self,
+        provider_id: str,
+        provider: ProviderConfig,
+        openai_key: OpenAIKeySource = _env_openai_key,
+    ) -> None:
+        self.provider_id = provider_id
+        self.provider = provider
+        self._openai_key = openai_key
+        self._sdk: AsyncOpenAI | None = None
+        self._sdk_key: str | None = None
+
+    def api_key(self) -> str:
+        """The key for this provider: its `env_key` wins, then the OpenAI login."""
+        p = self.provider
+        if p.env_key:
+            value = os.environ.get(p.env_key)
+            if value:
+                return value
+            if not p.requires_openai_auth:
+                hint = f" {p.env_key_instructions}" if p.env_key_instructions else ""
+                raise ModelError(
+                    f"Missing API key: set the environment variable {p.env_key} for model "
+                    f"provider {self.provider_id!r}.{hint}",
+                    "unauthorized",
+                )
+        if p.requires_openai_auth:
+            key = self._openai_key()
+            if key:
+                return key
+            raise ModelError(
+                f"Not logged in: provider {self.provider_id!r} needs an OpenAI API key "
+                "(`codex-lsp login`, or set OPENAI_API_KEY).",
+                "unauthorized",
+            )
+        # Local servers (Ollama, LM Studio) accept any key.
+        return "codex-lsp"
+
+    def _client(self) -> AsyncOpenAI:
+        key = self.api_key()
+        if self._sdk is None or key != self._sdk_key:
+            from openai import AsyncOpenAI, Timeout
+
+            idle = self.provider.stream_idle_timeout_ms / 1000
+            headers = dict(self.provider.http_headers)
+            for header, env in self.provider.env_http_headers.items():
+                if value := os.environ.get(env):
+                    headers[header] = value
+            self._sdk = AsyncOpenAI(
+                api_key=key,
+                base_url=self.provider.base_url,
+                max_retries=0,
+                timeout=Timeout(idle, connect=15.0),
+                default_headers=headers or None,
+                default_query=dict(self.provider.query_params) or None,
+            )
+            self._sdk_key = key
+        return self._sdk
+
+    async def stream(self, prompt: Prompt) -> AsyncIterator[ModelEvent]:
+        """One attempt: yields model events; raises `ModelError` (classified) on failure."""
+        import openai
+
+        client = self._client()
+        try:
+            if self.provider.wire_api == "chat":
+                sdk_stream: Any = await client.chat.completions.create(
+                    **chat_wire.request_body(prompt)
+                )
+                translate = chat_wire.translate
+            else:
+                sdk_stream = await client.responses.create(**responses_wire.request_body(prompt))
+                translate = responses_wire.translate
+        except openai.APIStatusError as exc:
+            raise classify_status(
+                exc.status_code, exc.body, exc.response.headers, exc.message
+            ) from exc
+        except openai.APITimeoutError as exc:
+            raise ModelError(
+                "timed out connecting to the model", "httpConnectionFailed", retry="request"
+            ) from exc
+        except openai.APIConnectionError as exc:
+            raise ModelError(
+                f"cannot reach the model at {self.provider.base_url}: {exc}",
+                "httpConnectionFailed",
+                retry="request",
+            ) from exc
+        try:
+            snapshot = parse_rate_limits(sdk_stream.response.headers)
+            if snapshot is not None:
+                yield RateLimits(snapshot)
+            async for event in translate(sdk_stream):
+                yield event
+        except ModelError:
+            raise
+        except openai.APIStatusError as exc:
+            raise classify_status(
+                exc.status_code, exc.body, exc.response.headers, exc.message
+            ) from exc
+        except (openai.APIError, OSError, ValueError) as exc:
+            raise ModelError(
+                f"the model stream broke: {exc}", "responseStreamDisconnected", retry="stream"
+            ) from exc
+        except Exception as exc:
+            # httpx transport errors (read timeout, peer closed the connection mid-body).
+            if type(exc).__module__.startswith(("httpx", "httpcore", "h11", "anyio")):
+                raise ModelError(
+                    f"the model stream broke: {type(exc).__name__}: {exc}",
+                    "responseStreamDisconnected",
+                    retry="stream",
+                ) from exc
+            raise
+        finally:
+            await sdk_stream.close()
+
+
+class ModelClients:
+    """Model clients by provider id, created on demand."""
+
+    def __init__(self, openai_key: OpenAIKeySource = _env_openai_key) -> None:
+        self._clients: dict[str, ModelClient] = {}
+        self._openai_key = openai_key
+
+    def get(self, provider_id: str, provider: ProviderConfig) -> ModelClient:
+        """The client for this provider (recreated when its config changed)."""
+        client = self._clients.get(provider_id)
+        if client is None or client.provider != provider:
+            client = ModelClient(provider_id, provider, self._openai_key)
+            self._clients[provider_id] = client
+        return client

@@ -1,0 +1,414 @@
+"""ThreadManager: start, resume, fork, read, list, archive and rename threads; run turns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary
+from ...protocol.sandbox import SandboxPolicy
+from ...protocol.thread import IdleThreadStatus, Thread, Turn
+from ...protocol.user_input import UserInput
+from .. import events as ev
+from ..config.settings import ThreadRequest, ThreadSettings
+from ..model.client import ModelClients
+from ..tasks import spawn
+from ..tools.base import NoTools, ToolRouter
+from ..turns.runner import TurnRunner
+from ..turns.user_input import to_model_content
+from .errors import ThreadBusy, ThreadError, UnknownThread
+from .history import ThreadHistory, build_history, records_through_turn
+from .index import ListQuery, ThreadIndex, ThreadSummary
+from .loaded import ActiveTurn, LoadedThread
+from .rollout import RolloutContents, RolloutWriter, SessionMeta, read_rollout
+
+log = logging.getLogger(__name__)
+
+SettingsResolver = Callable[[ThreadRequest], ThreadSettings]
+ToolsFactory = Callable[[LoadedThread], ToolRouter]
+
+
+@dataclass(frozen=True)
+class TurnOverrides:
+    """Per-turn overrides; they stick for the turns after it."""
+
+    cwd: str | None = None
+    approval_policy: AskForApproval | None = None
+    sandbox_policy: SandboxPolicy | None = None
+    model: str | None = None
+    effort: ReasoningEffort | None = None
+    summary: ReasoningSummary | None = None
+    output_schema: dict[str, Any] | None = None
+
+
+class ThreadManager:
+    """Owns every loaded thread and the thread index."""
+
+    def __init__(
+        self,
+        home: Path,
+        resolve: SettingsResolver,
+        emit: ev.EventSink,
+        clients: ModelClients,
+        *,
+        tools: ToolsFactory | None = None,
+        read_document: Callable[[str], str | None] | None = None,
+        source: str = "lsp",
+    ) -> None:
+        self.home = home
+        self.sessions_root = home / "sessions"
+        self.archive_root = home / "archived_sessions"
+        self._resolve = resolve
+        self.emit = emit
+        self.clients = clients
+        self._tools = tools or (lambda _thread: NoTools())
+        self._read_document = read_document
+        self._source = source
+        self._index: ThreadIndex | None = None
+        self.loaded: dict[str, LoadedThread] = {}
+
+    # ---- index -----------------------------------------------------------------------
+
+    def index(self) -> ThreadIndex:
+        """The thread index, opened (and rebuilt if needed) on first use."""
+        if self._index is None:
+            self.home.mkdir(parents=True, exist_ok=True)
+            self._index = ThreadIndex(self.home)
+        return self._index
+
+    async def open_index(self) -> None:
+        """Open the index off the event loop (a rebuild may scan many rollouts)."""
+        if self._index is None:
+            await asyncio.to_thread(self.index)
+
+    def _summary(self, thread_id: str) -> ThreadSummary:
+        summary = self.index().get(thread_id)
+        if summary is None:
+            raise UnknownThread(thread_id)
+        return summary
+
+    def _index_loaded(self, thread: LoadedThread) -> None:
+        if thread.writer is None:
+            return
+        self.index().upsert(
+            ThreadSummary(
+                id=thread.id,
+                path=str(thread.writer.path),
+                created_at=thread.meta.created_at,
+                updated_at=thread.updated_at or thread.meta.created_at,
+                model_provider=thread.settings.model_provider,
+                model=thread.settings.model,
+                cwd=thread.settings.cwd,
+                preview=thread.preview,
+                name=thread.name,
+                archived=False,
+                forked_from_id=thread.meta.forked_from_id,
+            )
+        )
+
+    # ---- start / resume / fork -------------------------------------------------------
+
+    def _new_thread(
+        self,
+        settings: ThreadSettings,
+        *,
+        ephemeral: bool,
+        forked_from: str | None = None,
+        records: Any = (),
+        history: ThreadHistory | None = None,
+    ) -> LoadedThread:
+        now = int(time.time())
+        meta = SessionMeta(
+            id=str(uuid.uuid4()),
+            created_at=now,
+            cwd=settings.cwd,
+            model_provider=settings.model_provider,
+            model=settings.model,
+            forked_from_id=forked_from,
+            source=self._source,
+        )
+        writer = (
+            None if ephemeral else RolloutWriter.create(self.sessions_root, meta, records=records)
+        )
+        thread = LoadedThread(meta=meta, settings=settings, writer=writer, updated_at=now)
+        if history is not None:
+            _adopt(thread, history)
+        self.loaded[thread.id] = thread
+        self._index_loaded(thread)
+        self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
+        return thread
+
+    async def start(self, request: ThreadRequest, *, ephemeral: bool = False) -> LoadedThread:
+        """A new thread."""
+        settings = self._resolve(request)
+        return self._new_thread(settings, ephemeral=ephemeral)
+
+    async def _load_contents(self, thread_id: str) -> tuple[ThreadSummary, RolloutContents]:
+        summary = self._summary(thread_id)
+        try:
+            contents = await asyncio.to_thread(read_rollout, Path(summary.path))
+        except FileNotFoundError as exc:
+            self.index().sync()
+            raise UnknownThread(thread_id) from exc
+        for warning in contents.warnings:
+            log.warning("%s", warning)
+        return summary, contents
+
+    def _request_from_record(
+        self, request: ThreadRequest, meta: SessionMeta, history: ThreadHistory
+    ) -> ThreadRequest:
+        if request.model_provider and request.model_provider != meta.model_provider:
+            raise ThreadError(
+                "modelProvider",
+                f"thread {meta.id} was recorded with model provider {meta.model_provider!r}; it "
+                f"cannot continue on {request.model_provider!r} (its encrypted reasoning does not "
+                "transfer). Fork it or start a new thread instead.",
+            )
+        recorded = history.last_context or {}
+        return replace(
+            request,
+            model_provider=meta.model_provider,
+            model=request.model or recorded.get("model") or meta.model,
+            cwd=request.cwd or recorded.get("cwd") or meta.cwd,
+        )
+
+    async def resume(self, thread_id: str, request: ThreadRequest) -> LoadedThread:
+        """Load a thread from its rollout (or return it if loaded); appends to the same file."""
+        thread = self.loaded.get(thread_id)
+        if thread is not None:
+            return thread
+        summary, contents = await self._load_contents(thread_id)
+        if summary.archived:
+            raise ThreadError("threadId", f"thread {thread_id} is archived; unarchive it first")
+        history = build_history(contents)
+        settings = self._resolve(self._request_from_record(request, contents.meta, history))
+        writer = RolloutWriter.open_append(Path(summary.path))
+        thread = LoadedThread(
+            meta=contents.meta,
+            settings=settings,
+            writer=writer,
+            updated_at=summary.updated_at,
+        )
+        _adopt(thread, history)
+        self.loaded[thread.id] = thread
+        self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
+        return thread
+
+    async def fork(
+        self, thread_id: str, last_turn_id: str | None, request: ThreadRequest
+    ) -> LoadedThread:
+        """A new thread holding the history of `thread_id` up to `last_turn_id`."""
+        source = self.loaded.get(thread_id)
+        if source is not None and source.writer is None:
+            raise ThreadError("threadId", f"thread {thread_id} is ephemeral and cannot be forked")
+        _summary, contents = await self._load_contents(thread_id)
+        try:
+            records = records_through_turn(contents.records, last_turn_id)
+        except KeyError as exc:
+            raise ThreadError(
+                "lastTurnId", f"unknown turn id {last_turn_id!r} in thread {thread_id}"
+            ) from exc
+        history = build_history(RolloutContents(meta=contents.meta, records=records, warnings=[]))
+        settings = self._resolve(self._request_from_record(request, contents.meta, history))
+        return self._new_thread(
+            settings, ephemeral=False, forked_from=thread_id, records=records, history=history
+        )
+
+    # ---- read / list -----------------------------------------------------------------
+
+    async def read(self, thread_id: str, include_turns: bool) -> Thread:
+        """A thread, loaded or not."""
+        thread = self.loaded.get(thread_id)
+        if thread is not None:
+            return thread.view(include_turns)
+        summary = self._summary(thread_id)
+        view = summary_view(summary)
+        if include_turns:
+            _summary, contents = await self._load_contents(thread_id)
+            view.turns = build_history(contents).turns
+        return view
+
+    def list_threads(self, query: ListQuery) -> tuple[list[Thread], str | None]:
+        """A page of threads (newest first), `turns: []`."""
+        rows, cursor = self.index().list(query)
+        out = []
+        for row in rows:
+            thread = self.loaded.get(row.id)
+            out.append(thread.view(False) if thread is not None else summary_view(row))
+        return out, cursor
+
+    # ---- archive / name --------------------------------------------------------------
+
+    def _unload(self, thread_id: str) -> None:
+        thread = self.loaded.get(thread_id)
+        if thread is None:
+            return
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        if thread.writer is not None:
+            thread.writer.close()
+        del self.loaded[thread_id]
+
+    async def archive(self, thread_id: str) -> None:
+        """Move the rollout to `archived_sessions/`."""
+        summary = self._summary(thread_id)
+        if summary.archived:
+            return
+        self._unload(thread_id)
+        self.archive_root.mkdir(parents=True, exist_ok=True)
+        target = self.archive_root / Path(summary.path).name
+        await asyncio.to_thread(shutil.move, summary.path, target)
+        self.index().move(thread_id, str(target), archived=True)
+        self.emit(ev.ThreadArchived(thread_id))
+
+    async def unarchive(self, thread_id: str) -> Thread:
+        """Move the rollout back to `sessions/YYYY/MM/DD/`."""
+        summary = self._summary(thread_id)
+        if summary.archived:
+            day = time.strftime("%Y/%m/%d", time.gmtime(summary.created_at))
+            target_dir = self.sessions_root / day
+            target_dir.mkdir(parents=True, exist_ok=True)
+            target = target_dir / Path(summary.path).name
+            await asyncio.to_thread(shutil.move, summary.path, target)
+            self.index().move(thread_id, str(target), archived=False)
+            self.emit(ev.ThreadUnarchived(thread_id))
+        return summary_view(self._summary(thread_id))
+
+    async def set_name(self, thread_id: str, name: str) -> None:
+        """Rename a thread (an empty name clears it)."""
+        value = name.strip() or None
+        thread = self.loaded.get(thread_id)
+        if thread is not None:
+            thread.name = value
+            thread.record("thread_name", {"name": value})
+            if thread.writer is None:
+                self.emit(ev.ThreadNameUpdated(thread_id, value))
+                return
+        else:
+            summary = self._summary(thread_id)
+            writer = RolloutWriter.open_append(Path(summary.path))
+            try:
+                writer.append("thread_name", {"name": value})
+            finally:
+                writer.close()
+        self.index().set_name(thread_id, value)
+        self.emit(ev.ThreadNameUpdated(thread_id, value))
+
+    # ---- turns -----------------------------------------------------------------------
+
+    async def start_turn(
+        self, thread_id: str, inputs: list[UserInput], overrides: TurnOverrides
+    ) -> Turn:
+        """Start a turn in the background; returns it `inProgress`."""
+        thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        # Bad input (a missing image, an unreadable document) is refused before the turn.
+        content = await asyncio.to_thread(to_model_content, inputs, self._read_document)
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        thread.settings = _apply_overrides(thread.settings, overrides)
+        turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
+        thread.turns.append(turn)
+        client = self.clients.get(thread.settings.model_provider, thread.settings.provider)
+        runner = TurnRunner(
+            thread,
+            turn,
+            inputs,
+            content,
+            client,
+            self._tools(thread),
+            self.emit,
+            output_schema=overrides.output_schema,
+        )
+        active = ActiveTurn(turn=turn, runner=runner)
+        thread.active = active
+        self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
+        active.task = spawn(self._run_turn(thread, runner), name=f"turn {turn.id}")
+        return turn.model_copy(deep=True)
+
+    async def _run_turn(self, thread: LoadedThread, runner: TurnRunner) -> None:
+        try:
+            await runner.run()
+        finally:
+            thread.active = None
+            if thread.writer is not None:
+                self.index().touch(thread.id, thread.updated_at, thread.preview or None)
+            self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
+
+    def interrupt(self, thread_id: str, turn_id: str) -> None:
+        """Interrupt the running turn at once; `turn/completed` follows."""
+        thread = self.loaded.get(thread_id)
+        if thread is None:
+            self._summary(thread_id)
+            raise ThreadError("turnId", f"turn {turn_id} is not running")
+        active = thread.active
+        if active is None or active.turn.id != turn_id:
+            raise ThreadError("turnId", f"turn {turn_id} is not running in thread {thread_id}")
+        active.runner.interrupt(active.task)
+
+    async def shutdown(self) -> None:
+        """Interrupt running turns, wait for their rollouts to close, close the index."""
+        tasks = []
+        for thread in self.loaded.values():
+            if thread.active is not None and thread.active.task is not None:
+                thread.active.runner.interrupt(thread.active.task)
+                tasks.append(thread.active.task)
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        for thread in self.loaded.values():
+            if thread.writer is not None:
+                thread.writer.close()
+        if self._index is not None:
+            self._index.close()
+
+
+def _adopt(thread: LoadedThread, history: ThreadHistory) -> None:
+    thread.turns = history.turns
+    thread.model_items = history.model_items
+    thread.token_usage = history.token_usage
+    thread.name = history.name
+    thread.preview = history.preview
+    thread.last_context = history.last_context
+
+
+def _apply_overrides(settings: ThreadSettings, o: TurnOverrides) -> ThreadSettings:
+    changes: dict[str, Any] = {}
+    if o.cwd is not None:
+        changes["cwd"] = o.cwd
+    if o.approval_policy is not None:
+        changes["approval_policy"] = o.approval_policy
+    if o.sandbox_policy is not None:
+        changes["sandbox"] = o.sandbox_policy
+    if o.model is not None:
+        changes["model"] = o.model
+    if o.effort is not None:
+        changes["reasoning_effort"] = o.effort
+    if o.summary is not None:
+        changes["reasoning_summary"] = o.summary
+    return settings.with_changes(**changes) if changes else settings
+
+
+def summary_view(summary: ThreadSummary) -> Thread:
+    """A thread that is not loaded, from its index row."""
+    return Thread(
+        id=summary.id,
+        preview=summary.preview,
+        name=summary.name,
+        model_provider=summary.model_provider,
+        model=summary.model,
+        cwd=summary.cwd,
+        path=summary.path,
+        created_at=summary.created_at,
+        updated_at=summary.updated_at,
+        status=IdleThreadStatus(type="notLoaded"),
+        forked_from_id=summary.forked_from_id,
+        turns=[],
+    )

@@ -1,0 +1,410 @@
+"""TurnRunner: one turn of a thread, looping model -> tool calls -> model until done.
+
+Deltas are forwarded as they arrive. Completed items are written to the rollout at once
+(a crash loses nothing completed); what the model will see next time (its history) is
+committed when a response completes, or, on interrupt, with the text streamed so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from typing import Any
+
+from ...protocol.account import TokenUsage, TokenUsageBreakdown
+from ...protocol.items import ThreadItem, UserMessageItem
+from ...protocol.notifications import ErrorInfo
+from ...protocol.thread import Turn
+from ...protocol.thread import TurnError as WireTurnError
+from ...protocol.user_input import TextInput, UserInput
+from .. import events as ev
+from ..instructions import (
+    agents_message,
+    base_instructions,
+    developer_message,
+    environment_context,
+    user_text_message,
+)
+from ..model import stream_events as se
+from ..model.client import ModelClient
+from ..model.errors import ModelError
+from ..model.prompt import Prompt
+from ..threads.loaded import LoadedThread
+from ..tools.base import ToolCall, ToolContext, ToolRouter
+from .stream_state import ResponseState, StreamingItem, new_id
+
+log = logging.getLogger(__name__)
+
+# Settings whose change the model is told about with a fresh environment context.
+_ENV_KEYS = ("cwd", "approvalPolicy", "sandbox", "model")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def backoff_seconds(attempt: int, retry_after: float | None) -> float:
+    """Exponential backoff with jitter; the server's `retry-after` wins when given."""
+    if retry_after is not None:
+        return min(retry_after, 60.0)
+    base: float = min(0.2 * (2 ** (attempt - 1)), 10.0)
+    return base * random.uniform(0.9, 1.1)
+
+
+class TurnRunner:
+    """Runs one turn; the owner cancels the task to interrupt it."""
+
+    def __init__(
+        self,
+        thread: LoadedThread,
+        turn: Turn,
+        inputs: list[UserInput],
+        content: list[dict[str, Any]],
+        client: ModelClient,
+        tools: ToolRouter,
+        emit: ev.EventSink,
+        output_schema: dict[str, Any] | None = None,
+    ) -> None:
+        """`content` is `inputs` already converted for the model (see `to_model_content`)."""
+        self.thread = thread
+        self.turn = turn
+        self.inputs = inputs
+        self.content = content
+        self.client = client
+        self.tools = tools
+        self.emit = emit
+        self.output_schema = output_schema
+        self._state: ResponseState | None = None
+        self._pending_history: list[dict[str, Any]] = []
+        self._started = False
+        self._interrupt_requested = False
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def interrupt(self, task: asyncio.Task[None] | None) -> None:
+        """Stop the turn now. Before the task first runs, cancelling it would skip `run`
+        entirely (no turn/completed), so the request is noted instead."""
+        if self._started and task is not None:
+            task.cancel()
+        else:
+            self._interrupt_requested = True
+
+    async def run(self) -> None:
+        """Run to the end; never raises (failures end the turn `failed`)."""
+        t, turn = self.thread, self.turn
+        self._started = True
+        self.emit(ev.TurnStarted(t.id, turn.model_copy(deep=True)))
+        try:
+            if self._interrupt_requested:
+                raise asyncio.CancelledError
+            self._begin()
+            await self._loop()
+            turn.status = "completed"
+        except asyncio.CancelledError:
+            self._close_open_items(keep_partial=True)
+            turn.status = "interrupted"
+        except ModelError as exc:
+            self._close_open_items(keep_partial=True)
+            self._fail(exc.message, exc.info, exc.details)
+        except Exception as exc:
+            log.exception("turn %s of thread %s failed", turn.id, t.id)
+            self._close_open_items(keep_partial=True)
+            self._fail(f"internal error: {type(exc).__name__}: {exc}", "other", None)
+        finally:
+            error = turn.error.wire() if turn.error is not None else None
+            t.record("turn_completed", {"turnId": turn.id, "status": turn.status, "error": error})
+            self.emit(ev.TurnCompleted(t.id, turn.model_copy(deep=True)))
+
+    def _fail(self, message: str, info: Any, details: str | None) -> None:
+        self.turn.status = "failed"
+        self.turn.error = WireTurnError(
+            message=message, codex_error_info=info, additional_details=details
+        )
+        error = ErrorInfo(message=message, codex_error_info=info, additional_details=details)
+        self.emit(ev.TurnError(self.thread.id, self.turn.id, error, will_retry=False))
+
+    # ---- turn start: context and user input ------------------------------------------
+
+    def _context(self) -> dict[str, Any]:
+        s = self.thread.settings
+        return {
+            "turnId": self.turn.id,
+            "cwd": s.cwd,
+            "model": s.model,
+            "modelProvider": s.model_provider,
+            "approvalPolicy": s.approval_policy,
+            "sandbox": s.sandbox.wire(),
+            "effort": s.reasoning_effort,
+            "summary": s.reasoning_summary,
+        }
+
+    def _add_history(self, item: dict[str, Any]) -> None:
+        self.thread.model_items.append(item)
+        self.thread.record("response_item", {"turnId": self.turn.id, "item": item})
+
+    def _begin(self) -> None:
+        t, s = self.thread, self.thread.settings
+        context = self._context()
+        previous = t.last_context
+        if not t.model_items:
+            if s.developer_instructions:
+                self._add_history(developer_message(s.developer_instructions))
+            agents = agents_message(s.cwd)
+            if agents is not None:
+                self._add_history(agents)
+        changed = previous is None or any(previous.get(k) != context[k] for k in _ENV_KEYS)
+        t.record("turn_context", context)
+        t.last_context = context
+        t.record("turn_started", {"turnId": self.turn.id})
+        if changed or not t.model_items:
+            self._add_history(
+                user_text_message(environment_context(s.cwd, s.approval_policy, s.sandbox))
+            )
+        item = UserMessageItem(id=new_id("user"), content=self.inputs)
+        self._item_started(item)
+        self._item_completed(item)
+        self._add_history({"type": "message", "role": "user", "content": self.content})
+        if not t.preview:
+            t.preview = " ".join(i.text for i in self.inputs if isinstance(i, TextInput))[:200]
+
+    # ---- items -----------------------------------------------------------------------
+
+    def _item_started(self, item: ThreadItem) -> None:
+        self.emit(ev.ItemStarted(self.thread.id, self.turn.id, item, _now_ms()))
+
+    def _item_completed(self, item: ThreadItem) -> None:
+        self.turn.items.append(item)
+        self.thread.record("item_completed", {"turnId": self.turn.id, "item": item.wire()})
+        self.emit(ev.ItemCompleted(self.thread.id, self.turn.id, item, _now_ms()))
+
+    def _close_open_items(self, keep_partial: bool) -> None:
+        """Complete every item still streaming with what arrived so far."""
+        state = self._state
+        if state is None:
+            return
+        for streaming in list(state.open.values()):
+            self._item_completed(streaming.thread_item())
+            partial = streaming.partial_history_item() if keep_partial else None
+            if partial is not None:
+                self._pending_history.append(partial)
+        state.open.clear()
+        if keep_partial:
+            self._commit_history()
+
+    def _commit_history(self) -> None:
+        for item in self._pending_history:
+            self._add_history(item)
+        self._pending_history = []
+
+    # ---- the model <-> tools loop ----------------------------------------------------
+
+    async def _loop(self) -> None:
+        while True:
+            calls = await self._sample()
+            if not calls:
+                return
+            ctx = ToolContext(
+                thread_id=self.thread.id,
+                turn_id=self.turn.id,
+                cwd=self.thread.settings.cwd,
+                emit=self.emit,
+            )
+            outputs = await asyncio.gather(*(self.tools.dispatch(c, ctx) for c in calls))
+            for output in outputs:
+                self._add_history(output)
+
+    def _prompt(self) -> Prompt:
+        s = self.thread.settings
+        return Prompt(
+            model=s.model,
+            instructions=s.base_instructions or base_instructions(),
+            input=list(self.thread.model_items),
+            tools=self.tools.specs(),
+            reasoning_effort=s.reasoning_effort,
+            reasoning_summary=s.reasoning_summary,
+            output_schema=self.output_schema,
+            cache_key=self.thread.id,
+        )
+
+    async def _sample(self) -> list[ToolCall]:
+        """One model response, retried as the provider allows. Returns its tool calls."""
+        provider = self.client.provider
+        request_retries = stream_retries = 0
+        while True:
+            self._state = ResponseState()
+            self._pending_history = []
+            calls: list[ToolCall] = []
+            try:
+                async for event in self.client.stream(self._prompt()):
+                    self._on_event(event, calls)
+                self._commit_history()
+                return calls
+            except ModelError as exc:
+                if exc.info == "contextWindowExceeded":
+                    self._report_full_window()
+                if exc.retry == "request" and request_retries < provider.request_max_retries:
+                    request_retries += 1
+                    attempt, limit = request_retries, provider.request_max_retries
+                elif exc.retry == "stream" and stream_retries < provider.stream_max_retries:
+                    stream_retries += 1
+                    attempt, limit = stream_retries, provider.stream_max_retries
+                else:
+                    raise
+                self._discard_attempt()
+                delay = backoff_seconds(attempt, exc.retry_after)
+                message = f"{exc.message} (retrying {attempt}/{limit} in {delay:.1f}s)"
+                info = ErrorInfo(message=message, codex_error_info=exc.info)
+                self.emit(ev.TurnError(self.thread.id, self.turn.id, info, will_retry=True))
+                await asyncio.sleep(delay)
+
+    def _discard_attempt(self) -> None:
+        """A failed attempt's items are superseded by the retry: end them, forget them."""
+        state = self._state
+        assert state is not None
+        self._close_open_items(keep_partial=False)
+        dropped = set(state.done_ids)
+        if dropped:
+            self.turn.items = [i for i in self.turn.items if i.id not in dropped]
+            self.thread.record(
+                "attempt_discarded", {"turnId": self.turn.id, "itemIds": sorted(dropped)}
+            )
+        self._pending_history = []
+
+    def _on_event(self, event: se.ModelEvent, calls: list[ToolCall]) -> None:
+        state = self._state
+        assert state is not None
+        t, turn_id = self.thread.id, self.turn.id
+        if isinstance(event, se.TextDelta):
+            item = state.open.get(event.item_id)
+            if item is not None:
+                item.text.append(event.delta)
+                self.emit(ev.AgentMessageDelta(t, turn_id, item.item_id, event.delta))
+        elif isinstance(event, se.SummaryDelta):
+            item = state.open.get(event.item_id)
+            if item is not None:
+                item.add_summary(event.summary_index, event.delta)
+                self.emit(
+                    ev.ReasoningSummaryTextDelta(
+                        t, turn_id, item.item_id, event.delta, event.summary_index
+                    )
+                )
+        elif isinstance(event, se.ReasoningDelta):
+            item = state.open.get(event.item_id)
+            if item is not None:
+                item.add_content(event.content_index, event.delta)
+                self.emit(
+                    ev.ReasoningTextDelta(
+                        t, turn_id, item.item_id, event.delta, event.content_index
+                    )
+                )
+        elif isinstance(event, se.OutputItemAdded):
+            if event.item_type in ("message", "reasoning"):
+                prefix = "msg" if event.item_type == "message" else "rs"
+                streaming = StreamingItem(event.item_type, new_id(prefix))
+                state.open[event.item_id] = streaming
+                self._item_started(streaming.thread_item())
+        elif isinstance(event, se.SummaryPartAdded):
+            item = state.open.get(event.item_id)
+            if item is not None:
+                item.add_summary(event.summary_index)
+                self.emit(
+                    ev.ReasoningSummaryPartAdded(t, turn_id, item.item_id, event.summary_index)
+                )
+        elif isinstance(event, se.OutputItemDone):
+            self._on_item_done(event, calls)
+        elif isinstance(event, se.Completed):
+            state.completed = True
+            if event.usage is not None:
+                self._update_usage(event.usage)
+        elif isinstance(event, se.RateLimits):
+            self.emit(ev.RateLimitsUpdated(event.snapshot))
+
+    def _on_item_done(self, event: se.OutputItemDone, calls: list[ToolCall]) -> None:
+        state = self._state
+        assert state is not None
+        raw = event.item
+        kind = raw.get("type")
+        streaming = state.open.pop(event.item_id, None)
+        if kind in ("message", "reasoning"):
+            if streaming is None:
+                # Done without a prior "added": still show it.
+                streaming = StreamingItem(kind, new_id("msg" if kind == "message" else "rs"))
+                self._item_started(streaming.thread_item())
+            _fill_from_done(streaming, raw)
+            self._item_completed(streaming.thread_item())
+            state.done_ids.append(streaming.item_id)
+            self._pending_history.append(raw)
+        elif kind in ("function_call", "custom_tool_call"):
+            payload = raw.get("arguments") if kind == "function_call" else raw.get("input")
+            calls.append(
+                ToolCall(
+                    call_id=str(raw.get("call_id") or ""),
+                    name=str(raw.get("name") or ""),
+                    kind=kind,
+                    payload=str(payload or ""),
+                )
+            )
+            self._pending_history.append(raw)
+        else:
+            self._pending_history.append(raw)
+
+    # ---- token usage -----------------------------------------------------------------
+
+    def _update_usage(self, usage: se.Usage) -> None:
+        last = TokenUsageBreakdown(
+            total_tokens=usage.total_tokens or usage.input_tokens + usage.output_tokens,
+            input_tokens=usage.input_tokens,
+            cached_input_tokens=usage.cached_input_tokens,
+            output_tokens=usage.output_tokens,
+            reasoning_output_tokens=usage.reasoning_output_tokens,
+        )
+        previous = self.thread.token_usage
+        total = last
+        if previous is not None:
+            p = previous.total
+            total = TokenUsageBreakdown(
+                total_tokens=p.total_tokens + last.total_tokens,
+                input_tokens=p.input_tokens + last.input_tokens,
+                cached_input_tokens=p.cached_input_tokens + last.cached_input_tokens,
+                output_tokens=p.output_tokens + last.output_tokens,
+                reasoning_output_tokens=p.reasoning_output_tokens + last.reasoning_output_tokens,
+            )
+        self._set_usage(
+            TokenUsage(
+                total=total,
+                last=last,
+                model_context_window=self.thread.settings.model_context_window,
+            )
+        )
+
+    def _report_full_window(self) -> None:
+        """Context window exceeded: show the window as full."""
+        window = self.thread.settings.model_context_window
+        previous = self.thread.token_usage
+        if window is None:
+            window = previous.last.input_tokens if previous is not None else 0
+        full = TokenUsageBreakdown(total_tokens=window, input_tokens=window)
+        total = previous.total if previous is not None else full
+        self._set_usage(TokenUsage(total=total, last=full, model_context_window=window))
+
+    def _set_usage(self, usage: TokenUsage) -> None:
+        self.thread.token_usage = usage
+        self.thread.record("token_usage", {"turnId": self.turn.id, "tokenUsage": usage.wire()})
+        self.emit(ev.TokenUsageUpdated(self.thread.id, self.turn.id, usage))
+
+
+def _fill_from_done(streaming: StreamingItem, raw: dict[str, Any]) -> None:
+    """Take the final text from the done item only where no deltas arrived, so the completed
+    item always equals the concatenated deltas clients saw."""
+    if streaming.kind == "message" and not streaming.text:
+        text = "".join(str(p.get("text", "")) for p in raw.get("content") or [])
+        if text:
+            streaming.text.append(text)
+    if streaming.kind == "reasoning" and not streaming.summary:
+        for index, part in enumerate(raw.get("summary") or []):
+            streaming.add_summary(index, str(part.get("text", "")))
+    if streaming.kind == "reasoning" and not streaming.content:
+        for index, part in enumerate(raw.get("content") or []):
+            streaming.add_content(index, str(part.get("text", "")))

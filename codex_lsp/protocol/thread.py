@@ -1,0 +1,173 @@
+"""Threads and turns, and the thread/* requests."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from .base import WireModel
+from .enums import (
+    ActiveFlag,
+    AskForApproval,
+    CodexErrorInfo,
+    ReasoningEffort,
+    SandboxMode,
+    ThreadSortKey,
+    TurnStatus,
+)
+from .items import ThreadItem
+from .sandbox import SandboxPolicy
+
+
+class IdleThreadStatus(WireModel):
+    """Not running a turn (`notLoaded`: not in memory; `systemError`: failed to load)."""
+
+    type: Literal["notLoaded", "idle", "systemError"]
+
+
+class ActiveThreadStatus(WireModel):
+    """Running a turn; flags say what it waits for."""
+
+    type: Literal["active"] = "active"
+    active_flags: list[ActiveFlag] = Field(default_factory=list)
+
+
+ThreadStatus = Annotated[IdleThreadStatus | ActiveThreadStatus, Field(discriminator="type")]
+
+
+class TurnError(WireModel):
+    """Why a turn failed."""
+
+    message: str
+    codex_error_info: CodexErrorInfo | None = None
+    additional_details: str | None = None
+
+
+class Turn(WireModel):
+    """One user input and everything the agent did in answer to it."""
+
+    id: str
+    status: TurnStatus
+    items: list[ThreadItem] = Field(default_factory=list)
+    error: TurnError | None = None
+
+
+class Thread(WireModel):
+    """A conversation with the agent, persisted as a rollout file."""
+
+    id: str
+    preview: str = ""
+    name: str | None = None
+    model_provider: str
+    model: str | None = None
+    cwd: str
+    path: str | None = None
+    created_at: int
+    updated_at: int
+    status: ThreadStatus = Field(default_factory=lambda: IdleThreadStatus(type="notLoaded"))
+    forked_from_id: str | None = None
+    turns: list[Turn] = Field(default_factory=list)
+
+
+class ThreadOverrides(WireModel):
+    """Settings a client may override when starting, resuming or forking a thread."""
+
+    model: str | None = None
+    model_provider: str | None = None
+    cwd: str | None = None
+    approval_policy: AskForApproval | None = None
+    sandbox: SandboxMode | None = None
+    config: dict[str, Any] | None = None
+    base_instructions: str | None = None
+    developer_instructions: str | None = None
+
+
+class ThreadStartParams(ThreadOverrides):
+    """`codex/thread/start` params."""
+
+    ephemeral: bool | None = None
+
+
+class ThreadResumeParams(ThreadOverrides):
+    """`codex/thread/resume` params."""
+
+    thread_id: str
+
+
+class ThreadForkParams(ThreadOverrides):
+    """`codex/thread/fork` params: history is copied up to and including `lastTurnId`."""
+
+    thread_id: str
+    last_turn_id: str | None = None
+
+
+class ThreadStartResult(WireModel):
+    """Result of start, resume and fork: the thread and the settings it runs with."""
+
+    thread: Thread
+    model: str
+    model_provider: str
+    cwd: str
+    approval_policy: AskForApproval
+    sandbox: SandboxPolicy
+    reasoning_effort: ReasoningEffort | None = None
+
+
+class ThreadReadParams(WireModel):
+    """`codex/thread/read` params."""
+
+    thread_id: str
+    include_turns: bool = False
+
+
+class ThreadReadResult(WireModel):
+    """`codex/thread/read` result."""
+
+    thread: Thread
+
+
+class ThreadListParams(WireModel):
+    """`codex/thread/list` params; all filters combine."""
+
+    cursor: str | None = None
+    limit: int | None = Field(default=None, ge=1, le=1000)
+    sort_key: ThreadSortKey | None = None
+    model_providers: list[str] | None = None
+    archived: bool | None = None
+    cwd: str | None = None
+    search_term: str | None = None
+
+
+class ThreadListResult(WireModel):
+    """A page of threads (with `turns: []`); `nextCursor` is null on the last page."""
+
+    data: list[Thread]
+    next_cursor: str | None = None
+
+
+class ThreadIdParams(WireModel):
+    """Params naming one thread (archive, unarchive, compact)."""
+
+    thread_id: str
+
+
+class ThreadUnarchiveResult(WireModel):
+    """`codex/thread/unarchive` result."""
+
+    thread: Thread
+
+
+class ThreadSetNameParams(WireModel):
+    """`codex/thread/name/set` params."""
+
+    thread_id: str
+    name: str
+
+
+class ThreadShellCommandParams(WireModel):
+    """`codex/thread/shellCommand` params: a user shell command (`!cmd`) in the thread."""
+
+    thread_id: str
+    command: str
+    timeout_ms: int | None = Field(default=None, ge=1)

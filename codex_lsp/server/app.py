@@ -1,0 +1,132 @@
+"""The pygls language server: initialize, the codex/ methods, logging to the client."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pydantic import BaseModel, ValidationError
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    LanguageServerProtocol,
+    lsp_method,
+)
+
+from .. import __version__
+from ..core.tasks import cancel_all
+from ..protocol.initialize import ClientCodexCapabilities, EditorSettings, ServerCodexCapabilities
+from .notifications import Notifier
+from .session import Session
+from .thread_handlers import register_thread_handlers
+from .turn_handlers import register_turn_handlers
+
+log = logging.getLogger(__name__)
+
+
+class CodexProtocol(LanguageServerProtocol):
+    """Adds `experimental.codex` to the server capabilities and reads the client's."""
+
+    _server: CodexLanguageServer
+
+    @lsp_method(lsp.INITIALIZE)
+    def lsp_initialize(
+        self, params: lsp.InitializeParams
+    ) -> Generator[Any, Any, lsp.InitializeResult]:
+        self._server.read_initialize(params)
+        result: lsp.InitializeResult = yield from super().lsp_initialize(params)
+        methods = sorted(m for m in self.fm.features if m.startswith("codex/"))
+        result.capabilities.experimental = {
+            "codex": ServerCodexCapabilities(methods=methods).wire()
+        }
+        return result
+
+    def send_raw(self, message: dict[str, Any]) -> None:
+        """Write a ready JSON-RPC message (the fast path for notifications)."""
+        self._send_data(message)
+
+
+class CodexLanguageServer(LanguageServer):
+    """codex-lsp."""
+
+    protocol: CodexProtocol
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(
+            name="codex-lsp",
+            version=__version__,
+            protocol_cls=CodexProtocol,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+        )
+        keep_json_params(self.protocol._converter)
+        self.notifier = Notifier(self.protocol.send_raw)
+        self.session = Session(home, self.notifier)
+        register_thread_handlers(self, self.session)
+        register_turn_handlers(self, self.session)
+        self._register_lifecycle()
+
+    def read_initialize(self, params: lsp.InitializeParams) -> None:
+        """Client capabilities (`experimental.codex`) and editor settings."""
+        session = self.session
+        experimental = params.capabilities.experimental
+        raw_caps = experimental.get("codex") if isinstance(experimental, dict) else None
+        try:
+            session.client_caps = ClientCodexCapabilities.model_validate(raw_caps or {})
+        except ValidationError:
+            log.warning("ignoring malformed experimental.codex client capabilities")
+        self.notifier.deltas = session.client_caps.deltas
+        options = params.initialization_options
+        raw_settings = options.get("codex") if isinstance(options, dict) else None
+        try:
+            session.editor = EditorSettings.model_validate(raw_settings or {})
+        except ValidationError as exc:
+            log.warning("ignoring invalid initializationOptions.codex: %s", _brief(exc))
+        root = params.root_uri or (params.root_path and Path(params.root_path).as_uri())
+        folders = params.workspace_folders or []
+        uri = folders[0].uri if folders else root
+        if uri and uri.startswith("file://"):
+            from ..core.turns.user_input import uri_to_path
+
+            session.default_cwd = str(uri_to_path(uri))
+
+    def _register_lifecycle(self) -> None:
+        @self.feature(lsp.INITIALIZED)
+        async def initialized(_params: lsp.InitializedParams) -> None:
+            for warning in self.session.loaded_config.warnings:
+                self.window_show_message(
+                    lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=warning)
+                )
+            await self.session.manager.open_index()
+
+        @self.feature(lsp.SHUTDOWN)
+        async def shutdown(_params: Any) -> None:
+            await self.session.manager.shutdown()
+            await cancel_all()
+
+
+def keep_json_params(converter: Any) -> None:
+    """Hand custom-method params to handlers as the JSON dicts they are.
+
+    pygls turns unknown-method params into namedtuples, renaming keys that are not Python
+    identifiers (lossy for `config` overrides); handlers validate dicts with pydantic instead.
+    """
+    converter.register_structure_hook(JsonRPCRequestMessage, lambda obj, cls: cls(**obj))
+    converter.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
+    converter.register_unstructure_hook_func(
+        lambda cls: isinstance(cls, type) and issubclass(cls, BaseModel),
+        lambda model: model.model_dump(mode="json", by_alias=True),
+    )
+
+
+def _brief(exc: ValidationError) -> str:
+    return json.dumps([{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()])
+
+
+def create_server(home: Path) -> CodexLanguageServer:
+    """A server whose threads live under `home` ($CODEX_HOME)."""
+    return CodexLanguageServer(home)

@@ -1,0 +1,49 @@
+"""What one editor connection holds: config, editor settings, the thread manager."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from ..core.config.loader import LoadedConfig, load_config
+from ..core.config.settings import ThreadRequest, ThreadSettings, resolve
+from ..core.events import CoreEvent
+from ..core.model.client import ModelClients
+from ..core.threads.manager import ThreadManager
+from ..protocol.account import RateLimitSnapshot
+from ..protocol.initialize import ClientCodexCapabilities, EditorSettings
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    """Server-wide state shared by the handlers."""
+
+    def __init__(self, home: Path, notify: Any) -> None:
+        self.home = home
+        self.loaded_config: LoadedConfig = load_config(home)
+        self.editor = EditorSettings()
+        self.client_caps = ClientCodexCapabilities()
+        self.default_cwd = os.getcwd()
+        self.rate_limits = RateLimitSnapshot()
+        self._notify = notify
+        self.manager = ThreadManager(
+            home,
+            self.resolve,
+            self.emit,
+            ModelClients(),
+        )
+
+    def emit(self, event: CoreEvent) -> None:
+        """Send a core event to the client (and keep what later requests read back)."""
+        from ..core.events import RateLimitsUpdated
+
+        if isinstance(event, RateLimitsUpdated):
+            self.rate_limits = event.snapshot
+        self._notify(event)
+
+    def resolve(self, request: ThreadRequest) -> ThreadSettings:
+        """Effective settings for a thread request."""
+        return resolve(self.loaded_config.config, self.editor, request, self.default_cwd)

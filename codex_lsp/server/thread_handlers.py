@@ -1,0 +1,101 @@
+"""codex/thread/* handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pygls.lsp.server import LanguageServer
+
+from ..core.config.settings import ThreadRequest
+from ..core.threads.index import InvalidCursor, ListQuery
+from ..core.threads.loaded import LoadedThread
+from ..protocol import thread as t
+from ..protocol.base import EmptyResult
+from .requests import invalid_params, register
+from .session import Session
+
+
+def _request(p: t.ThreadOverrides) -> ThreadRequest:
+    return ThreadRequest(
+        model=p.model,
+        model_provider=p.model_provider,
+        cwd=p.cwd,
+        approval_policy=p.approval_policy,
+        sandbox=p.sandbox,
+        base_instructions=p.base_instructions,
+        developer_instructions=p.developer_instructions,
+        config=p.config,
+    )
+
+
+def _result(thread: LoadedThread, include_turns: bool) -> t.ThreadStartResult:
+    s = thread.settings
+    return t.ThreadStartResult(
+        thread=thread.view(include_turns),
+        model=s.model,
+        model_provider=s.model_provider,
+        cwd=s.cwd,
+        approval_policy=s.approval_policy,
+        sandbox=s.sandbox,
+        reasoning_effort=s.reasoning_effort,
+    )
+
+
+def register_thread_handlers(server: LanguageServer, session: Session) -> None:
+    """Serve the thread methods."""
+    manager = session.manager
+
+    async def start(p: t.ThreadStartParams) -> t.ThreadStartResult:
+        thread = await manager.start(_request(p), ephemeral=bool(p.ephemeral))
+        return _result(thread, include_turns=False)
+
+    async def resume(p: t.ThreadResumeParams) -> t.ThreadStartResult:
+        thread = await manager.resume(p.thread_id, _request(p))
+        return _result(thread, include_turns=True)
+
+    async def fork(p: t.ThreadForkParams) -> t.ThreadStartResult:
+        thread = await manager.fork(p.thread_id, p.last_turn_id, _request(p))
+        return _result(thread, include_turns=True)
+
+    async def read(p: t.ThreadReadParams) -> t.ThreadReadResult:
+        return t.ThreadReadResult(thread=await manager.read(p.thread_id, p.include_turns))
+
+    async def list_(p: t.ThreadListParams) -> t.ThreadListResult:
+        query = ListQuery(
+            cursor=p.cursor,
+            limit=p.limit or 25,
+            sort_key=p.sort_key or "created_at",
+            model_providers=p.model_providers or None,
+            archived=bool(p.archived),
+            cwd=p.cwd,
+            search_term=p.search_term or None,
+        )
+        try:
+            data, cursor = manager.list_threads(query)
+        except InvalidCursor as exc:
+            raise invalid_params(["cursor"], str(exc) or "invalid cursor") from None
+        return t.ThreadListResult(data=data, next_cursor=cursor)
+
+    async def archive(p: t.ThreadIdParams) -> EmptyResult:
+        await manager.archive(p.thread_id)
+        return EmptyResult()
+
+    async def unarchive(p: t.ThreadIdParams) -> t.ThreadUnarchiveResult:
+        return t.ThreadUnarchiveResult(thread=await manager.unarchive(p.thread_id))
+
+    async def set_name(p: t.ThreadSetNameParams) -> EmptyResult:
+        await manager.set_name(p.thread_id, p.name)
+        return EmptyResult()
+
+    handlers: dict[str, Any] = {
+        "codex/thread/start": start,
+        "codex/thread/resume": resume,
+        "codex/thread/fork": fork,
+        "codex/thread/read": read,
+        "codex/thread/list": list_,
+        "codex/thread/archive": archive,
+        "codex/thread/unarchive": unarchive,
+        "codex/thread/name/set": set_name,
+    }
+    for method, handler in handlers.items():
+        register(server, method, handler)

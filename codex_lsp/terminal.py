@@ -1,0 +1,86 @@
+"""Render a turn's events in a terminal (`codex-lsp exec`), or as JSON lines (`--json`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from .core import events as ev
+from .protocol.items import AgentMessageItem, ReasoningItem
+from .server.notifications import to_notification
+
+DIM, BOLD, RED, RESET = "\x1b[2m", "\x1b[1m", "\x1b[31m", "\x1b[0m"
+
+
+class JsonRenderer:
+    """One JSON line per notification, exactly as an LSP client would receive it."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+
+    def __call__(self, event: ev.CoreEvent) -> None:
+        method, params = to_notification(event)
+        self.out.write(json.dumps({"method": method, "params": params}) + "\n")
+        self.out.flush()
+
+
+class TerminalRenderer:
+    """Reasoning dimmed, the answer streamed as it is written, errors in red on stderr."""
+
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+        self.out = out
+        self.err = err
+        self.color = out.isatty()
+        self._line_open = False
+
+    def _style(self, code: str, text: str) -> str:
+        return f"{code}{text}{RESET}" if self.color else text
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+        self._line_open = not text.endswith("\n")
+
+    def _newline(self) -> None:
+        if self._line_open:
+            self._write("\n")
+
+    def __call__(self, event: ev.CoreEvent) -> None:
+        if isinstance(event, ev.AgentMessageDelta):
+            self._write(event.delta)
+        elif isinstance(event, ev.ReasoningSummaryTextDelta | ev.ReasoningTextDelta):
+            self._write(self._style(DIM, event.delta))
+        elif isinstance(event, ev.ReasoningSummaryPartAdded) and event.summary_index > 0:
+            self._write("\n")
+        elif isinstance(event, ev.ItemStarted):
+            if isinstance(event.item, ReasoningItem):
+                self._newline()
+                self._write(self._style(DIM, "thinking: "))
+            elif isinstance(event.item, AgentMessageItem):
+                self._newline()
+                self._write(self._style(BOLD, "codex: "))
+        elif isinstance(event, ev.ItemCompleted):
+            if isinstance(event.item, ReasoningItem | AgentMessageItem):
+                self._newline()
+        elif isinstance(event, ev.TurnError):
+            self._newline()
+            label = "retrying" if event.will_retry else "error"
+            self.err.write(self._style(RED, f"[{label}] {event.error.message}") + "\n")
+            self.err.flush()
+        elif isinstance(event, ev.TokenUsageUpdated):
+            usage = event.usage
+            window = f" of {usage.model_context_window:,}" if usage.model_context_window else ""
+            self.err.write(
+                self._style(
+                    DIM,
+                    f"[tokens] {usage.last.total_tokens:,}{window} in context, "
+                    f"{usage.total.total_tokens:,} this thread",
+                )
+                + "\n"
+            )
+            self.err.flush()
+        elif isinstance(event, ev.TurnCompleted) and event.turn.status != "completed":
+            self._newline()
+            self.err.write(self._style(RED, f"[turn {event.turn.status}]") + "\n")
+            self.err.flush()
