@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -116,24 +117,16 @@ class CodexClient:
 
     async def stop(self) -> None:
         """Shut down politely, then make sure the process is gone."""
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(self.lc.shutdown_session(), TIMEOUT)
-        except Exception:
-            pass
         server = self.lc._server
         if server is not None and server.returncode is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(server.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait(), TIMEOUT)
-            except Exception:
-                pass
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(self.lc.stop(), TIMEOUT)
-        except Exception:
-            pass
 
     async def kill(self) -> None:
         """`kill -9` the server."""
@@ -142,10 +135,8 @@ class CodexClient:
         os.kill(server.pid, signal.SIGKILL)
         await asyncio.wait_for(server.wait(), TIMEOUT)
         self.lc._stop_event.set()
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(self.lc.stop(), TIMEOUT)
-        except Exception:
-            pass
 
     async def request(self, method: str, params: Any, timeout: float = TIMEOUT) -> Any:
         """Send a request; the result as plain JSON."""
@@ -175,10 +166,8 @@ class CodexClient:
                 seen = [m for m, _, _ in self.notifications][-20:]
                 raise TimeoutError(f"no {method} within {timeout}s; last seen: {seen}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     async def start_thread(self, **params: Any) -> dict[str, Any]:
         """`codex/thread/start`; the result."""

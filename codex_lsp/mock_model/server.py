@@ -112,7 +112,7 @@ class MockModelServer:
     async def wait_for_requests(
         self,
         n: int,
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the public API
+        timeout: float = 10.0,
     ) -> list[RecordedRequest]:
         """Wait until at least ``n`` model requests were recorded; return them all."""
         deadline = time.monotonic() + timeout
@@ -126,7 +126,7 @@ class MockModelServer:
     async def wait_for_disconnect(
         self,
         index: int = -1,
-        timeout: float = 10.0,  # noqa: ASYNC109 - mirrors wait_for_requests
+        timeout: float = 10.0,
     ) -> RecordedRequest:
         """Wait until recorded request ``index`` saw its client go away mid-answer."""
         deadline = time.monotonic() + timeout

@@ -21,6 +21,7 @@ from codex_lsp.protocol.items import ThreadItem
 from codex_lsp.protocol.thread import Turn, TurnError
 
 from .rollout import (
+    ATTEMPT_DISCARDED,
     ITEM_COMPLETED,
     RESPONSE_ITEM,
     SESSION_META,
@@ -182,6 +183,12 @@ def build_history(
             name = raw_name if isinstance(raw_name, str) and raw_name else None
         elif kind == TURN_CONTEXT:
             last_context = payload
+        elif kind == ATTEMPT_DISCARDED:
+            # A model response that failed and was retried: its items were superseded.
+            turn = turn_for(payload.get("turnId"), where)
+            dropped = payload.get("itemIds")
+            if turn is not None and isinstance(dropped, list):
+                turn.items = [i for i in turn.items if i.id not in dropped]
     for warning in warnings[len(contents.warnings) :]:
         log.warning("%s", warning)
     return ThreadHistory(

@@ -44,6 +44,7 @@ RESPONSE_ITEM = "response_item"
 TURN_COMPLETED = "turn_completed"
 TOKEN_USAGE = "token_usage"
 THREAD_NAME = "thread_name"
+ATTEMPT_DISCARDED = "attempt_discarded"
 
 
 def now_ms() -> int:

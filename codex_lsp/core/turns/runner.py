@@ -32,6 +32,7 @@ from ..model.client import ModelClient
 from ..model.errors import ModelError
 from ..model.prompt import Prompt
 from ..threads.loaded import LoadedThread
+from ..threads.rollout import ATTEMPT_DISCARDED
 from ..tools.base import ToolCall, ToolContext, ToolRouter
 from .stream_state import ResponseState, StreamingItem, new_id
 
@@ -268,7 +269,7 @@ class TurnRunner:
         if dropped:
             self.turn.items = [i for i in self.turn.items if i.id not in dropped]
             self.thread.record(
-                "attempt_discarded", {"turnId": self.turn.id, "itemIds": sorted(dropped)}
+                ATTEMPT_DISCARDED, {"turnId": self.turn.id, "itemIds": sorted(dropped)}
             )
         self._pending_history = []
 
