@@ -186,6 +186,7 @@ class TurnRunner:
         if state is None:
             return
         for streaming in list(state.open.values()):
+            state.done_ids.append(streaming.item_id)
             self._item_completed(streaming.thread_item())
             partial = streaming.partial_history_item() if keep_partial else None
             if partial is not None:

@@ -1,0 +1,143 @@
+"""Model failures: retried with backoff and announced, or failing the turn at once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from codex_lsp.mock_model import (
+    MockModelServer,
+    context_exceeded_response,
+    cut_response,
+    error_response,
+    reasoning_then_text,
+    text_response,
+)
+from tests.conftest import ClientFactory
+from tests.lsp_client import CodexClient, mock_config
+
+
+async def test_500_then_success_is_retried(
+    client: CodexClient, mock_model: MockModelServer
+) -> None:
+    mock_model.enqueue(error_response(500), text_response("recovered"))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hi")
+    assert turn["status"] == "completed"
+    errors = client.of("codex/error")
+    assert len(errors) == 1
+    assert errors[0]["willRetry"] is True
+    assert errors[0]["turnId"] == turn["id"]
+    assert errors[0]["error"]["codexErrorInfo"] == "internalServerError"
+    assert "retrying 1/3" in errors[0]["error"]["message"]
+    assert [i["text"] for i in turn["items"] if i["type"] == "agentMessage"] == ["recovered"]
+    assert len(mock_model.requests) == 2
+
+
+async def test_429_honours_retry_after(client: CodexClient, mock_model: MockModelServer) -> None:
+    mock_model.enqueue(error_response(429, retry_after=1), text_response("after waiting"))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hi")
+    assert turn["status"] == "completed"
+    (error,) = client.of("codex/error")
+    assert error["willRetry"] is True and "in 1.0s" in error["error"]["message"]
+    first, second = mock_model.requests
+    assert second.received_at - first.received_at >= 0.95
+
+
+async def test_stream_cut_mid_response_is_retried(
+    client: CodexClient, mock_model: MockModelServer
+) -> None:
+    mock_model.enqueue(cut_response(after_events=8), reasoning_then_text(["again"], "Complete."))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hi")
+    assert turn["status"] == "completed"
+    (error,) = client.of("codex/error")
+    assert error["willRetry"] is True
+    assert error["error"]["codexErrorInfo"] == "responseStreamDisconnected"
+    # The cut attempt's partial message was completed for the client, then superseded.
+    messages = [i for i in turn["items"] if i["type"] == "agentMessage"]
+    assert [m["text"] for m in messages] == ["Complete."]
+    started = [p["item"]["id"] for p in client.of("codex/item/started")]
+    completed = [p["item"]["id"] for p in client.of("codex/item/completed")]
+    assert sorted(started) == sorted(completed)
+    # The model's history has no trace of the cut attempt.
+    mock_model.enqueue(text_response("next"))
+    await client.turn(thread["id"], "next")
+    assistant = [i for i in mock_model.requests[-1].body["input"] if i.get("role") == "assistant"]
+    assert [a["content"][0]["text"] for a in assistant] == ["Complete."]
+
+
+async def test_context_window_exceeded_fails_at_once(
+    client: CodexClient, mock_model: MockModelServer
+) -> None:
+    mock_model.enqueue(context_exceeded_response(), text_response("never used"))
+    thread = (await client.start_thread())["thread"]
+    started = time.monotonic()
+    turn = await client.turn(thread["id"], "too much")
+    assert time.monotonic() - started < 5
+    assert turn["status"] == "failed"
+    assert turn["error"]["codexErrorInfo"] == "contextWindowExceeded"
+    (error,) = client.of("codex/error")
+    assert error["willRetry"] is False
+    assert error["error"]["codexErrorInfo"] == "contextWindowExceeded"
+    usage = client.of("codex/thread/tokenUsage/updated")[-1]["tokenUsage"]
+    assert usage["last"]["totalTokens"] == usage["modelContextWindow"] == 272_000
+    assert len(mock_model.requests) == 1
+    assert mock_model.queued == 1
+
+
+async def test_retries_exhausted_fail_the_turn(
+    client: CodexClient, mock_model: MockModelServer
+) -> None:
+    mock_model.enqueue(*(error_response(503) for _ in range(4)))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hi")
+    assert turn["status"] == "failed"
+    errors = client.of("codex/error")
+    assert [e["willRetry"] for e in errors] == [True, True, True, False]
+    assert turn["error"]["codexErrorInfo"] == "internalServerError"
+
+
+async def test_missing_api_key_fails_with_clear_error(
+    make_client: ClientFactory, mock_model: MockModelServer
+) -> None:
+    client = await make_client(env={"MOCK_API_KEY": ""})
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hi")
+    assert turn["status"] == "failed"
+    assert turn["error"]["codexErrorInfo"] == "unauthorized"
+    assert "MOCK_API_KEY" in turn["error"]["message"]
+    assert mock_model.requests == []
+
+
+async def test_chat_completions_wire_full_turn(
+    make_client: ClientFactory, mock_model: MockModelServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "chat-home"
+    home.mkdir()
+    (home / "config.toml").write_text(mock_config(mock_model.url, wire_api="chat"))
+    client = await make_client(home=home)
+    answer = "Chat answer here, streamed in several small pieces to the editor."
+    mock_model.enqueue(reasoning_then_text(["Reasoning on the chat wire."], answer))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hello chat")
+    assert turn["status"] == "completed"
+    assert mock_model.requests[-1].wire == "chat"
+    body = mock_model.requests[-1].body
+    assert body["messages"][0]["role"] == "system"
+    assert body["messages"][-1] == {"role": "user", "content": "hello chat"}
+    deltas = [p["delta"] for p in client.of("codex/item/agentMessage/delta")]
+    assert len(deltas) > 1 and "".join(deltas) == answer
+    thoughts = [p["delta"] for p in client.of("codex/item/reasoning/textDelta")]
+    assert "".join(thoughts) == "Reasoning on the chat wire."
+    usage = client.of("codex/thread/tokenUsage/updated")[-1]["tokenUsage"]
+    assert usage["last"]["totalTokens"] > 0
+
+    # Reasoning goes back to the model on the assistant message of the next request.
+    mock_model.enqueue(text_response("second"))
+    await client.turn(thread["id"], "again")
+    messages = mock_model.requests[-1].body["messages"]
+    assistant = [m for m in messages if m["role"] == "assistant"]
+    assert assistant[0]["content"] == answer
+    assert assistant[0]["reasoning"] == "Reasoning on the chat wire."
