@@ -111,9 +111,10 @@ class ModelClient:
             raise ModelError(
                 "timed out connecting to the model", "httpConnectionFailed", retry="request"
             ) from exc
-        except openai.APIConnectionError as exc:
+        except (openai.APIConnectionError, OSError, BaseExceptionGroup) as exc:
+            # httpx2 may raise its connect failures as an ExceptionGroup.
             raise ModelError(
-                f"cannot reach the model at {self.provider.base_url}: {exc}",
+                f"cannot reach the model at {self.provider.base_url}: {_root_cause(exc)}",
                 "httpConnectionFailed",
                 retry="request",
             ) from exc
@@ -135,15 +136,28 @@ class ModelClient:
             ) from exc
         except Exception as exc:
             # httpx transport errors (read timeout, peer closed the connection mid-body).
-            if type(exc).__module__.startswith(("httpx", "httpcore", "h11", "anyio")):
+            if isinstance(exc, BaseExceptionGroup) or type(exc).__module__.startswith(
+                ("httpx", "httpcore", "h11", "anyio")
+            ):
                 raise ModelError(
-                    f"the model stream broke: {type(exc).__name__}: {exc}",
+                    f"the model stream broke: {_root_cause(exc)}",
                     "responseStreamDisconnected",
                     retry="stream",
                 ) from exc
             raise
         finally:
             await sdk_stream.close()
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost error, readable: `ConnectError: [Errno 111] Connection refused`."""
+    while True:
+        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]
+        elif exc.__cause__ is not None:
+            exc = exc.__cause__
+        else:
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class ModelClients:

@@ -164,13 +164,7 @@ class ThreadManager:
     def _request_from_record(
         self, request: ThreadRequest, meta: SessionMeta, history: ThreadHistory
     ) -> ThreadRequest:
-        if request.model_provider and request.model_provider != meta.model_provider:
-            raise ThreadError(
-                "modelProvider",
-                f"thread {meta.id} was recorded with model provider {meta.model_provider!r}; it "
-                f"cannot continue on {request.model_provider!r} (its encrypted reasoning does not "
-                "transfer). Fork it or start a new thread instead.",
-            )
+        _check_provider(request, meta)
         recorded = history.last_context or {}
         return replace(
             request,
@@ -183,6 +177,8 @@ class ThreadManager:
         """Load a thread from its rollout (or return it if loaded); appends to the same file."""
         thread = self.loaded.get(thread_id)
         if thread is not None:
+            # Already loaded: same thread, but a provider switch is refused all the same.
+            _check_provider(request, thread.meta)
             return thread
         summary, contents = await self._load_contents(thread_id)
         if summary.archived:
@@ -199,6 +195,9 @@ class ThreadManager:
         _adopt(thread, history)
         self.loaded[thread.id] = thread
         self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
+        if thread.token_usage is not None and thread.turns:
+            # The client shows the context use of a resumed thread before its next turn.
+            self.emit(ev.TokenUsageUpdated(thread.id, thread.turns[-1].id, thread.token_usage))
         return thread
 
     async def fork(
@@ -368,6 +367,16 @@ class ThreadManager:
                 thread.writer.close()
         if self._index is not None:
             self._index.close()
+
+
+def _check_provider(request: ThreadRequest, meta: SessionMeta) -> None:
+    if request.model_provider and request.model_provider != meta.model_provider:
+        raise ThreadError(
+            "modelProvider",
+            f"thread {meta.id} was recorded with model provider {meta.model_provider!r}; it "
+            f"cannot continue on {request.model_provider!r} (its encrypted reasoning does not "
+            "transfer). Fork it or start a new thread instead.",
+        )
 
 
 def _adopt(thread: LoadedThread, history: ThreadHistory) -> None:
