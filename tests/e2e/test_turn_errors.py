@@ -10,6 +10,7 @@ from codex_lsp.mock_model import (
     context_exceeded_response,
     cut_response,
     error_response,
+    hang_response,
     reasoning_then_text,
     text_response,
 )
@@ -141,3 +142,36 @@ async def test_chat_completions_wire_full_turn(
     assistant = [m for m in messages if m["role"] == "assistant"]
     assert assistant[0]["content"] == answer
     assert assistant[0]["reasoning"] == "Reasoning on the chat wire."
+
+
+async def test_idle_stream_times_out_and_is_retried(
+    make_client: ClientFactory, mock_model: MockModelServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "idle-home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        mock_config(mock_model.url).replace(
+            "stream_max_retries = 3\n", "stream_max_retries = 3\nstream_idle_timeout_ms = 400\n"
+        )
+    )
+    client = await make_client(home=home)
+    mock_model.enqueue(hang_response(after_events=6), text_response("after the stall"))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hi")
+    assert turn["status"] == "completed"
+    (error,) = client.of("codex/error")
+    assert error["willRetry"] is True
+    assert error["error"]["codexErrorInfo"] == "responseStreamDisconnected"
+    assert [i["text"] for i in turn["items"] if i["type"] == "agentMessage"] == ["after the stall"]
+
+
+async def test_reasoning_settings_reach_the_model(
+    client: CodexClient, mock_model: MockModelServer
+) -> None:
+    mock_model.enqueue(text_response("ok"), text_response("ok"))
+    thread = (await client.start_thread())["thread"]
+    await client.turn(thread["id"], "think hard", effort="high", summary="detailed")
+    assert mock_model.requests[-1].body["reasoning"] == {"effort": "high", "summary": "detailed"}
+    # Per-turn settings stick for the turns after it.
+    await client.turn(thread["id"], "again")
+    assert mock_model.requests[-1].body["reasoning"] == {"effort": "high", "summary": "detailed"}
