@@ -21,6 +21,9 @@ from pygls.protocol import (
 from .. import __version__
 from ..core.tasks import cancel_all
 from ..protocol.initialize import ClientCodexCapabilities, EditorSettings, ServerCodexCapabilities
+from .account_handlers import register_account_handlers
+from .config_handlers import register_config_handlers
+from .model_handlers import register_model_handlers
 from .notifications import Notifier
 from .session import Session
 from .thread_handlers import register_thread_handlers
@@ -68,6 +71,9 @@ class CodexLanguageServer(LanguageServer):
         self.session = Session(home, self.notifier)
         register_thread_handlers(self, self.session)
         register_turn_handlers(self, self.session)
+        register_account_handlers(self, self.session)
+        register_config_handlers(self, self.session)
+        register_model_handlers(self, self.session)
         self._register_lifecycle()
 
     def read_initialize(self, params: lsp.InitializeParams) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +24,22 @@ class Session:
 
     def __init__(self, home: Path, notify: Any) -> None:
         self.home = home
+        self._notify = notify
+        # -- configuration: config.toml layers and the editor's settings --
         self.loaded_config: LoadedConfig = load_config(home)
         self.editor = EditorSettings()
         self.client_caps = ClientCodexCapabilities()
         self.default_cwd = os.getcwd()
+        # -- account: where the OpenAI API key comes from --
+        self.openai_key: Callable[[], str | None] = lambda: os.environ.get("OPENAI_API_KEY")
+        # -- rate limits: the latest snapshot --
         self.rate_limits = RateLimitSnapshot()
-        self._notify = notify
+        # -- threads --
         self.manager = ThreadManager(
             home,
             self.resolve,
             self.emit,
-            ModelClients(),
+            ModelClients(lambda: self.openai_key()),
         )
 
     def emit(self, event: CoreEvent) -> None:
