@@ -336,18 +336,25 @@ class ThreadIndex:
         gone = [(thread_id,) for path, (thread_id, _, _) in known.items() if path not in disk]
         live_paths = {thread_id: path for path, (thread_id, _, _) in known.items() if path in disk}
         todo = []
+        changed: dict[str, str] = {}  # path -> id of indexed rollouts changed on disk
         for path, stamp in disk.items():
             row = known.get(path)
             if row is not None:
                 if (row[1], row[2]) != stamp[1:]:
                     todo.append((path, stamp))  # changed behind our back
+                    changed[path] = row[0]
                 continue
             other = live_paths.get(_id_of(os.path.basename(path)) or "")
             if other is None:  # new file (a copy of a thread indexed elsewhere is ignored)
                 todo.append((path, stamp))
         if not gone and not todo:
             return
-        _write(conn, "DELETE FROM threads WHERE id = ?", gone, self._summarize_all(todo))
+        rows = self._summarize_all(todo)
+        # A changed rollout that no longer reads (e.g. overwritten) loses its row, as it
+        # would in a rebuild.
+        summarized = {row[1] for row in rows}
+        gone += [(tid,) for path, tid in changed.items() if path not in summarized]
+        _write(conn, "DELETE FROM threads WHERE id = ?", gone, rows)
 
     def sync(self) -> None:
         """Reconcile with the disk: index new or changed rollouts, drop rows of gone ones."""
@@ -412,8 +419,9 @@ class ThreadIndex:
             where.append(f"model_provider IN ({', '.join('?' * len(q.model_providers))})")
             params.extend(q.model_providers)
         if q.cwd is not None:
+            # Threads store an absolute, normalized cwd; so does the filter.
             where.append("cwd = ?")
-            params.append(q.cwd)
+            params.append(os.path.abspath(os.path.expanduser(q.cwd)))
         if q.search_term:
             where.append("(instr(preview_fold, ?) > 0 OR instr(name_fold, ?) > 0)")
             params.extend([q.search_term.casefold()] * 2)

@@ -27,7 +27,7 @@ from .errors import ThreadBusy, ThreadError, UnknownThread
 from .history import ThreadHistory, build_history, records_through_turn
 from .index import ListQuery, ThreadIndex, ThreadSummary
 from .loaded import ActiveTurn, LoadedThread
-from .rollout import RolloutContents, RolloutWriter, SessionMeta, read_rollout
+from .rollout import RolloutContents, RolloutCorrupt, RolloutWriter, SessionMeta, read_rollout
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,9 @@ class ThreadManager:
         self._source = source
         self._index: ThreadIndex | None = None
         self.loaded: dict[str, LoadedThread] = {}
+        # Threads being loaded from their rollout: a second resume (or a turn/start on a
+        # thread that is not loaded) waits for the first instead of loading it twice.
+        self._loading: dict[str, asyncio.Future[None]] = {}
 
     # ---- index -----------------------------------------------------------------------
 
@@ -155,8 +158,12 @@ class ThreadManager:
         try:
             contents = await asyncio.to_thread(read_rollout, Path(summary.path))
         except FileNotFoundError as exc:
-            self.index().sync()
+            self._forget_missing()
             raise UnknownThread(thread_id) from exc
+        except RolloutCorrupt as exc:
+            raise ThreadError(
+                "threadId", f"thread {thread_id} cannot be read: its rollout {exc}"
+            ) from exc
         for warning in contents.warnings:
             log.warning("%s", warning)
         return summary, contents
@@ -173,19 +180,38 @@ class ThreadManager:
             cwd=request.cwd or recorded.get("cwd") or meta.cwd,
         )
 
+    def _forget_missing(self) -> None:
+        """A rollout is not where the index says: reconcile the index with the disk."""
+        self.index().sync()
+
     async def resume(self, thread_id: str, request: ThreadRequest) -> LoadedThread:
         """Load a thread from its rollout (or return it if loaded); appends to the same file."""
+        while (pending := self._loading.get(thread_id)) is not None:
+            await asyncio.wait([pending])
         thread = self.loaded.get(thread_id)
         if thread is not None:
             # Already loaded: same thread, but a provider switch is refused all the same.
             _check_provider(request, thread.meta)
             return thread
+        done = asyncio.get_running_loop().create_future()
+        self._loading[thread_id] = done
+        try:
+            return await self._load(thread_id, request)
+        finally:
+            del self._loading[thread_id]
+            done.set_result(None)
+
+    async def _load(self, thread_id: str, request: ThreadRequest) -> LoadedThread:
         summary, contents = await self._load_contents(thread_id)
         if summary.archived:
             raise ThreadError("threadId", f"thread {thread_id} is archived; unarchive it first")
         history = build_history(contents)
         settings = self._resolve(self._request_from_record(request, contents.meta, history))
-        writer = RolloutWriter.open_append(Path(summary.path))
+        try:
+            writer = RolloutWriter.open_append(Path(summary.path))
+        except FileNotFoundError as exc:  # archived or deleted meanwhile
+            self._forget_missing()
+            raise UnknownThread(thread_id) from exc
         thread = LoadedThread(
             meta=contents.meta,
             settings=settings,
@@ -255,15 +281,29 @@ class ThreadManager:
             thread.writer.close()
         del self.loaded[thread_id]
 
+    def _ephemeral(self, thread_id: str, what: str) -> None:
+        thread = self.loaded.get(thread_id)
+        if thread is not None and thread.writer is None:
+            raise ThreadError("threadId", f"thread {thread_id} is ephemeral and cannot be {what}")
+
+    async def _move(self, thread_id: str, source: str, target: Path) -> None:
+        """Move a rollout; an unknown thread if it is not where the index says."""
+        try:
+            await asyncio.to_thread(shutil.move, source, target)
+        except FileNotFoundError as exc:
+            self._forget_missing()
+            raise UnknownThread(thread_id) from exc
+
     async def archive(self, thread_id: str) -> None:
         """Move the rollout to `archived_sessions/`."""
+        self._ephemeral(thread_id, "archived")
         summary = self._summary(thread_id)
         if summary.archived:
             return
         self._unload(thread_id)
         self.archive_root.mkdir(parents=True, exist_ok=True)
         target = self.archive_root / Path(summary.path).name
-        await asyncio.to_thread(shutil.move, summary.path, target)
+        await self._move(thread_id, summary.path, target)
         self.index().move(thread_id, str(target), archived=True)
         self.emit(ev.ThreadArchived(thread_id))
 
@@ -275,9 +315,12 @@ class ThreadManager:
             target_dir = self.sessions_root / day
             target_dir.mkdir(parents=True, exist_ok=True)
             target = target_dir / Path(summary.path).name
-            await asyncio.to_thread(shutil.move, summary.path, target)
+            await self._move(thread_id, summary.path, target)
             self.index().move(thread_id, str(target), archived=False)
             self.emit(ev.ThreadUnarchived(thread_id))
+        loaded = self.loaded.get(thread_id)
+        if loaded is not None:
+            return loaded.view(False)
         return summary_view(self._summary(thread_id))
 
     async def set_name(self, thread_id: str, name: str) -> None:
@@ -290,14 +333,21 @@ class ThreadManager:
             if thread.writer is None:
                 self.emit(ev.ThreadNameUpdated(thread_id, value))
                 return
+            updated_at = thread.updated_at
         else:
             summary = self._summary(thread_id)
-            writer = RolloutWriter.open_append(Path(summary.path))
             try:
-                writer.append("thread_name", {"name": value})
+                writer = RolloutWriter.open_append(Path(summary.path))
+            except FileNotFoundError as exc:
+                self._forget_missing()
+                raise UnknownThread(thread_id) from exc
+            try:
+                updated_at = writer.append("thread_name", {"name": value}).ts // 1000
             finally:
                 writer.close()
         self.index().set_name(thread_id, value)
+        # The rename is the thread's latest record: keep updatedAt as a rebuild would see it.
+        self.index().touch(thread_id, updated_at)
         self.emit(ev.ThreadNameUpdated(thread_id, value))
 
     # ---- turns -----------------------------------------------------------------------
@@ -329,6 +379,10 @@ class ThreadManager:
         )
         active = ActiveTurn(turn=turn, runner=runner)
         thread.active = active
+        if thread.writer is not None:
+            # A running thread is as recent as its view says, for `sortKey: updated_at` too.
+            thread.updated_at = int(time.time())
+            self.index().touch(thread.id, thread.updated_at)
         self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
         active.task = spawn(self._run_turn(thread, runner), name=f"turn {turn.id}")
         return turn.model_copy(deep=True)
@@ -375,7 +429,7 @@ def _check_provider(request: ThreadRequest, meta: SessionMeta) -> None:
             "modelProvider",
             f"thread {meta.id} was recorded with model provider {meta.model_provider!r}; it "
             f"cannot continue on {request.model_provider!r} (its encrypted reasoning does not "
-            "transfer). Fork it or start a new thread instead.",
+            "transfer). Start a new thread instead.",
         )
 
 
