@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from codex_lsp.mock_model import MockModelServer, reasoning_then_text
+from lsprotocol.types import MessageType
+
+from codex_lsp.mock_model import (
+    MockModelServer,
+    error_response,
+    hang_response,
+    reasoning_then_text,
+)
 from tests.e2e.threads_helpers import (
     ClientFactory,
     completed_items,
@@ -134,6 +141,7 @@ async def test_kill_mid_turn_then_resume(
     assert after["status"] == "completed"
     assert conversation(mock_model.requests[-1].body)[-1] == ("user", "try again")
     assert ("user", "write a lot") in conversation(mock_model.requests[-1].body)
+    assert env_count(mock_model.requests[-1].body) == 1
 
     # A torn write: half a JSON line without its newline at the end of the rollout.
     await second.stop()
@@ -143,6 +151,9 @@ async def test_kill_mid_turn_then_resume(
     third = await make_client()
     again = await third.request("codex/thread/resume", {"threadId": thread_id})
     assert [t["id"] for t in again["thread"]["turns"]] == [turn_id, after["id"]]
+    # Only a warning for the editor's log.
+    warnings = [m.message for m in third.lc.log_messages if m.type == MessageType.Warning]
+    assert any(path.name in w and "skipped" in w for w in warnings), warnings
     last = await run_turn(third, mock_model, thread_id, "after the tear", "still fine")
     await third.stop()
 
@@ -155,3 +166,50 @@ async def test_kill_mid_turn_then_resume(
     # The torn fragment stays on a line of its own; every later line is a valid record.
     records = rollout_records(path)
     assert any(r["payload"].get("turnId") == last["id"] for r in records)
+
+
+async def test_long_preview_reads_the_same_after_restart(
+    make_client: ClientFactory, mock_model: MockModelServer
+) -> None:
+    client = await make_client()
+    thread_id = (await client.start_thread())["thread"]["id"]
+    text = " ".join(f"w{i}" for i in range(150))
+    await run_turn(client, mock_model, thread_id, text, "ok")
+    live = (await client.request("codex/thread/read", {"threadId": thread_id}))["thread"]
+    assert text.startswith(live["preview"]) and 0 < len(live["preview"]) < len(text)
+    [row] = (await client.request("codex/thread/list", {}))["data"]
+    assert row["preview"] == live["preview"]
+    await client.stop()
+
+    client = await make_client()
+    [row] = (await client.request("codex/thread/list", {}))["data"]
+    assert row["preview"] == live["preview"]
+    resumed = await client.request("codex/thread/resume", {"threadId": thread_id})
+    assert resumed["thread"]["preview"] == live["preview"]
+
+
+async def test_failed_and_interrupted_turns_survive_restart(
+    make_client: ClientFactory, mock_model: MockModelServer
+) -> None:
+    client = await make_client()
+    thread_id = (await client.start_thread())["thread"]["id"]
+    mock_model.enqueue(error_response(400))
+    failed = await client.turn(thread_id, "this fails")
+    assert failed["status"] == "failed" and failed["error"] is not None
+
+    mock_model.enqueue(hang_response(6))
+    started = await client.request(
+        "codex/turn/start",
+        {"threadId": thread_id, "input": [{"type": "text", "text": "this hangs"}]},
+    )
+    turn_id = started["turn"]["id"]
+    await client.wait_for("codex/item/agentMessage/delta", lambda p: p["turnId"] == turn_id)
+    await client.request("codex/turn/interrupt", {"threadId": thread_id, "turnId": turn_id})
+    done = await client.wait_for("codex/turn/completed", lambda p: p["turn"]["id"] == turn_id)
+    interrupted = done["turn"]
+    assert interrupted["status"] == "interrupted"
+    await client.stop()
+
+    client = await make_client()
+    resumed = await client.request("codex/thread/resume", {"threadId": thread_id})
+    assert resumed["thread"]["turns"] == [failed, interrupted]

@@ -40,6 +40,9 @@ from .rollout import (
 log = logging.getLogger(__name__)
 
 STOPPED_MESSAGE = "The server stopped before this turn finished."
+# A thread's preview is its first user message cut to this many characters (the turn runner
+# cuts the live preview the same way, so it reads the same before and after a restart).
+PREVIEW_CHARS = 200
 
 _ITEM_ADAPTER: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _FINAL_STATUSES = frozenset({"completed", "interrupted", "failed"})
@@ -59,7 +62,8 @@ class ThreadHistory:
 
 
 def preview_of(item: dict[str, Any]) -> str | None:
-    """The text of a userMessage item (its `text` inputs joined with " ").
+    """The text of a userMessage item (its `text` inputs joined with " "), at most
+    `PREVIEW_CHARS` characters.
 
     None when the item is not a userMessage or has no text input (e.g. only an image).
     """
@@ -75,7 +79,7 @@ def preview_of(item: dict[str, Any]) -> str | None:
         and part.get("type") == "text"
         and isinstance(part.get("text"), str)
     ]
-    return " ".join(texts) if texts else None
+    return " ".join(texts)[:PREVIEW_CHARS] if texts else None
 
 
 class _TurnBuilder:

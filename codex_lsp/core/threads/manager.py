@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -72,6 +73,9 @@ class ThreadManager:
         self._read_document = read_document
         self._source = source
         self._index: ThreadIndex | None = None
+        # `open_index` builds the index in a worker thread while requests may already ask
+        # for it on the event loop: one of them builds it, the other waits.
+        self._index_lock = threading.Lock()
         self.loaded: dict[str, LoadedThread] = {}
         # Threads being loaded from their rollout: a second resume (or a turn/start on a
         # thread that is not loaded) waits for the first instead of loading it twice.
@@ -82,8 +86,10 @@ class ThreadManager:
     def index(self) -> ThreadIndex:
         """The thread index, opened (and rebuilt if needed) on first use."""
         if self._index is None:
-            self.home.mkdir(parents=True, exist_ok=True)
-            self._index = ThreadIndex(self.home)
+            with self._index_lock:
+                if self._index is None:
+                    self.home.mkdir(parents=True, exist_ok=True)
+                    self._index = ThreadIndex(self.home)
         return self._index
 
     async def open_index(self) -> None:
