@@ -1,0 +1,1 @@
+"""Benchmarks of the codex-lsp server (see benchmarks/README.md)."""
