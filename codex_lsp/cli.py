@@ -1,4 +1,5 @@
-"""The `codex-lsp` command: serve an editor (default), `exec`, `demo`, `schema`."""
+"""The `codex-lsp` command: serve an editor (default), `exec`, `demo`, `schema`, `login`,
+`logout`."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="write the protocol's JSON Schema")
     schema.add_argument("--out", default="schemas", help="output directory (default schemas/)")
+
+    login = sub.add_parser("login", help="store an OpenAI API key read from stdin")
+    login.add_argument(
+        "--with-api-key",
+        action="store_true",
+        help="read the key from stdin (the default; accepted for Codex compatibility)",
+    )
+    login_sub = login.add_subparsers(dest="login_command")
+    login_sub.add_parser("status", help="show whether a key is available and from where")
+    sub.add_parser("logout", help="remove the stored API key from every credential store")
     return parser
 
 
@@ -90,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=args.cwd,
             )
         )
+    if args.command in ("login", "logout"):
+        from . import cli_auth
+        from .core.config.loader import codex_home
+        from .logs import setup_logging
+
+        setup_logging("WARNING")
+        if args.command == "logout":
+            return cli_auth.run_logout(codex_home())
+        if args.login_command == "status":
+            return cli_auth.run_login_status(codex_home())
+        return cli_auth.run_login(codex_home())
     if args.command == "demo":
         from .demo import run_demo
         from .logs import setup_logging

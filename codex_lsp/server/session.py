@@ -31,7 +31,10 @@ class Session:
         self.client_caps = ClientCodexCapabilities()
         self.default_cwd = os.getcwd()
         # -- account: where the OpenAI API key comes from --
-        self.openai_key: Callable[[], str | None] = lambda: os.environ.get("OPENAI_API_KEY")
+        from ..core.auth import AuthService
+
+        self.auth = AuthService(home, lambda: self.loaded_config.config.cli_auth_credentials_store)
+        self.openai_key: Callable[[], str | None] = self.auth.api_key
         # -- rate limits: the latest snapshot --
         self.rate_limits = RateLimitSnapshot()
         # -- threads --
