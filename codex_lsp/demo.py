@@ -27,7 +27,7 @@ ANSWER = (
     "every thread is saved so you can resume, fork or archive it later.\n\n"
     "To use it for real, point `$CODEX_HOME/config.toml` at a model provider (OpenAI, or a "
     "local Ollama / vLLM / LM Studio server) and run `codex-lsp` from your editor's LSP "
-    "client, or `codex-lsp exec \"your prompt\"` in a terminal."
+    'client, or `codex-lsp exec "your prompt"` in a terminal.'
 )
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .core import events as ev
+from .core.auth import AuthService
 from .core.config.loader import load_config
 from .core.config.settings import SettingsError, ThreadRequest, resolve
 from .core.model.client import ModelClients
@@ -43,7 +44,7 @@ async def run_exec(
         home,
         lambda req: resolve(loaded.config, EditorSettings(), req, default_cwd),
         emit,
-        ModelClients(),
+        ModelClients(AuthService(home, lambda: loaded.config.cli_auth_credentials_store).api_key),
         source="exec",
     )
     try:

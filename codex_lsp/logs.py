@@ -24,6 +24,14 @@ def setup_logging(level: str = "INFO", log_file: str | None = None) -> None:
         root.addHandler(file_handler)
     for noisy in ("pygls", "httpx", "httpx2", "httpcore", "openai", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_drop_answered_client_errors)
+
+
+def _drop_answered_client_errors(record: logging.LogRecord) -> bool:
+    """pygls logs a traceback for every error response; invalid params are the client's
+    mistake, already answered with -32602, and not worth a traceback in the server log."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not (exc is not None and getattr(exc, "code", None) == -32602)
 
 
 class ClientLogHandler(logging.Handler):

@@ -207,6 +207,7 @@ async def test_invalid_params_and_unknown_ids(client: CodexClient) -> None:
         with pytest.raises(JsonRpcException) as err:
             await client.request(method, params)
         assert err.value.code == -32602, (method, params)
+        assert err.value.data is not None
         assert err.value.data["errors"][0]["loc"][: len(loc)] == loc, (method, params)
     with pytest.raises(JsonRpcException) as err:
         await client.request(

@@ -198,6 +198,8 @@ class ThreadManager:
         if thread is not None:
             # Already loaded: same thread, but a provider switch is refused all the same.
             _check_provider(request, thread.meta)
+            if thread.active is None:
+                thread.settings = self._reresolve(thread, request)
             return thread
         done = asyncio.get_running_loop().create_future()
         self._loading[thread_id] = done
@@ -206,6 +208,23 @@ class ThreadManager:
         finally:
             del self._loading[thread_id]
             done.set_result(None)
+
+    def _reresolve(self, thread: LoadedThread, request: ThreadRequest) -> ThreadSettings:
+        """A loaded thread resumed again: the request's overrides apply on top of its
+        current settings (the environment context tells the model on the next turn)."""
+        s = thread.settings
+        if not any((request.model, request.cwd, request.approval_policy, request.sandbox)):
+            return s
+        fresh = self._resolve(
+            replace(
+                request,
+                model_provider=thread.meta.model_provider,
+                model=request.model or s.model,
+                cwd=request.cwd or s.cwd,
+                approval_policy=request.approval_policy or s.approval_policy,
+            )
+        )
+        return fresh if request.sandbox else fresh.with_changes(sandbox=s.sandbox)
 
     async def _load(self, thread_id: str, request: ThreadRequest) -> LoadedThread:
         summary, contents = await self._load_contents(thread_id)

@@ -31,6 +31,7 @@ from ..model import stream_events as se
 from ..model.client import ModelClient
 from ..model.errors import ModelError
 from ..model.prompt import Prompt
+from ..threads.history import PREVIEW_CHARS
 from ..threads.loaded import LoadedThread
 from ..threads.rollout import ATTEMPT_DISCARDED
 from ..tools.base import ToolCall, ToolContext, ToolRouter
@@ -168,7 +169,8 @@ class TurnRunner:
         self._item_completed(item)
         self._add_history({"type": "message", "role": "user", "content": self.content})
         if not t.preview:
-            t.preview = " ".join(i.text for i in self.inputs if isinstance(i, TextInput))[:200]
+            text = " ".join(i.text for i in self.inputs if isinstance(i, TextInput))
+            t.preview = text[:PREVIEW_CHARS]
 
     # ---- items -----------------------------------------------------------------------
 
