@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.config.loader import LoadedConfig, load_config
+from ..core.config.loader import LoadedConfig
+from ..core.config.service import ConfigService
 from ..core.config.settings import ThreadRequest, ThreadSettings, resolve
 from ..core.events import CoreEvent
 from ..core.model.client import ModelClients
@@ -26,7 +27,7 @@ class Session:
         self.home = home
         self._notify = notify
         # -- configuration: config.toml layers and the editor's settings --
-        self.loaded_config: LoadedConfig = load_config(home)
+        self.config_service = ConfigService(home)
         self.editor = EditorSettings()
         self.client_caps = ClientCodexCapabilities()
         self.default_cwd = os.getcwd()
@@ -35,8 +36,11 @@ class Session:
 
         self.auth = AuthService(home, lambda: self.loaded_config.config.cli_auth_credentials_store)
         self.openai_key: Callable[[], str | None] = self.auth.api_key
-        # -- rate limits: the latest snapshot --
-        self.rate_limits = RateLimitSnapshot()
+        # -- rate limits: the latest snapshot, kept in $CODEX_HOME/rate_limits.json --
+        from ..core.model.rate_limit_store import RateLimitStore
+
+        self.rate_limit_store = RateLimitStore(home)
+        self.rate_limits: RateLimitSnapshot = self.rate_limit_store.latest()
         # -- threads --
         self.manager = ThreadManager(
             home,
@@ -50,9 +54,20 @@ class Session:
         from ..core.events import RateLimitsUpdated
 
         if isinstance(event, RateLimitsUpdated):
-            self.rate_limits = event.snapshot
+            # Announced only when the numbers change; the snapshot is saved for restarts.
+            changed = self.rate_limit_store.update(event.snapshot)
+            if changed is None:
+                return
+            self.rate_limits = changed
+            event = RateLimitsUpdated(changed)
         self._notify(event)
 
     def resolve(self, request: ThreadRequest) -> ThreadSettings:
-        """Effective settings for a thread request."""
-        return resolve(self.loaded_config.config, self.editor, request, self.default_cwd)
+        """Effective settings for a thread request (config.toml re-read if it changed)."""
+        self.config_service.refresh()
+        return resolve(self.config_service.loaded.config, self.editor, request, self.default_cwd)
+
+    @property
+    def loaded_config(self) -> LoadedConfig:
+        """The current `config.toml` (reloaded after every write)."""
+        return self.config_service.loaded

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Collection
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary, SandboxMode
 
 WireApi = Literal["responses", "chat"]
 
@@ -72,3 +75,63 @@ class CodexConfig(BaseModel):
     otel: dict[str, Any] = Field(default_factory=dict)
     profile: str | None = None
     profiles: dict[str, ConfigProfile] = Field(default_factory=dict)
+
+
+CREDENTIAL_STORES = ("file", "keyring", "auto", "ephemeral")
+
+# Keys whose value must be one of a fixed set (checked in the file and in every profile).
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "approval_policy": get_args(AskForApproval),
+    "sandbox_mode": get_args(SandboxMode),
+    "model_reasoning_effort": get_args(ReasoningEffort),
+    "model_reasoning_summary": get_args(ReasoningSummary),
+}
+
+
+def unknown_keys(config: CodexConfig) -> list[tuple[str, ...]]:
+    """Key paths the config model does not know (they are kept, and warned about)."""
+    found: list[tuple[str, ...]] = [(key,) for key in config.model_extra or {}]
+    found += [
+        ("sandbox_workspace_write", k) for k in config.sandbox_workspace_write.model_extra or {}
+    ]
+    for pid, provider in config.model_providers.items():
+        found += [("model_providers", pid, k) for k in provider.model_extra or {}]
+    for name, profile in config.profiles.items():
+        found += [("profiles", name, k) for k in profile.model_extra or {}]
+    return found
+
+
+def semantic_problems(
+    config: CodexConfig, builtin_providers: Collection[str] = ()
+) -> list[tuple[tuple[str, ...], str]]:
+    """Values the schema accepts but the server cannot use: `(key path, message)` pairs."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    known = {*builtin_providers, *config.model_providers}
+    providers_named = [((), config.model_provider)] + [
+        (("profiles", name), p.model_provider) for name, p in config.profiles.items()
+    ]
+    for prefix, provider in providers_named:
+        if provider is not None and provider not in known:
+            problems.append(
+                (
+                    (*prefix, "model_provider"),
+                    f"unknown model provider {provider!r}; known: {', '.join(sorted(known))}",
+                )
+            )
+
+    def check_choices(prefix: tuple[str, ...], values: BaseModel) -> None:
+        for key, allowed in _CHOICES.items():
+            value = getattr(values, key, None)
+            if value is not None and value not in allowed:
+                problems.append(((*prefix, key), f"{value!r} is not one of {', '.join(allowed)}"))
+
+    check_choices((), config)
+    for name, profile in config.profiles.items():
+        check_choices(("profiles", name), profile)
+    for key in ("cli_auth_credentials_store", "mcp_oauth_credentials_store"):
+        value = getattr(config, key)
+        if value is not None and value not in CREDENTIAL_STORES:
+            problems.append(((key,), f"{value!r} is not one of {', '.join(CREDENTIAL_STORES)}"))
+    if config.profile is not None and config.profile not in config.profiles:
+        problems.append((("profile",), f"profile {config.profile!r} is not defined"))
+    return problems

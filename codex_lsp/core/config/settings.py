@@ -14,10 +14,13 @@ from ...protocol.sandbox import (
     SandboxPolicy,
     WorkspaceWriteSandbox,
 )
+from ..model.presets import known_context_window
 from .model import CodexConfig, ProviderConfig
 
 DEFAULT_MODEL = "gpt-5.1-codex"
 DEFAULT_PROVIDER = "openai"
+DEFAULT_APPROVAL: AskForApproval = "on-request"
+DEFAULT_SANDBOX: SandboxMode = "workspace-write"
 
 BUILTIN_PROVIDERS: dict[str, ProviderConfig] = {
     "openai": ProviderConfig(
@@ -28,17 +31,6 @@ BUILTIN_PROVIDERS: dict[str, ProviderConfig] = {
         requires_openai_auth=True,
     ),
     "ollama": ProviderConfig(name="Ollama", base_url="http://localhost:11434/v1", wire_api="chat"),
-}
-
-# Context windows of well-known model families, longest prefix wins.
-_CONTEXT_WINDOWS: dict[str, int] = {
-    "gpt-5": 272_000,
-    "gpt-4.1": 1_047_576,
-    "gpt-4o": 128_000,
-    "o3": 200_000,
-    "o4-mini": 200_000,
-    "codex-mini": 200_000,
-    "gpt-oss": 131_072,
 }
 
 
@@ -91,14 +83,10 @@ def providers(config: CodexConfig) -> dict[str, ProviderConfig]:
 
 
 def context_window_for(model: str, configured: int | None) -> int | None:
-    """The configured window, else the known window of the model's family."""
+    """The configured window, else the known window of the model (preset or family)."""
     if configured:
         return configured
-    best = ""
-    for prefix in _CONTEXT_WINDOWS:
-        if model.startswith(prefix) and len(prefix) > len(best):
-            best = prefix
-    return _CONTEXT_WINDOWS.get(best)
+    return known_context_window(model)
 
 
 def sandbox_policy(mode: SandboxMode, config: CodexConfig, editor: EditorSettings) -> SandboxPolicy:
@@ -182,19 +170,20 @@ def resolve(
         get_args(ReasoningSummary),
         layered("model_reasoning_summary", editor.reasoning_summary, None),
     )
+    window = layered("model_context_window", None, None)
+    if window is not None and (not isinstance(window, int) or isinstance(window, bool)):
+        raise SettingsError("config", f"model_context_window: {window!r} is not an integer")
     cwd = os.path.abspath(os.path.expanduser(request.cwd or default_cwd))
     return ThreadSettings(
         model=model,
         model_provider=provider_id,
         provider=known[provider_id],
         cwd=cwd,
-        approval_policy=cast(AskForApproval, approval or "on-request"),
-        sandbox=sandbox_policy(
-            cast(SandboxMode, sandbox_mode or "workspace-write"), config, editor
-        ),
+        approval_policy=cast(AskForApproval, approval or DEFAULT_APPROVAL),
+        sandbox=sandbox_policy(cast(SandboxMode, sandbox_mode or DEFAULT_SANDBOX), config, editor),
         reasoning_effort=effort,
         reasoning_summary=summary,
         base_instructions=request.base_instructions,
         developer_instructions=request.developer_instructions,
-        model_context_window=context_window_for(model, config.model_context_window),
+        model_context_window=context_window_for(model, window),
     )

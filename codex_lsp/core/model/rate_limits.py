@@ -1,8 +1,16 @@
-"""Parse the `x-codex-*` rate-limit and credits headers into a snapshot."""
+"""Parse the `x-codex-*` rate-limit and credits headers into a snapshot.
+
+Reset times become absolute unix seconds at receipt: `x-codex-<window>-reset-at` (unix
+seconds, milliseconds or an ISO-8601 date) is taken as is; `...-reset-after-seconds` is added
+to the time the response arrived, once. The snapshot never holds a relative time, so it does
+not drift however long it is kept.
+"""
 
 from __future__ import annotations
 
+import math
 import time
+from datetime import datetime
 from typing import Any
 
 from ...protocol.account import CreditsSnapshot, RateLimitSnapshot, RateLimitWindow
@@ -13,9 +21,27 @@ def _float(headers: Any, name: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
+
+
+def _instant(headers: Any, name: str) -> float | None:
+    """An absolute time header: unix seconds, unix milliseconds, or ISO 8601."""
+    number = _float(headers, name)
+    if number is not None:
+        return number / 1000 if number > 100_000_000_000 else number
+    value = headers.get(name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None  # a wall-clock time without a zone names no instant
+    return moment.timestamp()
 
 
 def _window(headers: Any, which: str, now: float) -> RateLimitWindow | None:
@@ -23,14 +49,14 @@ def _window(headers: Any, which: str, now: float) -> RateLimitWindow | None:
     if used is None:
         return None
     minutes = _float(headers, f"x-codex-{which}-window-minutes")
-    reset = _float(headers, f"x-codex-{which}-reset-at")
+    reset = _instant(headers, f"x-codex-{which}-reset-at")
     if reset is None:
         after = _float(headers, f"x-codex-{which}-reset-after-seconds")
-        reset = now + after if after is not None else None
+        reset = now + after if after is not None and after >= 0 else None
     return RateLimitWindow(
         used_percent=used,
         window_duration_mins=int(minutes) if minutes is not None else None,
-        resets_at=int(reset) if reset is not None else None,
+        resets_at=round(reset) if reset is not None else None,
     )
 
 
