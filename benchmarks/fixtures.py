@@ -1,9 +1,10 @@
 """Test data for the benchmarks: CODEX_HOME directories and rollout files written directly.
 
 The records mirror what `TurnRunner` writes for a plain text turn (see
-`codex_lsp/core/turns/runner.py`): `turn_context`, `turn_started`, the environment-context
-and user `response_item`s, the userMessage `item_completed`, the assistant `response_item`
-and agentMessage `item_completed`, `token_usage`, `turn_completed`.
+`codex_lsp/core/turns/runner.py`), in the order a real server writes them: `turn_context`,
+`turn_started`, the environment-context `response_item` (first turn only), the userMessage
+`item_completed`, the user `response_item`, the agentMessage `item_completed`,
+`token_usage`, the assistant `response_item`, `turn_completed`.
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ def _turn(
                 },
             },
         ),
+        ("item_completed", {"turnId": turn_id, "item": agent.wire()}),
+        ("token_usage", {"turnId": turn_id, "tokenUsage": _usage(index, 3_000, 120)}),
         (
             "response_item",
             {
@@ -144,8 +147,6 @@ def _turn(
                 },
             },
         ),
-        ("item_completed", {"turnId": turn_id, "item": agent.wire()}),
-        ("token_usage", {"turnId": turn_id, "tokenUsage": _usage(index, 3_000, 120)}),
         ("turn_completed", {"turnId": turn_id, "status": "completed", "error": None}),
     ]
     return [RolloutRecord(ts_ms + n, kind, payload) for n, (kind, payload) in enumerate(payloads)]
