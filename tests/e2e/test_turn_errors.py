@@ -175,3 +175,20 @@ async def test_reasoning_settings_reach_the_model(
     # Per-turn settings stick for the turns after it.
     await client.turn(thread["id"], "again")
     assert mock_model.requests[-1].body["reasoning"] == {"effort": "high", "summary": "detailed"}
+
+
+async def test_rate_limit_headers_of_a_429_are_reported(
+    client: CodexClient, mock_model: MockModelServer
+) -> None:
+    headers = {
+        "x-codex-primary-used-percent": "100",
+        "x-codex-primary-window-minutes": "300",
+        "x-codex-primary-reset-at": "2000000000",
+    }
+    mock_model.enqueue(error_response(429, retry_after=0.1, headers=headers), text_response("ok"))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "hi")
+    assert turn["status"] == "completed"
+    update = await client.wait_for("codex/account/rateLimits/updated")
+    primary = update["rateLimits"]["primary"]
+    assert primary == {"usedPercent": 100.0, "windowDurationMins": 300, "resetsAt": 2000000000}

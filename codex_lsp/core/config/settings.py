@@ -26,7 +26,7 @@ BUILTIN_PROVIDERS: dict[str, ProviderConfig] = {
     "openai": ProviderConfig(
         name="OpenAI",
         base_url="https://api.openai.com/v1",
-        env_key="OPENAI_API_KEY",
+        # No env_key: the login (`codex-lsp login`) wins, OPENAI_API_KEY is the fallback.
         wire_api="responses",
         requires_openai_auth=True,
     ),

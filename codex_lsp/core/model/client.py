@@ -104,9 +104,9 @@ class ModelClient:
                 sdk_stream = await client.responses.create(**responses_wire.request_body(prompt))
                 translate = responses_wire.translate
         except openai.APIStatusError as exc:
-            raise classify_status(
-                exc.status_code, exc.body, exc.response.headers, exc.message
-            ) from exc
+            error = classify_status(exc.status_code, exc.body, exc.response.headers, exc.message)
+            error.rate_limits = parse_rate_limits(exc.response.headers)
+            raise error from exc
         except openai.APITimeoutError as exc:
             raise ModelError(
                 "timed out connecting to the model", "httpConnectionFailed", retry="request"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...protocol.account import RateLimitSnapshot
 from ...protocol.enums import CodexErrorInfo
 
 
@@ -31,6 +32,8 @@ class ModelError(Exception):
         self.retry_after = retry_after
         self.status = status
         self.details = details
+        # Rate-limit numbers sent with an error answer (a 429 carries them too).
+        self.rate_limits: RateLimitSnapshot | None = None
 
 
 def retry_after_seconds(headers: Any) -> float | None:

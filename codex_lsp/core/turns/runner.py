@@ -246,6 +246,8 @@ class TurnRunner:
                 self._commit_history()
                 return calls
             except ModelError as exc:
+                if exc.rate_limits is not None:
+                    self.emit(ev.RateLimitsUpdated(exc.rate_limits))
                 if exc.info == "contextWindowExceeded":
                     self._report_full_window()
                 if exc.retry == "request" and request_retries < provider.request_max_retries:
