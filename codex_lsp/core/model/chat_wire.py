@@ -139,18 +139,30 @@ def request_body(prompt: Prompt) -> dict[str, Any]:
     return body
 
 
-def _reasoning_of(delta: Any) -> str | None:
+def _reasoning_of(delta: dict[str, Any]) -> str | None:
     for name in ("reasoning", "reasoning_content"):
-        value = getattr(delta, name, None)
-        if value is None and delta.model_extra:
-            value = delta.model_extra.get(name)
+        value = delta.get(name)
         if isinstance(value, str) and value:
             return value
     return None
 
 
+def _usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    details = raw.get("prompt_tokens_details") or {}
+    out_details = raw.get("completion_tokens_details") or {}
+    return Usage(
+        input_tokens=raw.get("prompt_tokens") or 0,
+        cached_input_tokens=details.get("cached_tokens") or 0,
+        output_tokens=raw.get("completion_tokens") or 0,
+        reasoning_output_tokens=out_details.get("reasoning_tokens") or 0,
+        total_tokens=raw.get("total_tokens") or 0,
+    )
+
+
 async def translate(stream: AsyncIterator[Any]) -> AsyncIterator[ModelEvent]:
-    """Map chat chunks to model events: reasoning, then message, then tool calls."""
+    """Map chat chunks (JSON objects) to model events: reasoning, message, tool calls."""
     suffix = uuid.uuid4().hex[:12]
     reasoning_id, message_id = f"rs_{suffix}", f"msg_{suffix}"
     reasoning: list[str] = []
@@ -159,37 +171,32 @@ async def translate(stream: AsyncIterator[Any]) -> AsyncIterator[ModelEvent]:
     finished = False
     usage: Usage | None = None
     async for chunk in stream:
-        if chunk.usage is not None:
-            details = chunk.usage.prompt_tokens_details
-            out_details = chunk.usage.completion_tokens_details
-            usage = Usage(
-                input_tokens=chunk.usage.prompt_tokens or 0,
-                cached_input_tokens=getattr(details, "cached_tokens", 0) or 0,
-                output_tokens=chunk.usage.completion_tokens or 0,
-                reasoning_output_tokens=getattr(out_details, "reasoning_tokens", 0) or 0,
-                total_tokens=chunk.usage.total_tokens or 0,
-            )
-        for choice in chunk.choices:
-            delta = choice.delta
-            thought = _reasoning_of(delta) if delta is not None else None
+        if chunk.get("usage"):
+            usage = _usage(chunk["usage"])
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            thought = _reasoning_of(delta)
             if thought:
                 if not reasoning:
                     yield OutputItemAdded("reasoning", reasoning_id)
                 reasoning.append(thought)
                 yield ReasoningDelta(reasoning_id, 0, thought)
-            if delta is not None and delta.content:
+            content = delta.get("content")
+            if content:
                 if not text:
                     yield OutputItemAdded("message", message_id)
-                text.append(delta.content)
-                yield TextDelta(message_id, delta.content)
-            for call in (delta.tool_calls if delta is not None else None) or []:
-                slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
-                if call.id:
-                    slot["id"] = call.id
-                if call.function is not None:
-                    slot["name"] += call.function.name or ""
-                    slot["arguments"] += call.function.arguments or ""
-            if choice.finish_reason is not None:
+                text.append(content)
+                yield TextDelta(message_id, content)
+            for call in delta.get("tool_calls") or []:
+                slot = calls.setdefault(
+                    call.get("index", 0), {"id": "", "name": "", "arguments": ""}
+                )
+                if call.get("id"):
+                    slot["id"] = call["id"]
+                function = call.get("function") or {}
+                slot["name"] += function.get("name") or ""
+                slot["arguments"] += function.get("arguments") or ""
+            if choice.get("finish_reason") is not None:
                 finished = True
     if not finished:
         raise ModelError(

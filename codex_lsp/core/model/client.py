@@ -95,14 +95,21 @@ class ModelClient:
 
         client = self._client()
         try:
+            # The SDK makes the request and decodes the SSE framing; events come back as
+            # plain JSON objects (see responses_wire.translate for why).
             if self.provider.wire_api == "chat":
-                sdk_stream: Any = await client.chat.completions.create(
-                    **chat_wire.request_body(prompt)
-                )
+                path, body = "/chat/completions", chat_wire.request_body(prompt)
                 translate = chat_wire.translate
             else:
-                sdk_stream = await client.responses.create(**responses_wire.request_body(prompt))
+                path, body = "/responses", responses_wire.request_body(prompt)
                 translate = responses_wire.translate
+            sdk_stream: Any = await client.post(
+                path,
+                body=body,
+                cast_to=object,
+                stream=True,
+                stream_cls=openai.AsyncStream[object],
+            )
         except openai.APIStatusError as exc:
             error = classify_status(exc.status_code, exc.body, exc.response.headers, exc.message)
             error.rate_limits = parse_rate_limits(exc.response.headers)

@@ -90,22 +90,23 @@ def history_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage(raw: Any) -> Usage | None:
-    if raw is None:
+    if not isinstance(raw, dict):
         return None
-    in_details = getattr(raw, "input_tokens_details", None)
-    out_details = getattr(raw, "output_tokens_details", None)
+    in_details = raw.get("input_tokens_details") or {}
+    out_details = raw.get("output_tokens_details") or {}
     return Usage(
-        input_tokens=raw.input_tokens or 0,
-        cached_input_tokens=getattr(in_details, "cached_tokens", 0) or 0,
-        output_tokens=raw.output_tokens or 0,
-        reasoning_output_tokens=getattr(out_details, "reasoning_tokens", 0) or 0,
-        total_tokens=raw.total_tokens or 0,
+        input_tokens=raw.get("input_tokens") or 0,
+        cached_input_tokens=in_details.get("cached_tokens") or 0,
+        output_tokens=raw.get("output_tokens") or 0,
+        reasoning_output_tokens=out_details.get("reasoning_tokens") or 0,
+        total_tokens=raw.get("total_tokens") or 0,
     )
 
 
 def _failure(error: Any, fallback: str) -> ModelError:
-    code = str(getattr(error, "code", "") or "") if error is not None else ""
-    message = str(getattr(error, "message", "") or fallback) if error is not None else fallback
+    error = error if isinstance(error, dict) else {}
+    code = str(error.get("code") or "")
+    message = str(error.get("message") or fallback)
     if code == "context_length_exceeded":
         return ModelError(message, "contextWindowExceeded")
     if code in ("insufficient_quota", "usage_limit_reached"):
@@ -116,30 +117,38 @@ def _failure(error: Any, fallback: str) -> ModelError:
 
 
 async def translate(stream: AsyncIterator[Any]) -> AsyncIterator[ModelEvent]:
-    """Map the SDK's typed Responses events to model events."""
+    """Map Responses stream events (JSON objects, parsed once) to model events.
+
+    Events are read as plain dicts rather than the SDK's typed models: validating every
+    event against the SDK's union of event types costs more than everything else the
+    server does per delta.
+    """
     async for event in stream:
-        kind = event.type
+        kind = event.get("type")
         if kind == "response.output_text.delta":
-            yield TextDelta(event.item_id, event.delta)
+            yield TextDelta(event["item_id"], event["delta"])
         elif kind == "response.reasoning_summary_text.delta":
-            yield SummaryDelta(event.item_id, event.summary_index, event.delta)
+            yield SummaryDelta(event["item_id"], event.get("summary_index", 0), event["delta"])
         elif kind == "response.reasoning_text.delta":
-            yield ReasoningDelta(event.item_id, event.content_index, event.delta)
+            yield ReasoningDelta(event["item_id"], event.get("content_index", 0), event["delta"])
         elif kind == "response.output_item.added":
-            yield OutputItemAdded(event.item.type, event.item.id or "")
+            item = event.get("item") or {}
+            yield OutputItemAdded(str(item.get("type")), str(item.get("id") or ""))
         elif kind == "response.reasoning_summary_part.added":
-            yield SummaryPartAdded(event.item_id, event.summary_index)
+            yield SummaryPartAdded(event["item_id"], event.get("summary_index", 0))
         elif kind == "response.output_item.done":
-            raw = event.item.model_dump(mode="json", exclude_none=True)
-            yield OutputItemDone(event.item.id or "", history_item(raw))
+            item = event.get("item") or {}
+            yield OutputItemDone(str(item.get("id") or ""), history_item(item))
         elif kind == "response.completed":
-            yield Completed(event.response.id, _usage(event.response.usage))
+            response = event.get("response") or {}
+            yield Completed(response.get("id"), _usage(response.get("usage")))
             return
         elif kind == "response.failed":
-            raise _failure(event.response.error, "the model response failed")
+            response = event.get("response") or {}
+            raise _failure(response.get("error"), "the model response failed")
         elif kind == "response.incomplete":
-            details = event.response.incomplete_details
-            reason = getattr(details, "reason", None) or "unknown reason"
+            details = (event.get("response") or {}).get("incomplete_details") or {}
+            reason = details.get("reason") or "unknown reason"
             raise ModelError(f"the model response was incomplete: {reason}", "other")
         elif kind == "error":
             raise _failure(event, "the model stream reported an error")
