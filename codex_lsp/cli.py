@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -69,6 +70,8 @@ def _serve(args: argparse.Namespace) -> int:
         server.window_log_message(lsp.LogMessageParams(type=kind, message=message))
 
     logging.getLogger("codex_lsp").addHandler(ClientLogHandler(send))
+    # Start-up objects live as long as the process: keep full collections from scanning them.
+    gc.freeze()
     if args.tcp:
         server.start_tcp(args.host, args.port)
     else:

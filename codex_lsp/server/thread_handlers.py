@@ -70,6 +70,7 @@ def register_thread_handlers(server: LanguageServer, session: Session) -> None:
             cwd=p.cwd,
             search_term=p.search_term or None,
         )
+        await manager.open_index()
         try:
             data, cursor = manager.list_threads(query)
         except InvalidCursor as exc:

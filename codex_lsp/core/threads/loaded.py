@@ -51,6 +51,8 @@ class LoadedThread:
         """Append one event to the rollout (ephemeral threads have none)."""
         if self.writer is not None:
             self.writer.append(type_, payload)
+            if self.active is None:
+                self.writer.release()
         self.updated_at = int(time.time())
 
     def status(self) -> ThreadStatus:

@@ -76,6 +76,7 @@ class ThreadManager:
         # `open_index` builds the index in a worker thread while requests may already ask
         # for it on the event loop: one of them builds it, the other waits.
         self._index_lock = threading.Lock()
+        self._index_task: asyncio.Future[ThreadIndex] | None = None
         self.loaded: dict[str, LoadedThread] = {}
         # Threads being loaded from their rollout: a second resume (or a turn/start on a
         # thread that is not loaded) waits for the first instead of loading it twice.
@@ -93,9 +94,13 @@ class ThreadManager:
         return self._index
 
     async def open_index(self) -> None:
-        """Open the index off the event loop (a rebuild may scan many rollouts)."""
-        if self._index is None:
-            await asyncio.to_thread(self.index)
+        """Open the index off the event loop (a rebuild may scan many rollouts). Every
+        request that needs the index awaits this first, so none builds it on the loop."""
+        if self._index is not None:
+            return
+        if self._index_task is None:
+            self._index_task = asyncio.ensure_future(asyncio.to_thread(self.index))
+        await asyncio.shield(self._index_task)
 
     def _summary(self, thread_id: str) -> ThreadSummary:
         summary = self.index().get(thread_id)
@@ -146,6 +151,8 @@ class ThreadManager:
         writer = (
             None if ephemeral else RolloutWriter.create(self.sessions_root, meta, records=records)
         )
+        if writer is not None:
+            writer.release()
         thread = LoadedThread(meta=meta, settings=settings, writer=writer, updated_at=now)
         if history is not None:
             _adopt(thread, history)
@@ -156,6 +163,7 @@ class ThreadManager:
 
     async def start(self, request: ThreadRequest, *, ephemeral: bool = False) -> LoadedThread:
         """A new thread."""
+        await self.open_index()
         settings = self._resolve(request)
         return self._new_thread(settings, ephemeral=ephemeral)
 
@@ -192,6 +200,7 @@ class ThreadManager:
 
     async def resume(self, thread_id: str, request: ThreadRequest) -> LoadedThread:
         """Load a thread from its rollout (or return it if loaded); appends to the same file."""
+        await self.open_index()
         while (pending := self._loading.get(thread_id)) is not None:
             await asyncio.wait([pending])
         thread = self.loaded.get(thread_id)
@@ -237,6 +246,7 @@ class ThreadManager:
         except FileNotFoundError as exc:  # archived or deleted meanwhile
             self._forget_missing()
             raise UnknownThread(thread_id) from exc
+        writer.release()
         thread = LoadedThread(
             meta=contents.meta,
             settings=settings,
@@ -255,6 +265,7 @@ class ThreadManager:
         self, thread_id: str, last_turn_id: str | None, request: ThreadRequest
     ) -> LoadedThread:
         """A new thread holding the history of `thread_id` up to `last_turn_id`."""
+        await self.open_index()
         source = self.loaded.get(thread_id)
         if source is not None and source.writer is None:
             raise ThreadError("threadId", f"thread {thread_id} is ephemeral and cannot be forked")
@@ -275,6 +286,7 @@ class ThreadManager:
 
     async def read(self, thread_id: str, include_turns: bool) -> Thread:
         """A thread, loaded or not."""
+        await self.open_index()
         thread = self.loaded.get(thread_id)
         if thread is not None:
             return thread.view(include_turns)
@@ -321,6 +333,7 @@ class ThreadManager:
 
     async def archive(self, thread_id: str) -> None:
         """Move the rollout to `archived_sessions/`."""
+        await self.open_index()
         self._ephemeral(thread_id, "archived")
         summary = self._summary(thread_id)
         if summary.archived:
@@ -334,6 +347,7 @@ class ThreadManager:
 
     async def unarchive(self, thread_id: str) -> Thread:
         """Move the rollout back to `sessions/YYYY/MM/DD/`."""
+        await self.open_index()
         summary = self._summary(thread_id)
         if summary.archived:
             day = time.strftime("%Y/%m/%d", time.gmtime(summary.created_at))
@@ -350,6 +364,7 @@ class ThreadManager:
 
     async def set_name(self, thread_id: str, name: str) -> None:
         """Rename a thread (an empty name clears it)."""
+        await self.open_index()
         value = name.strip() or None
         thread = self.loaded.get(thread_id)
         if thread is not None:
@@ -417,6 +432,8 @@ class ThreadManager:
             await runner.run()
         finally:
             thread.active = None
+            if thread.writer is not None:
+                thread.writer.release()
             if thread.writer is not None:
                 self.index().touch(thread.id, thread.updated_at, thread.preview or None)
             self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))

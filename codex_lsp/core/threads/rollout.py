@@ -156,7 +156,8 @@ class RolloutWriter:
     def __init__(self, path: Path, file: io.BufferedWriter) -> None:
         """Wrap an open binary file; use `create` or `open_append` instead."""
         self.path = path
-        self._file = file
+        self._file: io.BufferedWriter | None = file
+        self._closed = False
         self._lock = threading.Lock()
 
     @classmethod
@@ -207,22 +208,36 @@ class RolloutWriter:
     @property
     def closed(self) -> bool:
         """Whether `close` was called."""
-        return self._file.closed
+        return self._closed
 
     def append(self, type: str, payload: dict[str, Any]) -> RolloutRecord:
-        """Write one record (a line) and flush it; returns the record with its timestamp."""
+        """Write one record (a line) and flush it; returns the record with its timestamp.
+
+        A released handle is reopened (in append mode) first.
+        """
         record = RolloutRecord(now_ms(), type, payload)
         line = record.to_line()
         with self._lock:
+            if self._closed:
+                raise ValueError(f"rollout writer for {self.path} is closed")
+            if self._file is None:
+                self._file = open(self.path, "ab")  # noqa: SIM115 - the writer owns the handle
             self._file.write(line)
             self._file.flush()
         return record
 
+    def release(self) -> None:
+        """Close the file handle while the thread is idle; the next `append` reopens it.
+        Keeps one descriptor per running turn rather than one per loaded thread."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
     def close(self) -> None:
         """Flush and close the file (idempotent)."""
-        with self._lock:
-            if not self._file.closed:
-                self._file.close()
+        self.release()
+        self._closed = True
 
     def __enter__(self) -> Self:
         return self
