@@ -17,6 +17,7 @@ class WireModel(BaseModel):
         extra="ignore",
         frozen=False,
         json_schema_serialization_defaults_required=True,
+        defer_build=True,
     )
 
     def wire(self) -> dict[str, Any]:
