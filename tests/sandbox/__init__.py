@@ -1,0 +1,1 @@
+"""Tests of the sandbox: plans, backends, spawning real processes, bounded text."""

@@ -1,0 +1,146 @@
+"""The bubblewrap backend (when `bwrap` is installed) and the Landlock backend's
+unprivileged path (user namespace), exercised by dropping to `nobody` in the child."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from codex_lsp.core.sandbox import Backend, Launch, SandboxPlan, linux_sys, plan_for
+from codex_lsp.core.sandbox.bubblewrap import BubblewrapBackend, bwrap_args
+from codex_lsp.core.sandbox.linux_landlock import LandlockBackend, probe_linux
+from codex_lsp.protocol.sandbox import ReadOnlySandbox, WorkspaceWriteSandbox
+
+from .helpers import PYTHON, run
+
+NOBODY = 65534
+PR_SET_DUMPABLE = 4
+
+
+def test_bwrap_args(workspace: Path) -> None:
+    plan = plan_for(WorkspaceWriteSandbox(), workspace)
+    args = bwrap_args(plan)
+    root = str(workspace.resolve())
+    assert args[:6] == ["--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"]
+    assert args.index(root) < args.index(f"{root}/.git")  # .git bound after its root
+    assert args[-1] == "--unshare-net"
+    assert "--unshare-net" not in bwrap_args(
+        plan_for(ReadOnlySandbox(network_access=True), workspace)
+    )
+
+
+@pytest.fixture
+def bwrap() -> BubblewrapBackend:
+    path = shutil.which("bwrap")
+    if path is None:
+        pytest.skip("bubblewrap is not installed")
+    return BubblewrapBackend(path)
+
+
+async def test_bubblewrap_enforces_workspace_write(
+    bwrap: BubblewrapBackend, workspace: Path, outside: Path
+) -> None:
+    plan = plan_for(WorkspaceWriteSandbox(), workspace)
+    smoke = await run(["true"], cwd=workspace, plan=plan, backend=bwrap)
+    if smoke.exit_code != 0:
+        pytest.skip(f"bwrap cannot run here: {smoke.output.strip()}")
+    script = f"echo ok > new.txt; echo x > {outside}/x; echo y >> .git/config; echo done"
+    result = await run(["bash", "-c", script], cwd=workspace, plan=plan, backend=bwrap)
+    assert result.output.endswith("done\n")
+    assert result.output.count("Read-only file system") == 2, result.output
+    assert (workspace / "new.txt").read_text() == "ok\n"
+    assert list(outside.iterdir()) == []
+    assert (workspace / ".git" / "config").read_text() == "[core]\n"
+
+
+async def test_bubblewrap_network_off(bwrap: BubblewrapBackend, workspace: Path) -> None:
+    plan = plan_for(ReadOnlySandbox(), workspace)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5)"
+        result = await run([PYTHON, "-c", code], cwd=workspace, plan=plan, backend=bwrap)
+    assert result.exit_code != 0
+
+
+class AsNobody(Backend):
+    """Landlock's unprivileged path: the child first becomes `nobody`, then sets up the
+    sandbox the way a non-root server would (user namespace, no capability dropping)."""
+
+    name = "landlock-as-nobody"
+
+    def __init__(self) -> None:
+        self.inner = LandlockBackend(probe_linux(), unprivileged=True)
+
+    def enforcement_gap(self, plan: SandboxPlan) -> str | None:
+        return self.inner.enforcement_gap(plan)
+
+    def launch(self, plan: SandboxPlan, argv: Sequence[str], *, pty: bool) -> Launch:
+        launch = self.inner.launch(plan, argv, pty=pty)
+        setup = launch.preexec
+        assert setup is not None
+        libc = linux_sys.libc()
+
+        def become_nobody_then_sandbox() -> None:
+            os.setgroups([])
+            os.setresgid(NOBODY, NOBODY, NOBODY)
+            os.setresuid(NOBODY, NOBODY, NOBODY)
+            # Changing uid made us non-dumpable (/proc/self owned by root); a process
+            # that was never root is dumpable.
+            libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+            setup()
+
+        return Launch(argv=launch.argv, preexec=become_nobody_then_sandbox, env=launch.env)
+
+
+@pytest.fixture
+def nobody_backend() -> AsNobody:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to become nobody")
+    if probe_linux().landlock_abi == 0:
+        pytest.skip("Landlock is not available")
+    return AsNobody()
+
+
+def open_to_all(*paths: Path) -> None:
+    """Make test directories writable by nobody, so only the sandbox can refuse."""
+    for path in paths:
+        for current, _dirs, files in os.walk(path):
+            os.chmod(current, 0o777)
+            for name in files:
+                os.chmod(os.path.join(current, name), 0o666)
+        parent = path.parent
+        while parent != Path("/") and not (parent.stat().st_mode & 0o001):
+            os.chmod(parent, parent.stat().st_mode | 0o005)
+            parent = parent.parent
+
+
+async def test_unprivileged_user_namespace_path(
+    nobody_backend: AsNobody, workspace: Path, outside: Path
+) -> None:
+    open_to_all(workspace, outside)
+    plan = plan_for(WorkspaceWriteSandbox(), workspace)
+    smoke = await run(["id", "-u"], cwd=workspace, plan=plan, backend=nobody_backend)
+    if smoke.exit_code != 0:
+        pytest.skip(f"unprivileged user namespaces are unavailable: {smoke.output.strip()}")
+    assert smoke.output == f"{NOBODY}\n"
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        script = (
+            "echo ok > new.txt; "
+            f"echo x > {outside}/x; "
+            "echo y >> .git/config; "
+            f"exec 3<>/dev/tcp/127.0.0.1/{port} && echo connected; "
+            "echo done"
+        )
+        result = await run(["bash", "-c", script], cwd=workspace, plan=plan, backend=nobody_backend)
+    assert result.output.endswith("done\n")
+    assert "connected" not in result.output
+    assert "Permission denied" in result.output and "Read-only file system" in result.output
+    assert (workspace / "new.txt").read_text() == "ok\n"
+    assert list(outside.iterdir()) == []
+    assert (workspace / ".git" / "config").read_text() == "[core]\n"
