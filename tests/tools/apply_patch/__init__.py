@@ -1,0 +1,1 @@
+"""Tests of apply_patch: grammar, matching, hunks, diffs, writing, properties."""
