@@ -79,6 +79,18 @@ async def test_workspace_write_keeps_git_read_only(workspace: Path, outside: Pat
     assert looks_like_sandbox_denial(1, result.output, plan)
 
 
+async def test_cwd_inside_git_is_read_only_too(workspace: Path, outside: Path) -> None:
+    plan = workspace_plan(workspace, outside)
+    result = await run(
+        ["bash", "-c", "echo evil >> config; echo evil > hooks/pre-commit; echo done"],
+        cwd=workspace / ".git",
+        plan=plan,
+    )
+    assert result.output.count("Read-only file system") == 2, result.output
+    assert (workspace / ".git" / "config").read_text() == "[core]\n"
+    assert not (workspace / ".git" / "hooks" / "pre-commit").exists()
+
+
 async def test_symlink_out_of_the_cwd_is_denied(workspace: Path, outside: Path) -> None:
     plan = workspace_plan(workspace, outside)
     (workspace / "link").symlink_to(outside)

@@ -6,15 +6,28 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from codex_lsp.core.sandbox import Backend, Launch, SandboxPlan, linux_sys, plan_for
+from codex_lsp.core.sandbox import (
+    Backend,
+    Launch,
+    NoBackend,
+    SandboxPlan,
+    detect_backend,
+    linux_sys,
+    plan_for,
+)
 from codex_lsp.core.sandbox.bubblewrap import BubblewrapBackend, bwrap_args
-from codex_lsp.core.sandbox.linux_landlock import LandlockBackend, probe_linux
-from codex_lsp.protocol.sandbox import ReadOnlySandbox, WorkspaceWriteSandbox
+from codex_lsp.core.sandbox.linux_landlock import LandlockBackend, LinuxSupport, probe_linux
+from codex_lsp.protocol.sandbox import (
+    DangerFullAccessSandbox,
+    ReadOnlySandbox,
+    WorkspaceWriteSandbox,
+)
 
 from .helpers import PYTHON, run
 
@@ -144,3 +157,43 @@ async def test_unprivileged_user_namespace_path(
     assert (workspace / "new.txt").read_text() == "ok\n"
     assert list(outside.iterdir()) == []
     assert (workspace / ".git" / "config").read_text() == "[core]\n"
+
+
+def test_landlock_gaps_without_namespaces(workspace: Path, tmp_path: Path) -> None:
+    backend = LandlockBackend(LinuxSupport(7, namespaces=False, namespace_error="EPERM"))
+    network_gap = backend.enforcement_gap(plan_for(ReadOnlySandbox(), workspace))
+    assert network_gap is not None and "network" in network_gap and "EPERM" in network_gap
+    git_plan = plan_for(WorkspaceWriteSandbox(network_access=True), workspace)
+    git_gap = backend.enforcement_gap(git_plan)
+    assert git_gap is not None and ".git" in git_gap
+    no_git = tmp_path / "no-git"
+    no_git.mkdir()
+    plain = plan_for(WorkspaceWriteSandbox(network_access=True), no_git)
+    assert backend.enforcement_gap(plain) is None
+    assert backend.enforcement_gap(plan_for(DangerFullAccessSandbox(), workspace)) is None
+
+
+def test_detect_backend_choices(monkeypatch: pytest.MonkeyPatch, workspace: Path) -> None:
+    from codex_lsp.core.sandbox import linux_landlock
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux detection")
+    plan = plan_for(WorkspaceWriteSandbox(), workspace)
+    try:
+        monkeypatch.setattr(linux_landlock, "probe_linux", lambda: LinuxSupport(0, True))
+        monkeypatch.setattr(shutil, "which", lambda name: None)
+        detect_backend.cache_clear()
+        none = detect_backend()
+        assert isinstance(none, NoBackend)
+        assert none.enforcement_gap(plan) == (
+            "no sandbox backend available on this system: Landlock is not supported by the "
+            "kernel and bubblewrap is not installed"
+        )
+        monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/bwrap")
+        detect_backend.cache_clear()
+        assert isinstance(detect_backend(), BubblewrapBackend)
+        monkeypatch.setattr(linux_landlock, "probe_linux", lambda: LinuxSupport(7, True))
+        detect_backend.cache_clear()
+        assert isinstance(detect_backend(), LandlockBackend)
+    finally:
+        detect_backend.cache_clear()

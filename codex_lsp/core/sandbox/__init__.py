@@ -50,7 +50,12 @@ Limits
 - Landlock checks paths: a hard link made earlier inside a root to a file outside it is
   writable through the link; `allows_write` has the same blind spot.
 - Without root, network isolation and `.git` protection need unprivileged user
-  namespaces; where they are disabled those plans report an enforcement gap.
+  namespaces; where they are disabled (e.g. Ubuntu 23.10+ restricts them through
+  AppArmor, `kernel.apparmor_restrict_unprivileged_userns=1`) plans with the network off
+  or a `.git` in a writable root report an enforcement gap.
+- On Landlock ABI 6+ a command can signal only processes of its own sandbox: not the
+  server, not the user's other processes, and not a process an earlier command started.
+- Kernels before 6.2 (Landlock ABI < 3) do not check `truncate(2)` by path.
 - `/dev/shm` is not writable (POSIX semaphores, e.g. Python multiprocessing locks,
   fail); processes allocating their own PTYs work (`/dev/ptmx`, `/dev/pts`).
 - `kill_tree` finds descendants through /proc: a process whose parent had already

@@ -16,7 +16,11 @@ granted is denied):
   whole hierarchy, so files and directories created later anywhere under a root, top
   level included, are writable too.
 - ABI >= 6: signals may only reach processes of the same sandbox (a command cannot kill
-  the server), and with the network off abstract unix sockets are scoped too.
+  the server, nor `kill -9 -1` the user's session; it also cannot signal a process an
+  earlier command started), and with the network off abstract unix sockets are scoped.
+- Older ABIs enforce less: before ABI 3 (Linux 6.2) `truncate(2)` by path is not
+  checked; on ABI 1 (Linux 5.13-5.18) moving a file between directories is always
+  refused, even inside a root.
 
 `.git`: Landlock rules only add rights, and a right granted on a root covers every path
 beneath it, `.git` included; granting rights on the root's children instead would leave
@@ -25,7 +29,9 @@ top-level files), and any `MAKE_*` right on the root would also reach into `.git
 `.git/hooks/pre-commit`). So the child gets its own mount namespace (propagation
 private, nothing leaks to the host) in which each `.git` is bind-mounted read-only over
 itself: writes beneath it fail with EROFS, and it cannot be renamed or removed (EBUSY,
-it is a mount point). Landlock forbids the sandboxed process from unmounting it.
+it is a mount point). Landlock forbids the sandboxed process from unmounting it, and a
+cwd inside `.git` is re-entered after mounting so it lands on the read-only mount.
+Without namespaces there is no equivalent, so such plans report an enforcement gap.
 
 Network off: a new network namespace (only a down loopback: nothing, not even the
 host's 127.0.0.1, is reachable; abstract unix sockets are per namespace). Unix sockets
@@ -42,6 +48,7 @@ import contextlib
 import functools
 import os
 import stat
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +156,8 @@ class ChildSetup:
                 ls.mount(mount.path, mount.path, None, ls.MS_BIND | ls.MS_REC)
                 flags = ls.MS_REMOUNT | ls.MS_BIND | ls.MS_RDONLY | mount.keep_flags
                 ls.mount(None, mount.path, None, flags)
+            # A cwd inside a `.git` still points below the new mount: walk to it again.
+            os.chdir(os.getcwd())
         if self.drop_capabilities:
             lib = ls.libc()
             for cap in DROPPED_CAPABILITIES:
@@ -181,7 +190,7 @@ class ChildSetup:
             for path, allowed in self.rules:
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-                except FileNotFoundError:
+                except OSError:  # missing or unreachable: nothing to grant there
                     continue
                 try:
                     if not stat.S_ISDIR(os.fstat(fd).st_mode):
@@ -208,8 +217,12 @@ def probe_linux() -> LinuxSupport:
     abi = ls.landlock_abi()
     root = os.geteuid() == 0
     setup = ChildSetup(unshare_flags=_namespace_flags(True, True, root), user_namespace=not root)
-    read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
-    pid = os.fork()
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about fork() in a threaded process; the child only makes
+        # system calls and exits.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         code = 0
         try:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 
 POLL_INTERVAL_S = 0.005
+HAVE_PROC = os.path.isdir("/proc/self/task")
 
 
 def children_of(pid: int) -> list[int]:
@@ -110,9 +111,21 @@ def _killpg(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
-async def kill_process_tree(pid: int, pgid: int, grace: float = 0.1) -> None:
+def _anything_alive(targets: _Targets, pgid: int) -> bool:
+    """Is any tracked process alive? Without /proc nothing is tracked: ask the group."""
+    if HAVE_PROC:
+        return bool(targets.alive())
+    try:
+        os.killpg(pgid, 0)
+    except OSError:
+        return False
+    return True
+
+
+async def kill_process_tree(pid: int | None, pgid: int, grace: float = 0.1) -> None:
     """Stop, then SIGTERM, then (after `grace` seconds) SIGKILL the process group `pgid`
-    and every descendant of `pid`.
+    and every descendant of `pid` (None when that process was already reaped: its pid
+    may belong to someone else by now, so only the group is signalled).
 
     The tree is frozen first (SIGSTOP, rescanned until no new pid appears) so nothing
     forks away or gets reparented between listing and signalling; SIGTERM is followed by
@@ -122,7 +135,8 @@ async def kill_process_tree(pid: int, pgid: int, grace: float = 0.1) -> None:
     targets = _Targets()
     try:
         _killpg(pgid, signal.SIGSTOP)
-        targets.add(descendants([pid]))
+        if pid is not None:
+            targets.add(descendants([pid]))
         targets.signal(signal.SIGSTOP)
         for _ in range(10):  # stopped processes cannot fork: the scan converges
             if not targets.add(descendants(list(targets.fds))):
@@ -132,7 +146,7 @@ async def kill_process_tree(pid: int, pgid: int, grace: float = 0.1) -> None:
             _killpg(pgid, sig)
             targets.signal(sig)
         deadline = time.monotonic() + max(0.0, grace)
-        while targets.alive() and time.monotonic() < deadline:
+        while _anything_alive(targets, pgid) and time.monotonic() < deadline:
             await asyncio.sleep(POLL_INTERVAL_S)
             targets.add(descendants(targets.alive()))
         hard_deadline = time.monotonic() + 0.5
@@ -140,7 +154,7 @@ async def kill_process_tree(pid: int, pgid: int, grace: float = 0.1) -> None:
             targets.add(descendants(targets.alive()))
             _killpg(pgid, signal.SIGKILL)
             targets.signal(signal.SIGKILL)
-            if not targets.alive() or time.monotonic() >= hard_deadline:
+            if not _anything_alive(targets, pgid) or time.monotonic() >= hard_deadline:
                 break
             await asyncio.sleep(POLL_INTERVAL_S)
     finally:

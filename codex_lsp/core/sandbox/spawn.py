@@ -177,8 +177,8 @@ class Spawned:
         if self.process.returncode is None:
             await kill_process_tree(self.pid, self.pgid, grace)
         else:
-            # The leader is gone; its group or detached descendants may not be.
-            await kill_process_tree(self.pid, self.pgid, 0.0)
+            # The leader is reaped (its pid may be reused); its group may live on.
+            await kill_process_tree(None, self.pgid, 0.0)
         with contextlib.suppress(asyncio.TimeoutError, ProcessLookupError):
             await asyncio.wait_for(self.process.wait(), timeout=1.0)
 
@@ -264,7 +264,7 @@ async def spawn(
 
     master: int | None = None
     slave: int | None = None
-    error_r, error_w = os.pipe2(os.O_CLOEXEC)
+    error_r, error_w = os.pipe()  # not inherited by the program (close-on-exec)
     try:
         preexec = _child_preexec(launch, pty, error_w)
         kwargs: dict[str, Any] = {}
