@@ -50,6 +50,24 @@ async def spawn_and_wait(argv: list[str], cwd: Path, plan: SandboxPlan | None) -
     return (time.perf_counter() - started) * 1000
 
 
+TREE = "sleep 300 & setsid sleep 300 & bash -c 'sleep 300 & wait' & echo ready; wait"
+
+
+async def kill_tree_ms(cwd: Path, plan: SandboxPlan | None) -> float:
+    """Milliseconds `kill_tree()` takes on a small tree (a child, a grandchild and a
+    descendant that called setsid), once it is running."""
+    spawned = await spawn(["bash", "-c", TREE], cwd=str(cwd), plan=plan)
+    try:
+        await asyncio.wait_for(spawned.read(), TIMEOUT_S)  # "ready"
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        await asyncio.wait_for(spawned.kill_tree(), TIMEOUT_S)
+        return (time.perf_counter() - started) * 1000
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(spawned.pgid, signal.SIGKILL)
+
+
 def describe(samples: list[float]) -> str:
     ordered = sorted(samples)
     p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
@@ -97,6 +115,10 @@ async def main(runs: int) -> None:
         )
         for name in ("read-only, network off", "read-only, network on"):
             print(f"  overhead, {name}: {statistics.median(samples[name]) - base:.2f} ms")
+        sandboxed = plans[main_case]
+        kills = [await kill_tree_ms(workdir, sandboxed) for _ in range(10)]
+        print("\nkill_tree, sandboxed tree of 5 (bash, 3 sleeps, one after setsid):")
+        print(f"  {describe(kills)}  (target <= 200 ms)")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

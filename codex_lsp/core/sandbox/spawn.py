@@ -114,6 +114,11 @@ class Spawned:
         return self._pty is not None
 
     @property
+    def stdout(self) -> asyncio.StreamReader | None:
+        """The merged stdout + stderr pipe (None for a PTY: use `read`)."""
+        return self.process.stdout
+
+    @property
     def returncode(self) -> int | None:
         """The exit code once reaped (negative: killed by that signal), else None."""
         return self.process.returncode
