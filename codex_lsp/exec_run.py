@@ -13,9 +13,11 @@ from .core.config.loader import load_config
 from .core.config.settings import SettingsError, ThreadRequest, resolve
 from .core.model.client import ModelClients
 from .core.threads.manager import ThreadManager, TurnOverrides
+from .core.tools.defaults import thread_tools
 from .protocol.initialize import EditorSettings
 from .protocol.user_input import TextInput
 from .terminal import JsonRenderer, TerminalRenderer
+from .terminal_approvals import TerminalApprovals
 
 
 async def run_exec(
@@ -46,6 +48,8 @@ async def run_exec(
         emit,
         ModelClients(AuthService(home, lambda: loaded.config.cli_auth_credentials_store).api_key),
         source="exec",
+        tools=thread_tools,
+        approvals=TerminalApprovals(),
     )
     try:
         thread = await manager.start(

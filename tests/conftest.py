@@ -49,8 +49,11 @@ async def make_client(codex_home: Path, workspace: Path) -> AsyncIterator[Client
     started: list[CodexClient] = []
 
     async def make(**kwargs: Any) -> CodexClient:
+        before_start = kwargs.pop("before_start", None)
         client = CodexClient(kwargs.pop("home", codex_home), workspace, **kwargs)
         started.append(client)
+        if before_start is not None:
+            before_start(client)
         await client.start()
         return client
 

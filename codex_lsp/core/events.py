@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..protocol.account import RateLimitSnapshot, TokenUsage
 from ..protocol.items import ThreadItem
-from ..protocol.notifications import ErrorInfo
+from ..protocol.notifications import ErrorInfo, PlanStep
 from ..protocol.thread import Thread, ThreadStatus, Turn
 
 
@@ -127,6 +127,16 @@ class ReasoningTextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandOutputDelta:
+    """A piece of a running command's output."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
 class TokenUsageUpdated:
     """Token use after a model response."""
 
@@ -152,6 +162,16 @@ class RateLimitsUpdated:
     snapshot: RateLimitSnapshot
 
 
+@dataclass(frozen=True, slots=True)
+class PlanUpdated:
+    """The agent updated its plan (`update_plan`); `plan` carries wire statuses."""
+
+    thread_id: str
+    turn_id: str
+    explanation: str | None
+    plan: list[PlanStep]
+
+
 CoreEvent = (
     ThreadStarted
     | ThreadStatusChanged
@@ -166,9 +186,11 @@ CoreEvent = (
     | ReasoningSummaryPartAdded
     | ReasoningSummaryTextDelta
     | ReasoningTextDelta
+    | CommandOutputDelta
     | TokenUsageUpdated
     | TurnError
     | RateLimitsUpdated
+    | PlanUpdated
 )
 
 EventSink = Callable[[CoreEvent], None]

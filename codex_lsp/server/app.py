@@ -14,6 +14,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import (
     JsonRPCNotification,
     JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
     LanguageServerProtocol,
     lsp_method,
 )
@@ -22,6 +23,7 @@ from .. import __version__
 from ..core.tasks import cancel_all
 from ..protocol.initialize import ClientCodexCapabilities, EditorSettings, ServerCodexCapabilities
 from .account_handlers import register_account_handlers
+from .approvals import LspApprovals
 from .config_handlers import register_config_handlers
 from .model_handlers import register_model_handlers
 from .notifications import Notifier
@@ -68,13 +70,26 @@ class CodexLanguageServer(LanguageServer):
         )
         keep_json_params(self.protocol._converter)
         self.notifier = Notifier(self.protocol.send_raw)
-        self.session = Session(home, self.notifier)
+        self.session = Session(
+            home, self.notifier, approvals=LspApprovals(self), buffers=self.buffer_text
+        )
         register_thread_handlers(self, self.session)
         register_turn_handlers(self, self.session)
         register_account_handlers(self, self.session)
         register_config_handlers(self, self.session)
         register_model_handlers(self, self.session)
         self._register_lifecycle()
+
+    def buffer_text(self, path: Path) -> str | None:
+        """The text of an open editor buffer (synced through didOpen/didChange), if any."""
+        try:
+            doc = self.workspace.text_documents.get(path.as_uri())
+        except RuntimeError:  # not initialized yet
+            return None
+        if doc is None:
+            return None
+        text: str = doc.source
+        return text
 
     def read_initialize(self, params: lsp.InitializeParams) -> None:
         """Client capabilities (`experimental.codex`) and editor settings."""
@@ -120,9 +135,11 @@ def keep_json_params(converter: Any) -> None:
 
     pygls turns unknown-method params into namedtuples, renaming keys that are not Python
     identifiers (lossy for `config` overrides); handlers validate dicts with pydantic instead.
+    The same holds for the results of the custom requests the server sends (approvals).
     """
     converter.register_structure_hook(JsonRPCRequestMessage, lambda obj, cls: cls(**obj))
     converter.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
+    converter.register_structure_hook(JsonRPCResponseMessage, lambda obj, cls: cls(**obj))
     converter.register_unstructure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, BaseModel),
         lambda model: model.model_dump(mode="json", by_alias=True),

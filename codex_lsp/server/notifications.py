@@ -46,6 +46,15 @@ def _reasoning_delta(e: ev.ReasoningTextDelta) -> Notification:
     }
 
 
+def _output_delta(e: ev.CommandOutputDelta) -> Notification:
+    return "codex/item/commandExecution/outputDelta", {
+        "threadId": e.thread_id,
+        "turnId": e.turn_id,
+        "itemId": e.item_id,
+        "delta": e.delta,
+    }
+
+
 def _summary_part(e: ev.ReasoningSummaryPartAdded) -> Notification:
     return "codex/item/reasoning/summaryPartAdded", {
         "threadId": e.thread_id,
@@ -117,10 +126,18 @@ def _rate_limits(e: ev.RateLimitsUpdated) -> Notification:
     return "codex/account/rateLimits/updated", params.wire()
 
 
+def _plan(e: ev.PlanUpdated) -> Notification:
+    params = n.TurnPlanUpdatedNotification(
+        thread_id=e.thread_id, turn_id=e.turn_id, explanation=e.explanation, plan=e.plan
+    )
+    return "codex/turn/plan/updated", params.wire()
+
+
 _MAPPERS: dict[type, Callable[[Any], Notification]] = {
     ev.AgentMessageDelta: _agent_delta,
     ev.ReasoningSummaryTextDelta: _summary_delta,
     ev.ReasoningTextDelta: _reasoning_delta,
+    ev.CommandOutputDelta: _output_delta,
     ev.ReasoningSummaryPartAdded: _summary_part,
     ev.ItemStarted: _item_started,
     ev.ItemCompleted: _item_completed,
@@ -134,6 +151,7 @@ _MAPPERS: dict[type, Callable[[Any], Notification]] = {
     ev.TokenUsageUpdated: _usage,
     ev.TurnError: _error,
     ev.RateLimitsUpdated: _rate_limits,
+    ev.PlanUpdated: _plan,
 }
 
 
@@ -148,6 +166,10 @@ class Notifier:
     def __init__(self, send: Callable[[dict[str, Any]], None]) -> None:
         self._send = send
         self.deltas = True
+
+    def send(self, method: str, params: dict[str, Any]) -> None:
+        """Send a notification that has no core event (approval bookkeeping)."""
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
     def __call__(self, event: ev.CoreEvent) -> None:
         method, params = to_notification(event)

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.approvals.gate import ApprovalTransport
 from ..core.config.loader import LoadedConfig
 from ..core.config.service import ConfigService
 from ..core.config.settings import ThreadRequest, ThreadSettings, resolve
 from ..core.events import CoreEvent
 from ..core.model.client import ModelClients
 from ..core.threads.manager import ThreadManager
+from ..core.tools.defaults import thread_tools
+from ..core.workspace.view import BufferReader, WorkspaceView
 from ..protocol.account import RateLimitSnapshot
 from ..protocol.initialize import ClientCodexCapabilities, EditorSettings
 
@@ -23,7 +26,14 @@ log = logging.getLogger(__name__)
 class Session:
     """Server-wide state shared by the handlers."""
 
-    def __init__(self, home: Path, notify: Any) -> None:
+    def __init__(
+        self,
+        home: Path,
+        notify: Any,
+        *,
+        approvals: ApprovalTransport | None = None,
+        buffers: BufferReader | None = None,
+    ) -> None:
         self.home = home
         self._notify = notify
         # -- configuration: config.toml layers and the editor's settings --
@@ -47,6 +57,9 @@ class Session:
             self.resolve,
             self.emit,
             ModelClients(lambda: self.openai_key()),
+            tools=thread_tools,
+            approvals=approvals,
+            workspace=WorkspaceView(buffers),
         )
 
     def emit(self, event: CoreEvent) -> None:

@@ -88,7 +88,14 @@ def register_thread_handlers(server: LanguageServer, session: Session) -> None:
         await manager.set_name(p.thread_id, p.name)
         return EmptyResult()
 
+    async def shell_command(p: t.ThreadShellCommandParams) -> EmptyResult:
+        if not p.command.strip():
+            raise invalid_params(["command"], "the command is empty")
+        await manager.start_shell_command(p.thread_id, p.command, p.timeout_ms)
+        return EmptyResult()
+
     handlers: dict[str, Any] = {
+        "codex/thread/shellCommand": shell_command,
         "codex/thread/start": start,
         "codex/thread/resume": resume,
         "codex/thread/fork": fork,

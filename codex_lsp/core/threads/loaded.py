@@ -13,7 +13,9 @@ from ..config.settings import ThreadSettings
 from .rollout import RolloutWriter, SessionMeta
 
 if TYPE_CHECKING:
+    from ..approvals.gate import ApprovalGate
     from ..turns.runner import TurnRunner
+    from ..turns.user_shell import UserShellRunner
 
 
 @dataclass
@@ -21,7 +23,7 @@ class ActiveTurn:
     """The running turn of a thread and the task running it."""
 
     turn: Turn
-    runner: TurnRunner
+    runner: TurnRunner | UserShellRunner
     task: asyncio.Task[None] | None = None
     flags: list[str] = field(default_factory=list)
 
@@ -41,6 +43,7 @@ class LoadedThread:
     updated_at: int = 0
     last_context: dict[str, Any] | None = None
     active: ActiveTurn | None = None
+    gate: ApprovalGate | None = None
 
     @property
     def id(self) -> str:

@@ -18,12 +18,16 @@ from ...protocol.sandbox import SandboxPolicy
 from ...protocol.thread import IdleThreadStatus, Thread, Turn
 from ...protocol.user_input import UserInput
 from .. import events as ev
+from ..approvals.gate import ApprovalGate, ApprovalTransport
 from ..config.settings import ThreadRequest, ThreadSettings
 from ..model.client import ModelClients
 from ..tasks import spawn
-from ..tools.base import NoTools, ToolRouter
+from ..tools.base import ToolRouter
+from ..tools.registry import ToolRegistry
 from ..turns.runner import TurnRunner
 from ..turns.user_input import to_model_content
+from ..turns.user_shell import UserShellRunner
+from ..workspace.view import WorkspaceView
 from .errors import ThreadBusy, ThreadError, UnknownThread
 from .history import ThreadHistory, build_history, records_through_turn
 from .index import ListQuery, ThreadIndex, ThreadSummary
@@ -62,6 +66,8 @@ class ThreadManager:
         tools: ToolsFactory | None = None,
         read_document: Callable[[str], str | None] | None = None,
         source: str = "lsp",
+        approvals: ApprovalTransport | None = None,
+        workspace: WorkspaceView | None = None,
     ) -> None:
         self.home = home
         self.sessions_root = home / "sessions"
@@ -69,7 +75,9 @@ class ThreadManager:
         self._resolve = resolve
         self.emit = emit
         self.clients = clients
-        self._tools = tools or (lambda _thread: NoTools())
+        self._tools = tools or (lambda _thread: ToolRegistry([]))
+        self._approvals = approvals
+        self.workspace = workspace or WorkspaceView()
         self._read_document = read_document
         self._source = source
         self._index: ThreadIndex | None = None
@@ -156,6 +164,7 @@ class ThreadManager:
         thread = LoadedThread(meta=meta, settings=settings, writer=writer, updated_at=now)
         if history is not None:
             _adopt(thread, history)
+        self._attach_gate(thread)
         self.loaded[thread.id] = thread
         self._index_loaded(thread)
         self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
@@ -254,6 +263,7 @@ class ThreadManager:
             updated_at=summary.updated_at,
         )
         _adopt(thread, history)
+        self._attach_gate(thread)
         self.loaded[thread.id] = thread
         self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
         if thread.token_usage is not None and thread.turns:
@@ -281,6 +291,23 @@ class ThreadManager:
         return self._new_thread(
             settings, ephemeral=False, forked_from=thread_id, records=records, history=history
         )
+
+    def _attach_gate(self, thread: LoadedThread) -> None:
+        if self._approvals is None:
+            return
+
+        def waiting(on: bool) -> None:
+            active = thread.active
+            if active is None:
+                return
+            flag = "waitingOnApproval"
+            if on and flag not in active.flags:
+                active.flags.append(flag)
+            elif not on and flag in active.flags:
+                active.flags.remove(flag)
+            self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
+
+        thread.gate = ApprovalGate(self._approvals, waiting)
 
     # ---- read / list -----------------------------------------------------------------
 
@@ -416,6 +443,7 @@ class ThreadManager:
             self._tools(thread),
             self.emit,
             output_schema=overrides.output_schema,
+            workspace=self.workspace,
         )
         active = ActiveTurn(turn=turn, runner=runner)
         thread.active = active
@@ -427,7 +455,22 @@ class ThreadManager:
         active.task = spawn(self._run_turn(thread, runner), name=f"turn {turn.id}")
         return turn.model_copy(deep=True)
 
-    async def _run_turn(self, thread: LoadedThread, runner: TurnRunner) -> None:
+    async def start_shell_command(
+        self, thread_id: str, command: str, timeout_ms: int | None
+    ) -> Turn:
+        """Run a command the user typed, as its own turn (no model request)."""
+        thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
+        thread.turns.append(turn)
+        runner = UserShellRunner(thread, turn, command, timeout_ms, self.emit)
+        thread.active = ActiveTurn(turn=turn, runner=runner)
+        self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
+        thread.active.task = spawn(self._run_turn(thread, runner), name=f"shell {turn.id}")
+        return turn.model_copy(deep=True)
+
+    async def _run_turn(self, thread: LoadedThread, runner: TurnRunner | UserShellRunner) -> None:
         try:
             await runner.run()
         finally:

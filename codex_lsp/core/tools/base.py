@@ -1,32 +1,68 @@
-"""The contract between the turn loop and the tools."""
+"""The contract between the turn loop and the tools: calls, results, the narrow context a
+handler gets, and the `Tool` protocol every tool implements."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from ...protocol.enums import AskForApproval
 from ..events import EventSink
+
+if TYPE_CHECKING:
+    from ...protocol.items import ThreadItem
+    from ..approvals.gate import ApprovalGate
+    from ..sandbox.plan import SandboxPlan
+    from ..workspace.view import WorkspaceView
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class ToolCall:
-    """A call the model made: a function call (`arguments` JSON) or a freeform custom call."""
+    """A call the model made: a function call (`arguments` JSON), a freeform custom call
+    (`input` text) or a `local_shell` call (`action` JSON)."""
 
     call_id: str
     name: str
-    kind: str  # "function_call" | "custom_tool_call"
+    kind: str  # "function_call" | "custom_tool_call" | "local_shell_call"
     payload: str
 
     def output_item(self, output: str) -> dict[str, Any]:
         """The history item that carries this call's result back to the model."""
-        out_type = (
-            "custom_tool_call_output" if self.kind == "custom_tool_call" else "function_call_output"
-        )
-        return {"type": out_type, "call_id": self.call_id, "output": output}
+        if self.kind == "local_shell_call":
+            return {"type": "local_shell_call_output", "call_id": self.call_id, "output": output}
+        if self.kind == "custom_tool_call":
+            return {"type": "custom_tool_call_output", "call_id": self.call_id, "output": output}
+        return {"type": "function_call_output", "call_id": self.call_id, "output": output}
+
+
+@dataclass
+class ToolResult:
+    """What a tool returns: text for the model, and history items to add after it (an
+    image the model should look at, for instance)."""
+
+    output: str
+    success: bool = True
+    extra_history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ToolError(Exception):
+    """A failure the model should read (bad arguments, a missing file, ...)."""
 
 
 @dataclass(frozen=True)
+class ToolCaps:
+    """What the model provider supports, deciding which tool shapes are offered."""
+
+    freeform_tools: bool = True
+
+
+@dataclass
 class ToolContext:
     """What a tool handler may use: narrow on purpose (no access to the whole session)."""
 
@@ -34,6 +70,28 @@ class ToolContext:
     turn_id: str
     cwd: str
     emit: EventSink
+    item_started: Callable[[ThreadItem], None]
+    item_completed: Callable[[ThreadItem], None]
+    sandbox: SandboxPlan | None = None
+    approvals: ApprovalGate | None = None
+    workspace: WorkspaceView | None = None
+    approval_policy: AskForApproval = "on-request"
+
+
+class Tool(Protocol):
+    """A model-facing tool: its spec and its handler in one place."""
+
+    name: str
+    # Tools that only read may run concurrently with each other.
+    parallel_safe: bool
+
+    def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
+        """The tool as offered to the model (None: not offered with these caps)."""
+        ...
+
+    async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
+        """Run one call. Raise `ToolError` for failures the model should read."""
+        ...
 
 
 class ToolRouter(Protocol):
@@ -43,17 +101,26 @@ class ToolRouter(Protocol):
         """The tools offered to the model (Responses API tool shapes)."""
         ...
 
-    async def dispatch(self, call: ToolCall, ctx: ToolContext) -> dict[str, Any]:
-        """Run one call; returns its output history item. Never raises for tool failures."""
+    async def run_calls(self, calls: list[ToolCall], ctx: ToolContext) -> list[dict[str, Any]]:
+        """Run a response's calls; the history items to add, in order. Never raises for
+        tool failures (the model reads them)."""
         ...
 
 
-class NoTools:
-    """A router with no tools: any call is answered with an error the model can read."""
+def parse_arguments(call: ToolCall, model: type[M]) -> M:
+    """Validate a function call's JSON arguments, or raise a `ToolError` naming the fields."""
+    try:
+        raw = json.loads(call.payload or "{}")
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"invalid arguments for {call.name}: not JSON ({exc.msg})") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ToolError(f"invalid arguments for {call.name}: {problems}") from None
 
-    def specs(self) -> list[dict[str, Any]]:
-        return []
 
-    async def dispatch(self, call: ToolCall, ctx: ToolContext) -> dict[str, Any]:
-        message = {"error": f"unknown tool {call.name!r}: no such tool is available"}
-        return call.output_item(json.dumps(message))
+Handler = Callable[[ToolCall, ToolContext], Awaitable[ToolResult]]

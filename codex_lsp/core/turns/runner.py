@@ -20,6 +20,7 @@ from ...protocol.thread import Turn
 from ...protocol.thread import TurnError as WireTurnError
 from ...protocol.user_input import TextInput, UserInput
 from .. import events as ev
+from ..approvals.gate import TurnCancelled
 from ..instructions import (
     agents_message,
     base_instructions,
@@ -31,10 +32,13 @@ from ..model import stream_events as se
 from ..model.client import ModelClient
 from ..model.errors import ModelError
 from ..model.prompt import Prompt
+from ..sandbox.plan import plan_for
 from ..threads.history import PREVIEW_CHARS
 from ..threads.loaded import LoadedThread
 from ..threads.rollout import ATTEMPT_DISCARDED
 from ..tools.base import ToolCall, ToolContext, ToolRouter
+from ..tools.registry import local_shell_payload
+from ..workspace.view import WorkspaceView
 from .stream_state import ResponseState, StreamingItem, new_id
 
 log = logging.getLogger(__name__)
@@ -68,8 +72,10 @@ class TurnRunner:
         tools: ToolRouter,
         emit: ev.EventSink,
         output_schema: dict[str, Any] | None = None,
+        workspace: WorkspaceView | None = None,
     ) -> None:
         """`content` is `inputs` already converted for the model (see `to_model_content`)."""
+        self.workspace = workspace
         self.thread = thread
         self.turn = turn
         self.inputs = inputs
@@ -104,7 +110,7 @@ class TurnRunner:
             self._begin()
             await self._loop()
             turn.status = "completed"
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, TurnCancelled):
             self._close_open_items(keep_partial=True)
             turn.status = "interrupted"
         except ModelError as exc:
@@ -204,19 +210,27 @@ class TurnRunner:
 
     # ---- the model <-> tools loop ----------------------------------------------------
 
+    def _tool_context(self) -> ToolContext:
+        s = self.thread.settings
+        return ToolContext(
+            thread_id=self.thread.id,
+            turn_id=self.turn.id,
+            cwd=s.cwd,
+            emit=self.emit,
+            item_started=self._item_started,
+            item_completed=self._item_completed,
+            sandbox=plan_for(s.sandbox, s.cwd),
+            approvals=self.thread.gate,
+            workspace=self.workspace,
+            approval_policy=s.approval_policy,
+        )
+
     async def _loop(self) -> None:
         while True:
             calls = await self._sample()
             if not calls:
                 return
-            ctx = ToolContext(
-                thread_id=self.thread.id,
-                turn_id=self.turn.id,
-                cwd=self.thread.settings.cwd,
-                emit=self.emit,
-            )
-            outputs = await asyncio.gather(*(self.tools.dispatch(c, ctx) for c in calls))
-            for output in outputs:
+            for output in await self.tools.run_calls(calls, self._tool_context()):
                 self._add_history(output)
 
     def _prompt(self) -> Prompt:
@@ -350,6 +364,17 @@ class TurnRunner:
                     name=str(raw.get("name") or ""),
                     kind=kind,
                     payload=str(payload or ""),
+                )
+            )
+            self._pending_history.append(raw)
+        elif kind == "local_shell_call":
+            action = raw.get("action") or {}
+            calls.append(
+                ToolCall(
+                    call_id=str(raw.get("call_id") or raw.get("id") or ""),
+                    name="local_shell",
+                    kind="local_shell_call",
+                    payload=local_shell_payload(action),
                 )
             )
             self._pending_history.append(raw)

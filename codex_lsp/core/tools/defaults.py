@@ -1,0 +1,35 @@
+"""The tools a thread offers the model."""
+
+from __future__ import annotations
+
+from ..threads.loaded import LoadedThread
+from .apply_patch_tool import ApplyPatchTool
+from .base import Tool, ToolCaps
+from .grep_files import GrepFilesTool
+from .list_dir import ListDirTool
+from .read_file import ReadFileTool
+from .registry import ToolRegistry
+from .shell import ShellTool
+from .update_plan import UpdatePlanTool
+from .view_image import ViewImageTool
+
+
+def default_registry(*, freeform_tools: bool, extra: list[Tool] | None = None) -> ToolRegistry:
+    """Every built-in tool; `freeform_tools` where the provider supports custom tools (the
+    Responses API), so `apply_patch` is offered as a freeform grammar tool there."""
+    tools: list[Tool] = [
+        ShellTool(),
+        ApplyPatchTool(),
+        ReadFileTool(),
+        ListDirTool(),
+        GrepFilesTool(),
+        UpdatePlanTool(),
+        ViewImageTool(),
+        *(extra or []),
+    ]
+    return ToolRegistry(tools, ToolCaps(freeform_tools=freeform_tools))
+
+
+def thread_tools(thread: LoadedThread) -> ToolRegistry:
+    """The tools of a thread's next turn (freeform tools on the Responses API only)."""
+    return default_registry(freeform_tools=thread.settings.provider.wire_api == "responses")

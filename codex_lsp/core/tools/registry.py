@@ -1,0 +1,94 @@
+"""The tool registry: the list offered to the model and the router for the calls it makes.
+
+Consecutive calls to parallel-safe (read-only) tools run concurrently; anything that
+changes the workspace runs alone, in the order the model asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from ..approvals.gate import TurnCancelled
+from ..sandbox.bounds import bounded_text
+from .base import Tool, ToolCall, ToolCaps, ToolContext, ToolError, ToolResult
+
+log = logging.getLogger(__name__)
+
+# Every output returned to the model is bounded (head and tail kept).
+MAX_OUTPUT_BYTES = 16 * 1024
+
+
+class ToolRegistry:
+    """Tools by name; implements the turn loop's `ToolRouter`."""
+
+    def __init__(self, tools: Sequence[Tool], caps: ToolCaps | None = None) -> None:
+        self.caps = caps or ToolCaps()
+        self._tools = {tool.name: tool for tool in tools}
+        # `local_shell` calls go to the shell tool.
+        self._aliases = {"local_shell": "shell", "container.exec": "shell"}
+
+    def specs(self) -> list[dict[str, Any]]:
+        """The tools offered to the model."""
+        out = []
+        for tool in self._tools.values():
+            spec = tool.spec(self.caps)
+            if spec is not None:
+                out.append(spec)
+        return out
+
+    def _tool(self, name: str) -> Tool | None:
+        return self._tools.get(name) or self._tools.get(self._aliases.get(name, ""))
+
+    async def run_calls(self, calls: list[ToolCall], ctx: ToolContext) -> list[dict[str, Any]]:
+        """Run the calls (parallel-safe neighbours together); history items in order."""
+        results: list[list[dict[str, Any]]] = []
+        batch: list[ToolCall] = []
+
+        async def flush() -> None:
+            if batch:
+                done = await asyncio.gather(*(self._run_one(c, ctx) for c in batch))
+                results.extend(done)
+                batch.clear()
+
+        for call in calls:
+            tool = self._tool(call.name)
+            if tool is not None and tool.parallel_safe:
+                batch.append(call)
+                continue
+            await flush()
+            results.append(await self._run_one(call, ctx))
+        await flush()
+        return [item for items in results for item in items]
+
+    async def _run_one(self, call: ToolCall, ctx: ToolContext) -> list[dict[str, Any]]:
+        tool = self._tool(call.name)
+        if tool is None:
+            known = ", ".join(sorted(self._tools)) or "none"
+            result = ToolResult(f"unknown tool {call.name!r}; available tools: {known}", False)
+        else:
+            try:
+                result = await tool.run(call, ctx)
+            except ToolError as exc:
+                result = ToolResult(str(exc), success=False)
+            except (asyncio.CancelledError, TurnCancelled):
+                raise
+            except Exception as exc:
+                log.exception("tool %s failed", call.name)
+                result = ToolResult(f"{call.name} failed: {type(exc).__name__}: {exc}", False)
+        output = bounded_text(result.output, MAX_OUTPUT_BYTES)
+        return [call.output_item(output), *result.extra_history]
+
+
+def local_shell_payload(action: dict[str, Any]) -> str:
+    """A `local_shell_call` action as shell-tool arguments."""
+    return json.dumps(
+        {
+            "command": action.get("command") or [],
+            "workdir": action.get("working_directory"),
+            "timeout_ms": action.get("timeout_ms"),
+        }
+    )

@@ -1,0 +1,283 @@
+"""The `shell` tool: run a command (argv) under the sandbox and the approval policy,
+streaming its output into a `commandExecution` item."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...protocol.approvals import CommandApprovalParams
+from ...protocol.enums import ApprovalDecision
+from ...protocol.items import CommandExecutionItem
+from .. import events as ev
+from ..approvals.gate import TurnCancelled
+from ..approvals.policy import command_verdict, rerun_unsandboxed
+from ..sandbox.backend import SandboxError, detect_backend
+from ..sandbox.denial import looks_like_sandbox_denial
+from ..sandbox.plan import SandboxPlan
+from ..sandbox.spawn import spawn
+from ..turns.stream_state import new_id
+from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .command_actions import command_text, parse_command_actions
+from .command_safety import is_known_safe
+
+DEFAULT_TIMEOUT_MS = 10_000
+MAX_TIMEOUT_MS = 60 * 60 * 1000
+# What the item keeps of the output (the model gets a smaller, bounded copy).
+ITEM_OUTPUT_BYTES = 1024 * 1024
+
+DESCRIPTION = (
+    "Runs a command and returns its output and exit code. `command` is an argv list; use "
+    '["bash", "-lc", "<script>"] for shell syntax (pipes, &&, redirections). Commands run '
+    "in a sandbox that may block writes outside the workspace and network access. If a "
+    "command needs more (installing packages, writing elsewhere, network), set "
+    "`with_escalated_permissions` and give a one-sentence `justification`: the user will "
+    "be asked. Prefer `rg` for searching. Set `workdir` instead of `cd`."
+)
+
+
+class ShellArgs(BaseModel):
+    """Arguments of `shell`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    command: list[str] = Field(min_length=1)
+    workdir: str | None = None
+    timeout_ms: int | None = Field(default=None, ge=1)
+    with_escalated_permissions: bool | None = None
+    justification: str | None = None
+
+
+SPEC: dict[str, Any] = {
+    "type": "function",
+    "name": "shell",
+    "description": DESCRIPTION,
+    "strict": False,
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "command": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The command and its arguments.",
+            },
+            "workdir": {"type": "string", "description": "Directory to run in (default cwd)."},
+            "timeout_ms": {"type": "number", "description": "Timeout in milliseconds."},
+            "with_escalated_permissions": {
+                "type": "boolean",
+                "description": "Run without the sandbox (the user is asked first).",
+            },
+            "justification": {
+                "type": "string",
+                "description": "Why escalated permissions are needed (shown to the user).",
+            },
+        },
+        "required": ["command"],
+        "additionalProperties": False,
+    },
+}
+
+
+class Execution:
+    """The result of running a command once."""
+
+    def __init__(self) -> None:
+        self.exit_code: int | None = None
+        self.output = ""
+        self.timed_out = False
+        self.started = time.monotonic()
+
+    @property
+    def duration_ms(self) -> int:
+        return int((time.monotonic() - self.started) * 1000)
+
+
+async def run_command(
+    argv: list[str],
+    *,
+    cwd: str,
+    plan: SandboxPlan | None,
+    timeout_s: float | None,
+    ctx: ToolContext,
+    item_id: str,
+    run: Execution | None = None,
+) -> Execution:
+    """Run `argv`, streaming output deltas; kills the whole tree on timeout or interrupt.
+    `run` (if given) holds the output so far even when the call is cancelled."""
+    run = run if run is not None else Execution()
+    try:
+        proc = await spawn(argv, cwd=cwd, env=dict(os.environ), plan=plan)
+    except FileNotFoundError:
+        run.exit_code, run.output = 127, f"command not found: {argv[0]}\n"
+        return run
+    except PermissionError as exc:
+        run.exit_code, run.output = 126, f"cannot execute {argv[0]}: {exc.strerror}\n"
+        return run
+
+    def on_chunk(text: str) -> None:
+        ctx.emit(ev.CommandOutputDelta(ctx.thread_id, ctx.turn_id, item_id, text))
+
+    try:
+        async with asyncio.timeout(timeout_s):
+            await proc.read_output(ITEM_OUTPUT_BYTES, on_chunk)
+            run.exit_code = await proc.wait()
+    except TimeoutError:
+        run.timed_out = True
+        await proc.kill_tree()
+    except asyncio.CancelledError:
+        await asyncio.shield(proc.kill_tree())
+        run.output = proc.output.text() if proc.output is not None else ""
+        raise
+    finally:
+        proc.close()
+    run.output = proc.output.text() if proc.output is not None else ""
+    return run
+
+
+def _model_output(run: Execution, timeout_ms: int) -> str:
+    output = run.output
+    if run.timed_out:
+        output += f"\n[command timed out after {timeout_ms} ms and was killed]"
+    code = run.exit_code if run.exit_code is not None else 124
+    metadata = {"exit_code": code, "duration_seconds": round(run.duration_ms / 1000, 1)}
+    return json.dumps({"output": output, "metadata": metadata})
+
+
+def _workdir(cwd: str, workdir: str | None) -> str:
+    path = str((Path(cwd) / workdir).resolve()) if workdir else cwd
+    if not os.path.isdir(path):
+        raise ToolError(f"workdir {path} does not exist")
+    return path
+
+
+class ShellTool:
+    """Runs commands for the model."""
+
+    name = "shell"
+    parallel_safe = False
+
+    def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
+        return SPEC
+
+    async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
+        args = parse_arguments(call, ShellArgs)
+        cwd = _workdir(ctx.cwd, args.workdir)
+        argv = args.command
+        plan = ctx.sandbox
+        sandboxed_plan = plan is not None and plan.is_sandboxed
+        gap = (
+            detect_backend().enforcement_gap(plan) if plan is not None and sandboxed_plan else None
+        )
+        gate = ctx.approvals
+        verdict = command_verdict(
+            ctx.approval_policy,
+            full_access=not sandboxed_plan,
+            escalated=bool(args.with_escalated_permissions),
+            known_safe=is_known_safe(argv),
+            enforcement_gap=gap,
+            approved_for_session=gate is not None and gate.command_approved(argv, cwd),
+        )
+        item = CommandExecutionItem(
+            id=new_id("cmd"),
+            command=command_text(argv),
+            cwd=cwd,
+            status="inProgress",
+            command_actions=parse_command_actions(argv, cwd),
+        )
+        ctx.item_started(item)
+        if verdict.action == "refuse":
+            return self._declined(ctx, item, f"Command refused: {verdict.reason}.")
+        use_sandbox = verdict.sandboxed and sandboxed_plan
+        if verdict.action == "ask":
+            reason = args.justification or verdict.reason
+            decision = await self._ask(ctx, item, argv, reason)
+            if decision in ("decline", "cancel"):
+                return self._declined(
+                    ctx, item, "The user declined to run this command.", cancel=decision == "cancel"
+                )
+        timeout_ms = min(args.timeout_ms or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
+        run = await self._execute(ctx, item, argv, cwd, plan if use_sandbox else None, timeout_ms)
+        denied = (
+            use_sandbox
+            and run.exit_code not in (0, None)
+            and looks_like_sandbox_denial(run.exit_code or 1, run.output, plan)
+        )
+        if denied and gate is not None and rerun_unsandboxed(ctx.approval_policy):
+            reason = "The sandbox blocked this command. Run it again without the sandbox?"
+            decision = await self._ask(ctx, item, argv, reason)
+            if decision in ("accept", "acceptForSession"):
+                run = await self._execute(ctx, item, argv, cwd, None, timeout_ms)
+            elif decision == "cancel":
+                self._complete(ctx, item, run)
+                raise TurnCancelled()
+        self._complete(ctx, item, run)
+        return ToolResult(_model_output(run, timeout_ms), success=run.exit_code == 0)
+
+    async def _ask(
+        self, ctx: ToolContext, item: CommandExecutionItem, argv: list[str], reason: str | None
+    ) -> ApprovalDecision:
+        if ctx.approvals is None:
+            return "decline"
+        params = CommandApprovalParams(
+            thread_id=ctx.thread_id,
+            turn_id=ctx.turn_id,
+            item_id=item.id,
+            command=item.command,
+            cwd=item.cwd,
+            command_actions=item.command_actions,
+            reason=reason,
+        )
+        return await ctx.approvals.ask_command(params, argv)
+
+    async def _execute(
+        self,
+        ctx: ToolContext,
+        item: CommandExecutionItem,
+        argv: list[str],
+        cwd: str,
+        plan: SandboxPlan | None,
+        timeout_ms: int,
+    ) -> Execution:
+        run = Execution()
+        try:
+            return await run_command(
+                argv,
+                cwd=cwd,
+                plan=plan,
+                timeout_s=timeout_ms / 1000,
+                ctx=ctx,
+                item_id=item.id,
+                run=run,
+            )
+        except asyncio.CancelledError:
+            item.status = "failed"
+            item.aggregated_output = run.output
+            item.duration_ms = run.duration_ms
+            ctx.item_completed(item)
+            raise
+        except SandboxError as exc:
+            run = Execution()
+            run.exit_code, run.output = 1, f"sandbox error: {exc}\n"
+            return run
+
+    def _complete(self, ctx: ToolContext, item: CommandExecutionItem, run: Execution) -> None:
+        item.status = "completed" if run.exit_code == 0 else "failed"
+        item.aggregated_output = run.output
+        item.exit_code = run.exit_code
+        item.duration_ms = run.duration_ms
+        ctx.item_completed(item)
+
+    def _declined(
+        self, ctx: ToolContext, item: CommandExecutionItem, message: str, cancel: bool = False
+    ) -> ToolResult:
+        item.status = "declined"
+        ctx.item_completed(item)
+        if cancel:
+            raise TurnCancelled()
+        return ToolResult(message, success=False)

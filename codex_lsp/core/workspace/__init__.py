@@ -1,0 +1,1 @@
+"""The files the agent sees (open editor buffers first, then disk) and how changes land."""

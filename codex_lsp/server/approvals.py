@@ -1,0 +1,170 @@
+"""Approvals over LSP, by client capability (PROTOCOL.md, "Server -> client requests").
+
+- A client declaring `experimental.codex.approvals` answers the custom
+  `codex/item/*/requestApproval` requests; accepted file changes then land through
+  `workspace/applyEdit` without confirmation annotations (into the editor's buffers and
+  undo history), or on disk when the client cannot apply edits.
+- Any other client gets `window/showMessageRequest` for commands and `workspace/applyEdit`
+  with one annotated `TextEdit` per hunk (`needsConfirmation`) for file changes.
+
+Every answered or abandoned request is followed by `codex/serverRequest/resolved`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+from pydantic import ValidationError
+
+from ..core.approvals.gate import ChangeOutcome, ChangeRequest
+from ..core.tools.file_changes import wire_changes
+from ..protocol.approvals import ApprovalResult, CommandApprovalParams, FileChangeApprovalParams
+from ..protocol.enums import ApprovalDecision
+from .edits import EditPlan, land_on_disk, observe_applied, workspace_edit
+
+if TYPE_CHECKING:
+    from .app import CodexLanguageServer
+
+log = logging.getLogger(__name__)
+
+RUN, RUN_ALWAYS, DECLINE, STOP = "Run", "Run and don't ask again", "Decline", "Stop turn"
+_TITLES: dict[str, ApprovalDecision] = {
+    RUN: "accept",
+    RUN_ALWAYS: "acceptForSession",
+    DECLINE: "decline",
+    STOP: "cancel",
+}
+APPLY, APPLY_ALWAYS = "Apply", "Apply and don't ask again"
+_CHANGE_TITLES: dict[str, ApprovalDecision] = {
+    APPLY: "accept",
+    APPLY_ALWAYS: "acceptForSession",
+    DECLINE: "decline",
+    STOP: "cancel",
+}
+
+
+class LspApprovals:
+    """The approval transport of one editor connection."""
+
+    def __init__(self, server: CodexLanguageServer) -> None:
+        self.server = server
+        self._ids = itertools.count(1)
+
+    # ---- plumbing --------------------------------------------------------------------
+
+    def _custom_approvals(self) -> bool:
+        return self.server.session.client_caps.approvals
+
+    def _workspace_caps(self) -> lsp.WorkspaceClientCapabilities | None:
+        caps = self.server.protocol.client_capabilities
+        return caps.workspace if caps is not None else None
+
+    async def _request(self, thread_id: str, method: str, params: Any) -> Any:
+        """Send a request to the client; always followed by `serverRequest/resolved`."""
+        request_id = f"codex-approval-{next(self._ids)}"
+        protocol = self.server.protocol
+        try:
+            return await protocol.send_request_async(method, params, msg_id=request_id)
+        except asyncio.CancelledError:
+            # Abandoned (the turn was interrupted): let the client drop its prompt.
+            protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=request_id))
+            raise
+        finally:
+            self.server.notifier.send(
+                "codex/serverRequest/resolved", {"threadId": thread_id, "requestId": request_id}
+            )
+
+    async def _ask_by_message(
+        self, thread_id: str, message: str, titles: dict[str, ApprovalDecision]
+    ) -> ApprovalDecision:
+        params = lsp.ShowMessageRequestParams(
+            type=lsp.MessageType.Warning,
+            message=message,
+            actions=[lsp.MessageActionItem(title=t) for t in titles],
+        )
+        result = await self._request(thread_id, lsp.WINDOW_SHOW_MESSAGE_REQUEST, params)
+        title = getattr(result, "title", None)
+        # A dismissed prompt is a decline.
+        return titles.get(title, "decline") if isinstance(title, str) else "decline"
+
+    # ---- commands --------------------------------------------------------------------
+
+    async def ask_command(self, params: CommandApprovalParams) -> ApprovalDecision:
+        """Ask whether to run a command."""
+        if self._custom_approvals():
+            method = "codex/item/commandExecution/requestApproval"
+            raw = await self._request(params.thread_id, method, params.wire())
+            return _decision(raw)
+        lines = [f"Codex wants to run: {params.command}", f"in {params.cwd}"]
+        if params.reason:
+            lines.append(f"Reason: {params.reason}")
+        return await self._ask_by_message(params.thread_id, "\n".join(lines), _TITLES)
+
+    # ---- file changes ----------------------------------------------------------------
+
+    async def apply_changes(self, request: ChangeRequest) -> ChangeOutcome:
+        """Confirm (if needed) and land file changes in the editor or on disk."""
+        ws = self._workspace_caps()
+        can_apply = bool(ws is not None and ws.apply_edit)
+        confirm_in_edit = request.needs_confirmation
+        decision: ApprovalDecision = "accept"
+        if request.needs_confirmation and (self._custom_approvals() or not can_apply):
+            decision = await self._confirm_separately(request)
+            if decision in ("decline", "cancel"):
+                return ChangeOutcome(decision)
+            confirm_in_edit = False
+        if not can_apply:
+            return land_on_disk(request.changes, decision)
+        plan: EditPlan = workspace_edit(
+            self.server,
+            request.changes,
+            confirm=confirm_in_edit,
+            label=_label(request),
+            reason=request.reason,
+        )
+        params = lsp.ApplyWorkspaceEditParams(edit=plan.edit, label=_label(request))
+        result = await self._request(request.thread_id, lsp.WORKSPACE_APPLY_EDIT, params)
+        applied = bool(getattr(result, "applied", False))
+        if not applied:
+            if confirm_in_edit:
+                return ChangeOutcome("decline")
+            reason = getattr(result, "failure_reason", None) or "the editor did not apply it"
+            return ChangeOutcome("decline", error=f"the edit could not be applied: {reason}")
+        return observe_applied(self.server, request.changes, plan, decision)
+
+    async def _confirm_separately(self, request: ChangeRequest) -> ApprovalDecision:
+        if self._custom_approvals():
+            params = FileChangeApprovalParams(
+                thread_id=request.thread_id,
+                turn_id=request.turn_id,
+                item_id=request.item_id,
+                changes=wire_changes(request.changes),
+                reason=request.reason,
+                grant_root=request.grant_root,
+            )
+            method = "codex/item/fileChange/requestApproval"
+            return _decision(await self._request(request.thread_id, method, params.wire()))
+        files = ", ".join(str(c.path) for c in request.changes)
+        message = f"Codex wants to change {files}"
+        if request.reason:
+            message += f"\nReason: {request.reason}"
+        return await self._ask_by_message(request.thread_id, message, _CHANGE_TITLES)
+
+
+def _decision(raw: Any) -> ApprovalDecision:
+    """The client's answer; anything malformed counts as a decline."""
+    try:
+        return ApprovalResult.model_validate(raw if isinstance(raw, dict) else {}).decision
+    except ValidationError:
+        log.warning("malformed approval answer from the client: %r", raw)
+        return "decline"
+
+
+def _label(request: ChangeRequest) -> str:
+    names = ", ".join(c.path.name for c in request.changes[:3])
+    more = f" and {len(request.changes) - 3} more" if len(request.changes) > 3 else ""
+    return f"Codex: edit {names}{more}"
