@@ -110,9 +110,18 @@ class LspApprovals:
         """Confirm (if needed) and land file changes in the editor or on disk."""
         ws = self._workspace_caps()
         can_apply = bool(ws is not None and ws.apply_edit)
+        edit_caps = ws.workspace_edit if ws is not None else None
+        # Clients that ignore change annotations (Neovim) cannot confirm inside the edit.
+        can_confirm = bool(
+            edit_caps is not None
+            and edit_caps.document_changes
+            and edit_caps.change_annotation_support is not None
+        )
         confirm_in_edit = request.needs_confirmation
         decision: ApprovalDecision = "accept"
-        if request.needs_confirmation and (self._custom_approvals() or not can_apply):
+        if request.needs_confirmation and (
+            self._custom_approvals() or not can_apply or not can_confirm
+        ):
             decision = await self._confirm_separately(request)
             if decision in ("decline", "cancel"):
                 return ChangeOutcome(decision)

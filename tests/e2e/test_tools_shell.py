@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from lsprotocol import types as lsp
 
-from codex_lsp.mock_model import MockModelServer, text_response, tool_call_response
+from codex_lsp.mock_model import MockModelServer, MockResponse, text_response, tool_call_response
 from tests.conftest import ClientFactory
 from tests.e2e.tool_helpers import Answers, tool_outputs
 from tests.lsp_client import CodexClient
 
 
-def shell(script: str, call_id: str = "call_1", **extra: Any) -> Any:
+def shell(script: str, call_id: str = "call_1", **extra: Any) -> MockResponse:
     return tool_call_response(
         "shell", {"command": ["bash", "-c", script], **extra}, call_id=call_id
     )
