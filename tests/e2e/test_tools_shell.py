@@ -253,3 +253,69 @@ async def test_user_shell_command_streams_and_stays_out_of_history(
     mock_model.enqueue(text_response("ok"))
     await client.turn(thread, "next")
     assert "from-the-user" not in json.dumps(mock_model.requests[-1].body)
+
+
+async def test_on_failure_asks_to_rerun_outside_the_sandbox(
+    make_client: ClientFactory, mock_model: MockModelServer
+) -> None:
+    target = Path.home() / f"codex-on-failure-{os.getpid()}.txt"
+    answers = Answers()
+    answers.decisions.append("accept")
+    client = await make_client(codex_caps={"approvals": True}, before_start=answers.install)
+    try:
+        thread = (await client.start_thread(approvalPolicy="on-failure"))["thread"]["id"]
+        mock_model.enqueue(shell(f"echo x > {target}"), text_response("done"))
+        turn = await client.turn(thread, "write outside")
+        cmd = next(i for i in turn["items"] if i["type"] == "commandExecution")
+        assert cmd["status"] == "completed" and target.read_text() == "x\n"
+        ((method, params),) = answers.requests
+        assert "sandbox blocked" in params["reason"]
+    finally:
+        target.unlink(missing_ok=True)
+
+
+async def test_escalation_request_is_asked_under_on_request(
+    make_client: ClientFactory, mock_model: MockModelServer
+) -> None:
+    answers = Answers()
+    answers.decisions.append("decline")
+    client = await make_client(codex_caps={"approvals": True}, before_start=answers.install)
+    thread = (await client.start_thread(approvalPolicy="on-request"))["thread"]["id"]
+    mock_model.enqueue(
+        shell("echo hi", with_escalated_permissions=True, justification="needs the network"),
+        text_response("ok"),
+    )
+    turn = await client.turn(thread, "x")
+    cmd = next(i for i in turn["items"] if i["type"] == "commandExecution")
+    assert cmd["status"] == "declined"
+    ((_method, params),) = answers.requests
+    assert params["reason"] == "needs the network"
+
+
+async def test_interrupt_abandons_a_pending_approval(
+    make_client: ClientFactory, mock_model: MockModelServer, workspace: Path
+) -> None:
+    asked = asyncio.Event()
+
+    def never_answer(client: CodexClient) -> None:
+        @client.lc.feature("codex/item/commandExecution/requestApproval")  # type: ignore[untyped-decorator]
+        async def wait_forever(params: Any) -> dict[str, str]:
+            asked.set()
+            await asyncio.sleep(3600)
+            return {"decision": "accept"}
+
+    client = await make_client(codex_caps={"approvals": True}, before_start=never_answer)
+    thread = (await client.start_thread(approvalPolicy="untrusted"))["thread"]["id"]
+    mock_model.enqueue(shell("touch never.txt"))
+    started = await client.request(
+        "codex/turn/start", {"threadId": thread, "input": [{"type": "text", "text": "x"}]}
+    )
+    turn_id = started["turn"]["id"]
+    await asyncio.wait_for(asked.wait(), 15)
+    await client.request("codex/turn/interrupt", {"threadId": thread, "turnId": turn_id})
+    done = await client.wait_for("codex/turn/completed", lambda p: p["turn"]["id"] == turn_id)
+    assert done["turn"]["status"] == "interrupted"
+    cmd = next(i for i in done["turn"]["items"] if i["type"] == "commandExecution")
+    assert cmd["status"] == "failed"
+    assert client.of("codex/serverRequest/resolved")
+    assert not (workspace / "never.txt").exists()

@@ -88,6 +88,7 @@ class TurnRunner:
         self._pending_history: list[dict[str, Any]] = []
         self._started = False
         self._interrupt_requested = False
+        self._open_tool_items: dict[str, ThreadItem] = {}
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -112,6 +113,7 @@ class TurnRunner:
             turn.status = "completed"
         except (asyncio.CancelledError, TurnCancelled):
             self._close_open_items(keep_partial=True)
+            self._close_tool_items()
             turn.status = "interrupted"
         except ModelError as exc:
             self._close_open_items(keep_partial=True)
@@ -188,6 +190,21 @@ class TurnRunner:
         self.thread.record("item_completed", {"turnId": self.turn.id, "item": item.wire()})
         self.emit(ev.ItemCompleted(self.thread.id, self.turn.id, item, _now_ms()))
 
+    def _tool_item_started(self, item: ThreadItem) -> None:
+        self._open_tool_items[item.id] = item
+        self._item_started(item)
+
+    def _tool_item_completed(self, item: ThreadItem) -> None:
+        self._open_tool_items.pop(item.id, None)
+        self._item_completed(item)
+
+    def _close_tool_items(self) -> None:
+        """An interrupt while a tool waited (on approval, say): its item still completes."""
+        for item in list(self._open_tool_items.values()):
+            if getattr(item, "status", None) == "inProgress":
+                item.status = "declined" if item.type == "fileChange" else "failed"  # type: ignore[union-attr]
+            self._tool_item_completed(item)
+
     def _close_open_items(self, keep_partial: bool) -> None:
         """Complete every item still streaming with what arrived so far."""
         state = self._state
@@ -217,8 +234,8 @@ class TurnRunner:
             turn_id=self.turn.id,
             cwd=s.cwd,
             emit=self.emit,
-            item_started=self._item_started,
-            item_completed=self._item_completed,
+            item_started=self._tool_item_started,
+            item_completed=self._tool_item_completed,
             sandbox=plan_for(s.sandbox, s.cwd),
             approvals=self.thread.gate,
             workspace=self.workspace,
