@@ -268,7 +268,7 @@ async def test_on_failure_asks_to_rerun_outside_the_sandbox(
         turn = await client.turn(thread, "write outside")
         cmd = next(i for i in turn["items"] if i["type"] == "commandExecution")
         assert cmd["status"] == "completed" and target.read_text() == "x\n"
-        ((method, params),) = answers.requests
+        ((_method, params),) = answers.requests
         assert "sandbox blocked" in params["reason"]
     finally:
         target.unlink(missing_ok=True)
