@@ -319,3 +319,30 @@ async def test_interrupt_abandons_a_pending_approval(
     assert cmd["status"] == "failed"
     assert client.of("codex/serverRequest/resolved")
     assert not (workspace / "never.txt").exists()
+
+
+async def test_exec_command_sessions_end_with_the_server(
+    make_client: ClientFactory, mock_model: MockModelServer, workspace: Path
+) -> None:
+    client = await make_client()
+    thread = (await client.start_thread(approvalPolicy="never"))["thread"]["id"]
+    start = {
+        "cmd": "echo $$ > shell.pid; echo ready; sleep 300",
+        "login": False,
+        "yield_time_ms": 500,
+    }
+    mock_model.enqueue(
+        tool_call_response("exec_command", start, call_id="e1"),
+        tool_call_response("write_stdin", {"session_id": 1, "chars": ""}, call_id="e2"),
+        text_response("done"),
+    )
+    turn = await client.turn(thread, "start a session")
+    assert turn["status"] == "completed"
+    first, second = tool_outputs(mock_model.requests[-1].body)
+    assert "session ID 1" in first and "ready" in first
+    assert "session ID 1" in second
+    pid = int((workspace / "shell.pid").read_text())
+    assert _alive(pid)
+    await client.stop()
+    await asyncio.sleep(0.3)
+    assert not _alive(pid)

@@ -14,6 +14,7 @@ from .rollout import RolloutWriter, SessionMeta
 
 if TYPE_CHECKING:
     from ..approvals.gate import ApprovalGate
+    from ..tools.pty_sessions import ExecSessions
     from ..turns.runner import TurnRunner
     from ..turns.user_shell import UserShellRunner
 
@@ -44,6 +45,7 @@ class LoadedThread:
     last_context: dict[str, Any] | None = None
     active: ActiveTurn | None = None
     gate: ApprovalGate | None = None
+    exec_sessions: ExecSessions | None = None
 
     @property
     def id(self) -> str:
@@ -57,6 +59,14 @@ class LoadedThread:
             if self.active is None:
                 self.writer.release()
         self.updated_at = int(time.time())
+
+    async def close_resources(self) -> None:
+        """Kill the thread's interactive sessions (no orphan processes) and close files."""
+        if self.exec_sessions is not None:
+            await self.exec_sessions.close_all()
+            self.exec_sessions = None
+        if self.writer is not None:
+            self.writer.close()
 
     def status(self) -> ThreadStatus:
         """The status clients see."""

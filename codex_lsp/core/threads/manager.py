@@ -335,15 +335,14 @@ class ThreadManager:
 
     # ---- archive / name --------------------------------------------------------------
 
-    def _unload(self, thread_id: str) -> None:
+    async def _unload(self, thread_id: str) -> None:
         thread = self.loaded.get(thread_id)
         if thread is None:
             return
         if thread.active is not None:
             raise ThreadBusy(thread_id, thread.active.turn.id)
-        if thread.writer is not None:
-            thread.writer.close()
         del self.loaded[thread_id]
+        await thread.close_resources()
 
     def _ephemeral(self, thread_id: str, what: str) -> None:
         thread = self.loaded.get(thread_id)
@@ -365,7 +364,7 @@ class ThreadManager:
         summary = self._summary(thread_id)
         if summary.archived:
             return
-        self._unload(thread_id)
+        await self._unload(thread_id)
         self.archive_root.mkdir(parents=True, exist_ok=True)
         target = self.archive_root / Path(summary.path).name
         await self._move(thread_id, summary.path, target)
@@ -502,8 +501,7 @@ class ThreadManager:
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         for thread in self.loaded.values():
-            if thread.writer is not None:
-                thread.writer.close()
+            await thread.close_resources()
         if self._index is not None:
             self._index.close()
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from ..threads.loaded import LoadedThread
 from .apply_patch_tool import ApplyPatchTool
 from .base import Tool, ToolCaps
+from .exec_command import ExecCommandTool, WriteStdinTool
 from .grep_files import GrepFilesTool
 from .list_dir import ListDirTool
+from .pty_sessions import ExecSessions
 from .read_file import ReadFileTool
 from .registry import ToolRegistry
 from .shell import ShellTool
@@ -31,5 +33,12 @@ def default_registry(*, freeform_tools: bool, extra: list[Tool] | None = None) -
 
 
 def thread_tools(thread: LoadedThread) -> ToolRegistry:
-    """The tools of a thread's next turn (freeform tools on the Responses API only)."""
-    return default_registry(freeform_tools=thread.settings.provider.wire_api == "responses")
+    """The tools of a thread's next turn (freeform tools on the Responses API only). The
+    thread's interactive exec sessions live as long as the thread is loaded."""
+    if thread.exec_sessions is None:
+        thread.exec_sessions = ExecSessions()
+    sessions = thread.exec_sessions
+    return default_registry(
+        freeform_tools=thread.settings.provider.wire_api == "responses",
+        extra=[ExecCommandTool(sessions), WriteStdinTool(sessions)],
+    )

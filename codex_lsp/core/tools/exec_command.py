@@ -205,6 +205,7 @@ class ExecCommandTool:
 
     name = "exec_command"
     parallel_safe = False
+    max_output_bytes = MAX_OUTPUT_BYTES
 
     def __init__(self, sessions: ExecSessions) -> None:
         self.sessions = sessions
@@ -334,6 +335,7 @@ class WriteStdinTool:
 
     name = "write_stdin"
     parallel_safe = False
+    max_output_bytes = MAX_OUTPUT_BYTES
 
     def __init__(self, sessions: ExecSessions) -> None:
         self.sessions = sessions

@@ -79,7 +79,9 @@ class ToolRegistry:
             except Exception as exc:
                 log.exception("tool %s failed", call.name)
                 result = ToolResult(f"{call.name} failed: {type(exc).__name__}: {exc}", False)
-        output = bounded_text(result.output, MAX_OUTPUT_BYTES)
+        # Tools with a cap of their own (exec_command: 128 KiB) keep it.
+        limit = getattr(tool, "max_output_bytes", MAX_OUTPUT_BYTES) if tool else MAX_OUTPUT_BYTES
+        output = bounded_text(result.output, limit)
         return [call.output_item(output), *result.extra_history]
 
 
