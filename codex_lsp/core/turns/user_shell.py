@@ -62,8 +62,10 @@ class UserShellRunner:
         self._started = True
         self.emit(ev.TurnStarted(t.id, turn.model_copy(deep=True)))
         t.record("turn_started", {"turnId": turn.id})
+        # Not a login shell: the server already runs in the user's environment, and login
+        # profiles can be slow or block (e.g. waiting on a lock) with no terminal to see it.
         shell = os.environ.get("SHELL") or "/bin/bash"
-        argv = [shell, "-lc", self.command]
+        argv = [shell, "-c", self.command]
         cwd = t.settings.cwd
         item = CommandExecutionItem(
             id=new_id("cmd"),
