@@ -14,13 +14,21 @@ from ..core.config.service import ConfigService
 from ..core.config.settings import ThreadRequest, ThreadSettings, resolve
 from ..core.events import CoreEvent
 from ..core.model.client import ModelClients
+from ..core.threads.loaded import LoadedThread
 from ..core.threads.manager import ThreadManager
-from ..core.tools.defaults import thread_tools
+from ..core.tools.base import ToolRouter
 from ..core.workspace.view import BufferReader, WorkspaceView
 from ..protocol.account import RateLimitSnapshot
 from ..protocol.initialize import ClientCodexCapabilities, EditorSettings
 
 log = logging.getLogger(__name__)
+
+
+def _thread_tools(thread: LoadedThread) -> ToolRouter:
+    # The tools (and their parsers) load on the first turn, not at start-up.
+    from ..core.tools.defaults import thread_tools
+
+    return thread_tools(thread)
 
 
 class Session:
@@ -57,7 +65,7 @@ class Session:
             self.resolve,
             self.emit,
             ModelClients(lambda: self.openai_key()),
-            tools=thread_tools,
+            tools=_thread_tools,
             approvals=approvals,
             workspace=WorkspaceView(buffers),
         )

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary
 from ...protocol.sandbox import SandboxPolicy
@@ -25,8 +25,10 @@ from ..tasks import spawn
 from ..tools.base import ToolRouter
 from ..tools.registry import ToolRegistry
 from ..turns.runner import TurnRunner
+
+if TYPE_CHECKING:
+    from ..turns.user_shell import UserShellRunner
 from ..turns.user_input import to_model_content
-from ..turns.user_shell import UserShellRunner
 from ..workspace.view import WorkspaceView
 from .errors import ThreadBusy, ThreadError, UnknownThread
 from .history import ThreadHistory, build_history, records_through_turn
@@ -463,6 +465,8 @@ class ThreadManager:
             raise ThreadBusy(thread_id, thread.active.turn.id)
         turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
         thread.turns.append(turn)
+        from ..turns.user_shell import UserShellRunner
+
         runner = UserShellRunner(thread, turn, command, timeout_ms, self.emit)
         thread.active = ActiveTurn(turn=turn, runner=runner)
         self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))

@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import bashlex
-
 from ...protocol.items import (
     CommandAction,
     ListFilesAction,
@@ -95,6 +93,8 @@ def parse_script(script: str) -> Script | None:
     anything beyond simple commands joined by lists and pipelines."""
     if not script.strip():
         return None
+    import bashlex  # ~80 ms to import (it builds its parser tables): load on first use
+
     try:
         trees = bashlex.parse(script)
         out = Script(commands=[], operators=set())
