@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ from ..turns.stream_state import new_id
 from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
 from .command_actions import command_text, parse_command_actions
 from .command_safety import is_known_safe
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_MS = 10_000
 MAX_TIMEOUT_MS = 60 * 60 * 1000
@@ -149,6 +152,16 @@ def _model_output(run: Execution, timeout_ms: int) -> str:
     return json.dumps({"output": output, "metadata": metadata})
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(gap: str) -> None:
+    """Say once per server that the sandbox cannot be enforced (each command then asks)."""
+    if gap not in _warned:
+        _warned.add(gap)
+        log.warning("%s: commands will ask for approval to run unsandboxed", gap)
+
+
 def _workdir(cwd: str, workdir: str | None) -> str:
     path = str((Path(cwd) / workdir).resolve()) if workdir else cwd
     if not os.path.isdir(path):
@@ -174,6 +187,8 @@ class ShellTool:
         gap = (
             detect_backend().enforcement_gap(plan) if plan is not None and sandboxed_plan else None
         )
+        if gap is not None:
+            _warn_once(gap)
         gate = ctx.approvals
         verdict = command_verdict(
             ctx.approval_policy,
