@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ...protocol.model_catalog import Model, ReasoningEffortOption
 from ..config.model import ProviderConfig
 from .client import ModelClient, OpenAIKeySource
-from .errors import ModelError
+from .errors import ModelError, root_cause
 from .presets import PRESETS, ModelPreset
 
 OPENAI_PROVIDER = "openai"
@@ -189,17 +189,8 @@ class ModelCatalog:
                 f"cannot list the models of {where}: no answer within {self._timeout_s:g}s"
             ) from exc
         except (openai.APIError, OSError, ValueError, BaseExceptionGroup) as exc:
-            raise ModelCatalogError(f"cannot list the models of {where}: {_cause(exc)}") from exc
+            raise ModelCatalogError(
+                f"cannot list the models of {where}: {root_cause(exc)}"
+            ) from exc
         finally:
             await client.close()
-
-
-def _cause(exc: BaseException) -> str:
-    """The innermost error, readable (through exception groups and causes)."""
-    while True:
-        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-            exc = exc.exceptions[0]
-        elif exc.__cause__ is not None:
-            exc = exc.__cause__
-        else:
-            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

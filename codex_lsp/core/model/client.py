@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config.model import ProviderConfig
 from . import chat_wire, responses_wire
-from .errors import ModelError, classify_status
+from .errors import ModelError, classify_status, root_cause
 from .prompt import Prompt
 from .rate_limits import parse_rate_limits
 from .stream_events import ModelEvent, RateLimits
@@ -124,7 +124,7 @@ class ModelClient:
         except (openai.APIConnectionError, OSError, BaseExceptionGroup) as exc:
             # httpx2 may raise its connect failures as an ExceptionGroup.
             raise ModelError(
-                f"cannot reach the model at {self.provider.base_url}: {_root_cause(exc)}",
+                f"cannot reach the model at {self.provider.base_url}: {root_cause(exc)}",
                 "httpConnectionFailed",
                 retry="request",
             ) from exc
@@ -150,7 +150,7 @@ class ModelClient:
                 ("httpx", "httpcore", "h11", "anyio")
             ):
                 raise ModelError(
-                    f"the model stream broke: {_root_cause(exc)}",
+                    f"the model stream broke: {root_cause(exc)}",
                     "responseStreamDisconnected",
                     retry="stream",
                 ) from exc
@@ -169,17 +169,6 @@ def _freeze_imports() -> None:
     if not _frozen:
         _frozen = True
         gc.freeze()
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The innermost error, readable: `ConnectError: [Errno 111] Connection refused`."""
-    while True:
-        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-            exc = exc.exceptions[0]
-        elif exc.__cause__ is not None:
-            exc = exc.__cause__
-        else:
-            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class ModelClients:

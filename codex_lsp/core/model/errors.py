@@ -80,3 +80,15 @@ def classify_status(status: int, body: object, headers: Any, message: str) -> Mo
     if status in (408, 409):
         return ModelError(text, "other", retry="request", retry_after=after, status=status)
     return ModelError(text, "badRequest", status=status)
+
+
+def root_cause(exc: BaseException) -> str:
+    """The innermost error, readable (through exception groups and causes), e.g.
+    `ConnectError: [Errno 111] Connection refused`."""
+    while True:
+        if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]
+        elif exc.__cause__ is not None:
+            exc = exc.__cause__
+        else:
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ...protocol.items import ThreadItem
     from ..approvals.gate import ApprovalGate
     from ..sandbox.plan import SandboxPlan
+    from ..workspace.snapshots import TurnSnapshots
     from ..workspace.view import WorkspaceView
 
 M = TypeVar("M", bound=BaseModel)
@@ -76,6 +77,8 @@ class ToolContext:
     approvals: ApprovalGate | None = None
     workspace: WorkspaceView | None = None
     approval_policy: AskForApproval = "on-request"
+    # Records what the turn changes (originals for undo, the turn's diff); None: not tracked.
+    snapshots: TurnSnapshots | None = None
 
 
 class Tool(Protocol):
@@ -105,6 +108,24 @@ class ToolRouter(Protocol):
         """Run a response's calls; the history items to add, in order. Never raises for
         tool failures (the model reads them)."""
         ...
+
+
+def function_tool(
+    name: str, description: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
+    """A Responses-API function tool whose arguments are a closed JSON object."""
+    return {
+        "type": "function",
+        "name": name,
+        "description": description,
+        "strict": False,
+        "parameters": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }
 
 
 def parse_arguments(call: ToolCall, model: type[M]) -> M:

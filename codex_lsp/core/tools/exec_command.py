@@ -22,7 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...protocol.items import CommandExecutionItem
 from ..sandbox.backend import SandboxError, SandboxUnavailable
 from ..sandbox.bounds import ELISION_TEMPLATE, bounded_text
-from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .base import (
+    ToolCall,
+    ToolCaps,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    function_tool,
+    parse_arguments,
+)
 from .command_actions import parse_command_actions
 from .fs_common import resolve_path
 from .pty_sessions import (
@@ -211,43 +219,37 @@ class ExecCommandTool:
         self.sessions = sessions
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _EXEC_DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "cmd": {"type": "string", "description": "Shell command to execute."},
-                    "workdir": {
-                        "type": "string",
-                        "description": "Working directory (absolute, or relative to the "
-                        "turn's cwd); defaults to the turn's cwd.",
-                    },
-                    "shell": {
-                        "type": "string",
-                        "description": f"Shell binary to launch (default {DEFAULT_SHELL}).",
-                    },
-                    "login": {
-                        "type": "boolean",
-                        "description": "Run the shell with -l -c (default true) or -c.",
-                    },
-                    "yield_time_ms": {
-                        "type": "number",
-                        "description": "How long to wait for output before returning "
-                        f"(default {DEFAULT_EXEC_YIELD_MS}, at most {MAX_YIELD_MS}).",
-                    },
-                    "max_output_tokens": {
-                        "type": "number",
-                        "description": "Most output tokens to return; the middle of "
-                        "longer output is elided.",
-                    },
+        return function_tool(
+            self.name,
+            _EXEC_DESCRIPTION,
+            {
+                "cmd": {"type": "string", "description": "Shell command to execute."},
+                "workdir": {
+                    "type": "string",
+                    "description": "Working directory (absolute, or relative to the "
+                    "turn's cwd); defaults to the turn's cwd.",
                 },
-                "required": ["cmd"],
-                "additionalProperties": False,
+                "shell": {
+                    "type": "string",
+                    "description": f"Shell binary to launch (default {DEFAULT_SHELL}).",
+                },
+                "login": {
+                    "type": "boolean",
+                    "description": "Run the shell with -l -c (default true) or -c.",
+                },
+                "yield_time_ms": {
+                    "type": "number",
+                    "description": "How long to wait for output before returning "
+                    f"(default {DEFAULT_EXEC_YIELD_MS}, at most {MAX_YIELD_MS}).",
+                },
+                "max_output_tokens": {
+                    "type": "number",
+                    "description": "Most output tokens to return; the middle of "
+                    "longer output is elided.",
+                },
             },
-        }
+            ["cmd"],
+        )
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         args = parse_arguments(call, ExecCommandArgs)
@@ -268,6 +270,8 @@ class ExecCommandTool:
         )
         ctx.item_started(item)
         started = time.monotonic()
+        if ctx.snapshots is not None:
+            await ctx.snapshots.before_command()
         try:
             begun = await self.sessions.start(
                 argv,
@@ -310,6 +314,8 @@ class ExecCommandTool:
             # The session stays with the thread; the item just stops being live.
             _finish(ctx, item, "failed", None, "", started)
             raise
+        if ctx.snapshots is not None:
+            await ctx.snapshots.after_command()
         status = "failed" if exit_code not in (None, 0) else "completed"
         _finish(ctx, item, status, exit_code, output, started)
         return ToolResult(report, success=exit_code in (None, 0))
@@ -341,37 +347,31 @@ class WriteStdinTool:
         self.sessions = sessions
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _WRITE_DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "session_id": {
-                        "type": "number",
-                        "description": "The session ID exec_command returned.",
-                    },
-                    "chars": {
-                        "type": "string",
-                        "description": "Characters to type (may be empty: just poll).",
-                    },
-                    "yield_time_ms": {
-                        "type": "number",
-                        "description": "How long to wait for output before returning "
-                        f"(default {DEFAULT_WRITE_YIELD_MS}, at most {MAX_YIELD_MS}).",
-                    },
-                    "max_output_tokens": {
-                        "type": "number",
-                        "description": "Most output tokens to return; the middle of "
-                        "longer output is elided.",
-                    },
+        return function_tool(
+            self.name,
+            _WRITE_DESCRIPTION,
+            {
+                "session_id": {
+                    "type": "number",
+                    "description": "The session ID exec_command returned.",
                 },
-                "required": ["session_id"],
-                "additionalProperties": False,
+                "chars": {
+                    "type": "string",
+                    "description": "Characters to type (may be empty: just poll).",
+                },
+                "yield_time_ms": {
+                    "type": "number",
+                    "description": "How long to wait for output before returning "
+                    f"(default {DEFAULT_WRITE_YIELD_MS}, at most {MAX_YIELD_MS}).",
+                },
+                "max_output_tokens": {
+                    "type": "number",
+                    "description": "Most output tokens to return; the middle of "
+                    "longer output is elided.",
+                },
             },
-        }
+            ["session_id"],
+        )
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         args = parse_arguments(call, WriteStdinArgs)
@@ -387,6 +387,8 @@ class WriteStdinTool:
         cap = output_cap_bytes(args.max_output_tokens)
         notes = _clamp_note(args.yield_time_ms, yield_ms)
         started = time.monotonic()
+        if ctx.snapshots is not None:
+            await ctx.snapshots.before_command()
         if args.chars and not session.exited:
             try:
                 complete = await session.write(args.chars.encode("utf-8"), WRITE_TIMEOUT_S)
@@ -404,4 +406,6 @@ class WriteStdinTool:
         report, _, exit_code = await _collect(
             self.sessions, session, yield_ms=yield_ms, cap=cap, started=started, notes=notes
         )
+        if ctx.snapshots is not None:
+            await ctx.snapshots.after_command()
         return ToolResult(report, success=exit_code in (None, 0))

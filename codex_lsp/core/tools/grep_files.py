@@ -18,7 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .base import (
+    ToolCall,
+    ToolCaps,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    function_tool,
+    parse_arguments,
+)
 from .fs_common import BINARY_SNIFF_BYTES, looks_binary, resolve_path
 
 DEFAULT_LIMIT = 100
@@ -63,38 +71,31 @@ class GrepFilesTool:
         self.timeout = timeout
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "pattern": {
-                        "type": "string",
-                        "description": "Regular expression to search file contents for.",
-                    },
-                    "include": {
-                        "type": "string",
-                        "description": "Optional glob of the files to search "
-                        '(e.g. "*.rs" or "*.{ts,tsx}").',
-                    },
-                    "path": {
-                        "type": "string",
-                        "description": "Directory or file to search (default: the working "
-                        "directory).",
-                    },
-                    "limit": {
-                        "type": "number",
-                        "description": f"Most file paths to return (default {DEFAULT_LIMIT}, "
-                        f"at most {MAX_LIMIT}).",
-                    },
+        return function_tool(
+            self.name,
+            _DESCRIPTION,
+            {
+                "pattern": {
+                    "type": "string",
+                    "description": "Regular expression to search file contents for.",
                 },
-                "required": ["pattern"],
-                "additionalProperties": False,
+                "include": {
+                    "type": "string",
+                    "description": "Optional glob of the files to search "
+                    '(e.g. "*.rs" or "*.{ts,tsx}").',
+                },
+                "path": {
+                    "type": "string",
+                    "description": "Directory or file to search (default: the working directory).",
+                },
+                "limit": {
+                    "type": "number",
+                    "description": f"Most file paths to return (default {DEFAULT_LIMIT}, "
+                    f"at most {MAX_LIMIT}).",
+                },
             },
-        }
+            ["pattern"],
+        )
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         args = parse_arguments(call, GrepFilesArgs)

@@ -10,7 +10,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .base import (
+    ToolCall,
+    ToolCaps,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    function_tool,
+    parse_arguments,
+)
 from .fs_common import describe_os_error, resolve_path, truncate_utf8
 
 DEFAULT_LIMIT = 25
@@ -56,36 +64,30 @@ class ListDirTool:
     parallel_safe = True
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "dir_path": {
-                        "type": "string",
-                        "description": "Directory to list: absolute, or relative to the "
-                        "working directory.",
-                    },
-                    "offset": {
-                        "type": "number",
-                        "description": "1-based number of the first entry to return (default 1).",
-                    },
-                    "limit": {
-                        "type": "number",
-                        "description": f"Most entries to return (default {DEFAULT_LIMIT}).",
-                    },
-                    "depth": {
-                        "type": "number",
-                        "description": f"How many levels to descend (default {DEFAULT_DEPTH}).",
-                    },
+        return function_tool(
+            self.name,
+            _DESCRIPTION,
+            {
+                "dir_path": {
+                    "type": "string",
+                    "description": "Directory to list: absolute, or relative to the "
+                    "working directory.",
                 },
-                "required": ["dir_path"],
-                "additionalProperties": False,
+                "offset": {
+                    "type": "number",
+                    "description": "1-based number of the first entry to return (default 1).",
+                },
+                "limit": {
+                    "type": "number",
+                    "description": f"Most entries to return (default {DEFAULT_LIMIT}).",
+                },
+                "depth": {
+                    "type": "number",
+                    "description": f"How many levels to descend (default {DEFAULT_DEPTH}).",
+                },
             },
-        }
+            ["dir_path"],
+        )
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         args = parse_arguments(call, ListDirArgs)

@@ -9,7 +9,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .base import (
+    ToolCall,
+    ToolCaps,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    function_tool,
+    parse_arguments,
+)
 from .fs_common import (
     BINARY_SNIFF_BYTES,
     buffer_text,
@@ -47,32 +55,26 @@ class ReadFileTool:
     parallel_safe = True
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "file_path": {
-                        "type": "string",
-                        "description": "Path of the file: absolute, or relative to the "
-                        "working directory.",
-                    },
-                    "offset": {
-                        "type": "number",
-                        "description": "1-based number of the first line to return (default 1).",
-                    },
-                    "limit": {
-                        "type": "number",
-                        "description": f"Most lines to return (default {DEFAULT_LIMIT}).",
-                    },
+        return function_tool(
+            self.name,
+            _DESCRIPTION,
+            {
+                "file_path": {
+                    "type": "string",
+                    "description": "Path of the file: absolute, or relative to the "
+                    "working directory.",
                 },
-                "required": ["file_path"],
-                "additionalProperties": False,
+                "offset": {
+                    "type": "number",
+                    "description": "1-based number of the first line to return (default 1).",
+                },
+                "limit": {
+                    "type": "number",
+                    "description": f"Most lines to return (default {DEFAULT_LIMIT}).",
+                },
             },
-        }
+            ["file_path"],
+        )
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         args = parse_arguments(call, ReadFileArgs)

@@ -24,7 +24,15 @@ from ..sandbox.denial import looks_like_sandbox_denial
 from ..sandbox.plan import SandboxPlan
 from ..sandbox.spawn import spawn
 from ..turns.stream_state import new_id
-from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .base import (
+    ToolCall,
+    ToolCaps,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    function_tool,
+    parse_arguments,
+)
 from .command_actions import command_text, parse_command_actions
 from .command_safety import is_known_safe
 
@@ -57,34 +65,28 @@ class ShellArgs(BaseModel):
     justification: str | None = None
 
 
-SPEC: dict[str, Any] = {
-    "type": "function",
-    "name": "shell",
-    "description": DESCRIPTION,
-    "strict": False,
-    "parameters": {
-        "type": "object",
-        "properties": {
-            "command": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "The command and its arguments.",
-            },
-            "workdir": {"type": "string", "description": "Directory to run in (default cwd)."},
-            "timeout_ms": {"type": "number", "description": "Timeout in milliseconds."},
-            "with_escalated_permissions": {
-                "type": "boolean",
-                "description": "Run without the sandbox (the user is asked first).",
-            },
-            "justification": {
-                "type": "string",
-                "description": "Why escalated permissions are needed (shown to the user).",
-            },
+SPEC: dict[str, Any] = function_tool(
+    "shell",
+    DESCRIPTION,
+    {
+        "command": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The command and its arguments.",
         },
-        "required": ["command"],
-        "additionalProperties": False,
+        "workdir": {"type": "string", "description": "Directory to run in (default cwd)."},
+        "timeout_ms": {"type": "number", "description": "Timeout in milliseconds."},
+        "with_escalated_permissions": {
+            "type": "boolean",
+            "description": "Run without the sandbox (the user is asked first).",
+        },
+        "justification": {
+            "type": "string",
+            "description": "Why escalated permissions are needed (shown to the user).",
+        },
     },
-}
+    ["command"],
+)
 
 
 class Execution:
@@ -217,6 +219,8 @@ class ShellTool:
                     ctx, item, "The user declined to run this command.", cancel=decision == "cancel"
                 )
         timeout_ms = min(args.timeout_ms or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
+        if ctx.snapshots is not None:
+            await ctx.snapshots.before_command()
         run = await self._execute(ctx, item, argv, cwd, plan if use_sandbox else None, timeout_ms)
         denied = (
             use_sandbox
@@ -231,6 +235,8 @@ class ShellTool:
             elif decision == "cancel":
                 self._complete(ctx, item, run)
                 raise TurnCancelled()
+        if ctx.snapshots is not None:
+            await ctx.snapshots.after_command()
         self._complete(ctx, item, run)
         return ToolResult(_model_output(run, timeout_ms), success=run.exit_code == 0)
 

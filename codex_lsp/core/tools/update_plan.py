@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from ...protocol.notifications import PlanStep
 from ..events import PlanUpdated
-from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .base import (
+    ToolCall,
+    ToolCaps,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    function_tool,
+    parse_arguments,
+)
 
 StepStatus = Literal["pending", "in_progress", "completed"]
 
@@ -62,37 +70,31 @@ class UpdatePlanTool:
     parallel_safe = False
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "explanation": {"type": "string"},
-                    "plan": {
-                        "type": "array",
-                        "description": "The list of steps",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "step": {"type": "string"},
-                                "status": {
-                                    "type": "string",
-                                    "enum": list(WIRE_STATUS),
-                                    "description": "One of: pending, in_progress, completed",
-                                },
+        return function_tool(
+            self.name,
+            _DESCRIPTION,
+            {
+                "explanation": {"type": "string"},
+                "plan": {
+                    "type": "array",
+                    "description": "The list of steps",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "step": {"type": "string"},
+                            "status": {
+                                "type": "string",
+                                "enum": list(WIRE_STATUS),
+                                "description": "One of: pending, in_progress, completed",
                             },
-                            "required": ["step", "status"],
-                            "additionalProperties": False,
                         },
+                        "required": ["step", "status"],
+                        "additionalProperties": False,
                     },
                 },
-                "required": ["plan"],
-                "additionalProperties": False,
             },
-        }
+            ["plan"],
+        )
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         args = parse_arguments(call, UpdatePlanArgs)

@@ -10,7 +10,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult, parse_arguments
+from .base import (
+    ToolCall,
+    ToolCaps,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    function_tool,
+    parse_arguments,
+)
 from .fs_common import describe_os_error, resolve_path
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -55,24 +63,18 @@ class ViewImageTool:
     parallel_safe = True
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "path": {
-                        "type": "string",
-                        "description": "Path of the image file: absolute, or relative to "
-                        "the working directory.",
-                    }
-                },
-                "required": ["path"],
-                "additionalProperties": False,
+        return function_tool(
+            self.name,
+            _DESCRIPTION,
+            {
+                "path": {
+                    "type": "string",
+                    "description": "Path of the image file: absolute, or relative to "
+                    "the working directory.",
+                }
             },
-        }
+            ["path"],
+        )
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         args = parse_arguments(call, ViewImageArgs)
