@@ -172,6 +172,15 @@ class PlanUpdated:
     plan: list[PlanStep]
 
 
+@dataclass(frozen=True, slots=True)
+class TurnDiffUpdated:
+    """The turn's whole unified diff (files as before the turn -> as now) changed."""
+
+    thread_id: str
+    turn_id: str
+    diff: str
+
+
 CoreEvent = (
     ThreadStarted
     | ThreadStatusChanged
@@ -191,6 +200,7 @@ CoreEvent = (
     | TurnError
     | RateLimitsUpdated
     | PlanUpdated
+    | TurnDiffUpdated
 )
 
 EventSink = Callable[[CoreEvent], None]

@@ -133,6 +133,11 @@ def _plan(e: ev.PlanUpdated) -> Notification:
     return "codex/turn/plan/updated", params.wire()
 
 
+def _turn_diff(e: ev.TurnDiffUpdated) -> Notification:
+    params = n.TurnDiffUpdatedNotification(thread_id=e.thread_id, turn_id=e.turn_id, diff=e.diff)
+    return "codex/turn/diff/updated", params.wire()
+
+
 _MAPPERS: dict[type, Callable[[Any], Notification]] = {
     ev.AgentMessageDelta: _agent_delta,
     ev.ReasoningSummaryTextDelta: _summary_delta,
@@ -152,6 +157,7 @@ _MAPPERS: dict[type, Callable[[Any], Notification]] = {
     ev.TurnError: _error,
     ev.RateLimitsUpdated: _rate_limits,
     ev.PlanUpdated: _plan,
+    ev.TurnDiffUpdated: _turn_diff,
 }
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..tools.pty_sessions import ExecSessions
     from ..turns.runner import TurnRunner
     from ..turns.user_shell import UserShellRunner
+    from ..workspace.snapshots import ThreadSnapshots
 
 
 @dataclass
@@ -46,6 +47,8 @@ class LoadedThread:
     active: ActiveTurn | None = None
     gate: ApprovalGate | None = None
     exec_sessions: ExecSessions | None = None
+    # What the turns changed, for the turn diff and undo (in memory; made on first use).
+    snapshots: ThreadSnapshots | None = None
 
     @property
     def id(self) -> str:

@@ -28,6 +28,7 @@ from ..turns.runner import TurnRunner
 
 if TYPE_CHECKING:
     from ..turns.user_shell import UserShellRunner
+    from ..workspace.undo import UndoResult
 from ..turns.user_input import to_model_content
 from ..workspace.view import WorkspaceView
 from .errors import ThreadBusy, ThreadError, UnknownThread
@@ -427,6 +428,7 @@ class ThreadManager:
         thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
         if thread.active is not None:
             raise ThreadBusy(thread_id, thread.active.turn.id)
+        _refuse_while_undoing(thread)
         # Bad input (a missing image, an unreadable document) is refused before the turn.
         content = await asyncio.to_thread(to_model_content, inputs, self._read_document)
         if thread.active is not None:
@@ -463,6 +465,7 @@ class ThreadManager:
         thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
         if thread.active is not None:
             raise ThreadBusy(thread_id, thread.active.turn.id)
+        _refuse_while_undoing(thread)
         turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
         thread.turns.append(turn)
         from ..turns.user_shell import UserShellRunner
@@ -483,6 +486,25 @@ class ThreadManager:
             if thread.writer is not None:
                 self.index().touch(thread.id, thread.updated_at, thread.preview or None)
             self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
+
+    async def undo_turn(self, thread_id: str, turn_id: str | None = None) -> UndoResult:
+        """Put back the files the thread's last file-changing turn changed (`turn_id`, if
+        given, must be that turn); see `core/workspace/undo.py`. Refused while a turn runs
+        and for turns run before the server started (snapshots are kept in memory)."""
+        thread = self.loaded.get(thread_id)
+        if thread is None:
+            await self.open_index()
+            self._summary(thread_id)
+            raise ThreadError(
+                "threadId",
+                f"thread {thread_id} has no file changes to undo (it is not loaded; undo "
+                "covers the turns run since the server started)",
+            )
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        from ..workspace.undo import undo_turn
+
+        return await undo_turn(thread, turn_id, self.workspace, self.emit)
 
     def interrupt(self, thread_id: str, turn_id: str) -> None:
         """Interrupt the running turn at once; `turn/completed` follows."""
@@ -508,6 +530,11 @@ class ThreadManager:
             await thread.close_resources()
         if self._index is not None:
             self._index.close()
+
+
+def _refuse_while_undoing(thread: LoadedThread) -> None:
+    if thread.snapshots is not None and thread.snapshots.undoing:
+        raise ThreadError("threadId", f"thread {thread.id} is undoing a turn; try again")
 
 
 def _check_provider(request: ThreadRequest, meta: SessionMeta) -> None:

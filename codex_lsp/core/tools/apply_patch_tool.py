@@ -87,7 +87,11 @@ class ApplyPatchTool:
                 "apply_patch refused: these paths are outside the writable roots of the "
                 f"sandbox and the approval policy is `never`: {', '.join(outside)}"
             )
+        if ctx.snapshots is not None:
+            ctx.snapshots.before_changes(changes)
         outcome = await self._land(ctx, call, item.id, changes, verdict == "ask")
+        if ctx.snapshots is not None:
+            await ctx.snapshots.after_changes(outcome.applied)
         return self._finish(ctx, item, changes, outcome)
 
     async def _land(

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 from ...protocol.account import TokenUsage, TokenUsageBreakdown
@@ -38,6 +39,7 @@ from ..threads.loaded import LoadedThread
 from ..threads.rollout import ATTEMPT_DISCARDED
 from ..tools.base import ToolCall, ToolContext, ToolRouter
 from ..tools.registry import local_shell_payload
+from ..workspace.snapshots import ThreadSnapshots, TurnSnapshots
 from ..workspace.view import WorkspaceView
 from .stream_state import ResponseState, StreamingItem, new_id
 
@@ -89,6 +91,7 @@ class TurnRunner:
         self._started = False
         self._interrupt_requested = False
         self._open_tool_items: dict[str, ThreadItem] = {}
+        self._snapshots: TurnSnapshots | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -123,9 +126,19 @@ class TurnRunner:
             self._close_open_items(keep_partial=True)
             self._fail(f"internal error: {type(exc).__name__}: {exc}", "other", None)
         finally:
+            self._finish_snapshots()
             error = turn.error.wire() if turn.error is not None else None
             t.record("turn_completed", {"turnId": turn.id, "status": turn.status, "error": error})
             self.emit(ev.TurnCompleted(t.id, turn.model_copy(deep=True)))
+
+    def _finish_snapshots(self) -> None:
+        """Settle what the turn changed (for its last diff and for undo); never raises."""
+        if self._snapshots is None:
+            return
+        try:
+            self._snapshots.finish()
+        except Exception:
+            log.exception("recording the file changes of turn %s failed", self.turn.id)
 
     def _fail(self, message: str, info: Any, details: str | None) -> None:
         self.turn.status = "failed"
@@ -168,6 +181,11 @@ class TurnRunner:
         t.record("turn_context", context)
         t.last_context = context
         t.record("turn_started", {"turnId": self.turn.id})
+        if t.snapshots is None:
+            t.snapshots = ThreadSnapshots()
+        self._snapshots = t.snapshots.begin_turn(
+            t.id, self.turn.id, Path(s.cwd), self.emit, self.workspace
+        )
         if changed or not t.model_items:
             self._add_history(
                 user_text_message(environment_context(s.cwd, s.approval_policy, s.sandbox))
@@ -240,6 +258,7 @@ class TurnRunner:
             approvals=self.thread.gate,
             workspace=self.workspace,
             approval_policy=s.approval_policy,
+            snapshots=self._snapshots,
         )
 
     async def _loop(self) -> None:
