@@ -1,0 +1,522 @@
+-- The chat buffer: a transcript of the active thread, rendered from a list of entries.
+--
+-- Entries are appended as items arrive; streaming deltas change the last entries only, so a
+-- render rewrites the buffer from the first changed entry to the end (batched every few ms).
+local config = require("codex.config")
+
+local api = vim.api
+local M = {}
+
+M.entries = {} ---@type table[]
+M.by_id = {} ---@type table<string, table>
+M.buf = nil ---@type integer|nil
+
+local dirty_from = nil ---@type integer|nil
+local timer = nil
+local fold_levels = {} ---@type table<integer, string>
+local BATCH_MS = 16
+
+local function split(text)
+  return vim.split(text or "", "\n", { plain = true })
+end
+
+local function fence(lines, body, lang)
+  table.insert(lines, "```" .. (lang or ""))
+  for _, l in ipairs(body) do
+    table.insert(lines, l)
+  end
+  table.insert(lines, "```")
+end
+
+local function command_text(command)
+  if type(command) == "table" then
+    return table.concat(command, " ")
+  end
+  return tostring(command or "")
+end
+
+local function status_text(e)
+  local s = e.status or "inProgress"
+  if s == "inProgress" then
+    return e.kind == "commandExecution" and "running…" or "in progress…"
+  end
+  if e.kind == "commandExecution" and s ~= "declined" then
+    local parts = { s }
+    if e.exitCode ~= nil and e.exitCode ~= vim.NIL then
+      table.insert(parts, "exit " .. tostring(e.exitCode))
+    end
+    if type(e.durationMs) == "number" then
+      table.insert(parts, string.format("%d ms", e.durationMs))
+    end
+    return table.concat(parts, ", ")
+  end
+  return s
+end
+
+local function input_lines(content)
+  local lines = {}
+  for _, input in ipairs(content or {}) do
+    if input.type == "text" then
+      vim.list_extend(lines, split(input.text))
+    elseif input.type == "document" then
+      local where = vim.fn.fnamemodify(vim.uri_to_fname(input.uri), ":~:.")
+      local r = input.range
+      if type(r) == "table" then
+        where = string.format("%s:%d-%d", where, r.start.line + 1, r["end"].line + 1)
+      end
+      table.insert(lines, "> selection: " .. where)
+    elseif input.type == "mention" then
+      table.insert(lines, "> @" .. tostring(input.name or input.path))
+    else
+      table.insert(lines, "> " .. input.type .. ": " .. tostring(input.url or input.path or ""))
+    end
+  end
+  return lines
+end
+
+local renderers = {}
+
+function renderers.userMessage(e)
+  local lines = { "## You" }
+  vim.list_extend(lines, input_lines(e.content))
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.agentMessage(e)
+  local lines = { "## Codex" }
+  vim.list_extend(lines, split(e.text))
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.reasoning(e)
+  local lines = { "▸ Reasoning" }
+  for i, part in ipairs(e.summary or {}) do
+    if i > 1 then
+      table.insert(lines, "")
+    end
+    for _, l in ipairs(split(part)) do
+      table.insert(lines, "  " .. l)
+    end
+  end
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.commandExecution(e)
+  local lines = { string.format("### $ %s  · %s", command_text(e.command), status_text(e)) }
+  local out = e.output or ""
+  if out ~= "" then
+    local body = split(out:gsub("\n$", ""))
+    local max = config.options.chat.max_output_lines or 200
+    if #body > max then
+      local hidden = #body - max
+      body = vim.list_slice(body, hidden + 1)
+      table.insert(body, 1, string.format("… (%d earlier lines)", hidden))
+    end
+    fence(lines, body, "text")
+  end
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.fileChange(e)
+  local paths = {}
+  for _, c in ipairs(e.changes or {}) do
+    local kind = type(c.kind) == "table" and c.kind.type or tostring(c.kind)
+    table.insert(paths, string.format("%s (%s)", vim.fn.fnamemodify(c.path, ":~:."), kind))
+  end
+  local lines = { string.format("### ✎ %s  · %s", table.concat(paths, ", "), status_text(e)) }
+  for _, c in ipairs(e.changes or {}) do
+    if type(c.diff) == "string" and c.diff ~= "" then
+      fence(lines, split(c.diff:gsub("\n$", "")), "diff")
+    end
+  end
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.mcpToolCall(e)
+  return { string.format("### ⚙ %s.%s  · %s", e.server or "?", e.tool or "?", e.status or ""), "" }
+end
+
+function renderers.webSearch(e)
+  return { "### 🔎 web search: " .. tostring(e.query or ""), "" }
+end
+
+function renderers.contextCompaction(_)
+  return { "_(context compacted)_", "" }
+end
+
+function renderers.plan(e)
+  local lines = { "### Plan" }
+  if type(e.explanation) == "string" and e.explanation ~= "" then
+    vim.list_extend(lines, split(e.explanation))
+  end
+  local marks = { completed = "[x]", inProgress = "[~]", in_progress = "[~]" }
+  for _, step in ipairs(e.plan or {}) do
+    table.insert(lines, string.format("- %s %s", marks[step.status] or "[ ]", step.step))
+  end
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.error(e)
+  local lines = { "> **Error:** " .. (split(e.message)[1] or "") }
+  for i, l in ipairs(split(e.message)) do
+    if i > 1 then
+      table.insert(lines, "> " .. l)
+    end
+  end
+  if e.willRetry then
+    table.insert(lines, "> (retrying…)")
+  end
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.info(e)
+  local lines = {}
+  for _, l in ipairs(split(e.text)) do
+    table.insert(lines, "_" .. l .. "_")
+  end
+  table.insert(lines, "")
+  return lines
+end
+
+function renderers.turnEnd(e)
+  local parts = { "── turn " .. tostring(e.status) }
+  if e.error and type(e.error) == "table" and e.error.message then
+    table.insert(parts, ": " .. e.error.message)
+  end
+  if e.tokens then
+    table.insert(parts, " · " .. e.tokens)
+  end
+  return { table.concat(parts, ""), "" }
+end
+
+local function render(e)
+  local r = renderers[e.kind]
+  if not r then
+    return { string.format("_(%s)_", e.kind), "" }
+  end
+  return r(e)
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Buffer and window
+
+local function set_keymaps(buf)
+  if not config.options.chat.keymaps then
+    return
+  end
+  local function map(lhs, fn, desc)
+    vim.keymap.set("n", lhs, fn, { buffer = buf, nowait = true, silent = true, desc = desc })
+  end
+  map("<CR>", function()
+    require("codex").ask()
+  end, "Codex: ask")
+  map("<C-c>", function()
+    require("codex").interrupt()
+  end, "Codex: interrupt the turn")
+  map("q", function()
+    M.close()
+  end, "Codex: close the chat window")
+end
+
+--- The chat buffer (created on first use).
+function M.get_buf()
+  if M.buf and api.nvim_buf_is_valid(M.buf) then
+    return M.buf
+  end
+  local buf = api.nvim_create_buf(false, true)
+  pcall(api.nvim_buf_set_name, buf, "codex://chat")
+  vim.bo[buf].buftype = "nofile"
+  vim.bo[buf].bufhidden = "hide"
+  vim.bo[buf].swapfile = false
+  vim.bo[buf].filetype = "codex"
+  vim.bo[buf].syntax = "markdown"
+  vim.bo[buf].modifiable = false
+  set_keymaps(buf)
+  M.buf = buf
+  -- A new buffer shows everything again.
+  for _, e in ipairs(M.entries) do
+    e.dirty = true
+  end
+  dirty_from = #M.entries > 0 and 1 or nil
+  M.flush()
+  return buf
+end
+
+local function setup_window(win)
+  local wo = vim.wo[win]
+  wo.wrap = true
+  wo.linebreak = true
+  wo.number = false
+  wo.relativenumber = false
+  wo.signcolumn = "no"
+  wo.foldmethod = "expr"
+  wo.foldexpr = "v:lua.require'codex.chat'.foldexpr(v:lnum)"
+  wo.foldlevel = 0
+  wo.foldenable = true
+  wo.conceallevel = 2
+end
+
+--- The window showing the chat buffer in the current tab, if any.
+function M.win()
+  if not (M.buf and api.nvim_buf_is_valid(M.buf)) then
+    return nil
+  end
+  for _, win in ipairs(api.nvim_tabpage_list_wins(0)) do
+    if api.nvim_win_get_buf(win) == M.buf then
+      return win
+    end
+  end
+  return nil
+end
+
+--- Open (or focus) the chat window.
+---@param opts? {focus?: boolean}
+function M.open(opts)
+  opts = opts or {}
+  local buf = M.get_buf()
+  local win = M.win()
+  if not win then
+    local c = config.options.chat
+    local pos = c.position or "right"
+    local prev = api.nvim_get_current_win()
+    if pos == "current" then
+      api.nvim_win_set_buf(0, buf)
+    elseif pos == "tab" then
+      vim.cmd("tab sbuffer " .. buf)
+    else
+      local mods = ({ right = "botright vertical", left = "topleft vertical",
+                      below = "botright", above = "topleft" })[pos] or "botright vertical"
+      vim.cmd(string.format("%s %ssplit", mods, c.size and tostring(c.size) or ""))
+      api.nvim_win_set_buf(0, buf)
+    end
+    win = api.nvim_get_current_win()
+    setup_window(win)
+    M.scroll_to_end(win)
+    if opts.focus == false and api.nvim_win_is_valid(prev) then
+      api.nvim_set_current_win(prev)
+    end
+  elseif opts.focus ~= false then
+    api.nvim_set_current_win(win)
+  end
+  return win
+end
+
+function M.close()
+  local win = M.win()
+  if win and #api.nvim_list_wins() > 1 then
+    api.nvim_win_close(win, false)
+  end
+end
+
+function M.scroll_to_end(win)
+  if win and api.nvim_win_is_valid(win) and M.buf then
+    pcall(api.nvim_win_set_cursor, win, { api.nvim_buf_line_count(M.buf), 0 })
+  end
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Folds: each reasoning entry is one fold (closed by foldlevel=0).
+
+function M.foldexpr(lnum)
+  return fold_levels[lnum] or "0"
+end
+
+local function rebuild_folds()
+  fold_levels = {}
+  for _, e in ipairs(M.entries) do
+    if e.kind == "reasoning" and e.start and e.lines and #e.lines > 1 then
+      local first, last = e.start + 1, e.start + #e.lines - 1 -- without the trailing blank
+      fold_levels[first] = ">1"
+      for l = first + 1, last do
+        fold_levels[l] = "1"
+      end
+      if last > first then
+        fold_levels[last] = "<1"
+      end
+    end
+  end
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Rendering
+
+--- Write pending changes to the buffer now.
+function M.flush()
+  if timer then
+    timer:stop()
+    timer:close()
+    timer = nil
+  end
+  if not dirty_from or not (M.buf and api.nvim_buf_is_valid(M.buf)) then
+    return
+  end
+  local first = dirty_from
+  dirty_from = nil
+  local start = 0
+  if first > 1 then
+    local prev = M.entries[first - 1]
+    start = prev.start + #prev.lines
+  end
+  local out = {}
+  for i = first, #M.entries do
+    local e = M.entries[i]
+    if e.dirty or not e.lines then
+      e.lines = render(e)
+      e.dirty = false
+    end
+    e.start = start + #out
+    vim.list_extend(out, e.lines)
+  end
+  local buf = M.buf
+  local followers = {}
+  local line_count = api.nvim_buf_line_count(buf)
+  for _, win in ipairs(api.nvim_list_wins()) do
+    if api.nvim_win_get_buf(win) == buf and config.options.chat.follow then
+      if api.nvim_win_get_cursor(win)[1] >= line_count then
+        table.insert(followers, win)
+      end
+    end
+  end
+  -- Folds are computed while the lines change: the levels must be ready first.
+  rebuild_folds()
+  vim.bo[buf].modifiable = true
+  if start == 0 then
+    api.nvim_buf_set_lines(buf, 0, -1, false, out)
+  else
+    api.nvim_buf_set_lines(buf, start, -1, false, out)
+  end
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].modified = false
+  for _, win in ipairs(followers) do
+    M.scroll_to_end(win)
+  end
+end
+
+local function schedule()
+  if timer then
+    return
+  end
+  timer = vim.uv.new_timer()
+  timer:start(BATCH_MS, 0, vim.schedule_wrap(function()
+    M.flush()
+  end))
+end
+
+local function mark(e)
+  e.dirty = true
+  local idx = e.index
+  if not dirty_from or idx < dirty_from then
+    dirty_from = idx
+  end
+  schedule()
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Entry API used by the notification handlers
+
+--- Append an entry; `id` (an item id) makes it reachable through `M.get(id)`.
+function M.add(e)
+  table.insert(M.entries, e)
+  e.index = #M.entries
+  if e.id then
+    M.by_id[e.id] = e
+  end
+  mark(e)
+  return e
+end
+
+function M.get(id)
+  return M.by_id[id]
+end
+
+--- Update an entry in place with the fields of `fields`.
+function M.update(e, fields)
+  for k, v in pairs(fields or {}) do
+    e[k] = v
+  end
+  mark(e)
+  return e
+end
+
+--- The entry of an item, created (with `defaults`) when missing.
+function M.ensure(id, kind, defaults)
+  local e = M.by_id[id]
+  if e then
+    return e
+  end
+  local fresh = vim.tbl_extend("force", { kind = kind, id = id }, defaults or {})
+  return M.add(fresh)
+end
+
+function M.info(text)
+  return M.add({ kind = "info", text = text })
+end
+
+--- Forget everything shown (a new or resumed thread).
+function M.clear()
+  M.entries = {}
+  M.by_id = {}
+  dirty_from = nil
+  fold_levels = {}
+  if M.buf and api.nvim_buf_is_valid(M.buf) then
+    vim.bo[M.buf].modifiable = true
+    api.nvim_buf_set_lines(M.buf, 0, -1, false, {})
+    vim.bo[M.buf].modifiable = false
+  end
+end
+
+--- An entry for a completed ThreadItem (history, or an item whose start we missed).
+function M.item_entry(item)
+  local e = { id = item.id, kind = item.type }
+  if item.type == "userMessage" then
+    e.content = item.content
+  elseif item.type == "agentMessage" then
+    e.text = item.text or ""
+  elseif item.type == "reasoning" then
+    e.summary = vim.deepcopy(item.summary or {})
+  elseif item.type == "commandExecution" then
+    e.command = item.command
+    e.status = item.status
+    e.output = type(item.aggregatedOutput) == "string" and item.aggregatedOutput or ""
+    e.exitCode = item.exitCode
+    e.durationMs = item.durationMs
+  elseif item.type == "fileChange" then
+    e.changes = item.changes
+    e.status = item.status
+  elseif item.type == "mcpToolCall" then
+    e.server, e.tool, e.status = item.server, item.tool, item.status
+  elseif item.type == "webSearch" then
+    e.query = item.query
+  end
+  return e
+end
+
+--- Render a whole thread's history (thread.turns).
+function M.render_history(thread)
+  for _, turn in ipairs(thread.turns or {}) do
+    for _, item in ipairs(turn.items or {}) do
+      M.add(M.item_entry(item))
+    end
+    if turn.status ~= "completed" and turn.status ~= "inProgress" then
+      M.add({ kind = "turnEnd", status = turn.status, error = turn.error })
+    end
+  end
+end
+
+--- The whole buffer text (flushes first).
+function M.text()
+  M.flush()
+  if not (M.buf and api.nvim_buf_is_valid(M.buf)) then
+    return ""
+  end
+  return table.concat(api.nvim_buf_get_lines(M.buf, 0, -1, false), "\n")
+end
+
+return M

@@ -1,0 +1,74 @@
+-- :checkhealth codex
+local M = {}
+
+function M.check()
+  local health = vim.health
+  local config = require("codex.config")
+  local o = config.options
+
+  health.start("codex.nvim: Neovim")
+  if vim.fn.has("nvim-0.10") == 1 then
+    local v = vim.version()
+    health.ok(string.format("Neovim %d.%d.%d", v.major, v.minor, v.patch))
+    if vim.fn.has("nvim-0.11") == 0 then
+      health.info("Neovim 0.10: the server is started with vim.lsp.start (0.11 uses vim.lsp.enable)")
+    end
+  else
+    health.error("Neovim 0.10 or newer is required", { "Upgrade Neovim" })
+  end
+
+  health.start("codex.nvim: server")
+  local cmd = o.cmd or { "codex-lsp" }
+  local exe = cmd[1]
+  if vim.fn.executable(exe) == 1 then
+    health.ok(string.format("`%s` found: %s", exe, vim.fn.exepath(exe)))
+    local args = vim.list_extend(vim.deepcopy(cmd), { "--help" })
+    local ok, result = pcall(function()
+      return vim.system(args, { text = true }):wait(15000)
+    end)
+    if not ok then
+      health.error(string.format("`%s --help` could not run: %s", table.concat(cmd, " "), result))
+    elseif result.code == 0 then
+      health.ok(string.format("`%s --help` runs (exit 0)", table.concat(cmd, " ")))
+    else
+      health.error(
+        string.format("`%s --help` exited with %s", table.concat(cmd, " "), tostring(result.code)),
+        { vim.trim(result.stderr or "") }
+      )
+    end
+  else
+    health.error(string.format("`%s` not found on $PATH", exe), {
+      "pip install codex-lsp (or set `cmd` in require('codex').setup())",
+    })
+  end
+
+  health.start("codex.nvim: client")
+  if not require("codex").did_setup then
+    health.warn("require('codex').setup() was not called (the commands run it with defaults)")
+  else
+    health.ok("setup() done")
+  end
+  local clients = vim.lsp.get_clients({ name = o.name })
+  if #clients == 0 then
+    health.info("no codex client running (it starts with a file buffer or any :Codex command)")
+  end
+  for _, client in ipairs(clients) do
+    local bufs = vim.tbl_keys(client.attached_buffers or {})
+    local caps = client.server_capabilities or {}
+    local codex = type(caps.experimental) == "table" and caps.experimental.codex or nil
+    health.ok(string.format(
+      "client %d running, root %s, attached to %d buffer(s)%s",
+      client.id,
+      tostring(client.root_dir),
+      #bufs,
+      codex and (", protocol " .. tostring(codex.protocolVersion)) or ""
+    ))
+    if not client.initialized then
+      health.warn("client " .. client.id .. " is not initialized yet")
+    end
+  end
+  local state = require("codex.state")
+  health.info("activity: " .. tostring(state.activity) .. (state.thread_id and (", thread " .. state.thread_id) or ""))
+end
+
+return M

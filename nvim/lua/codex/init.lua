@@ -1,0 +1,557 @@
+-- codex.nvim: a Neovim front end for codex-lsp (see :help codex).
+local config = require("codex.config")
+local state = require("codex.state")
+local chat = require("codex.chat")
+
+local api = vim.api
+local M = {}
+
+M.did_setup = false
+
+local has_011 = vim.fn.has("nvim-0.11") == 1
+
+local function notify(msg, level)
+  vim.notify("codex: " .. msg, level or vim.log.levels.INFO)
+end
+
+local function nonnull(v)
+  if v == vim.NIL then
+    return nil
+  end
+  return v
+end
+
+--- Client capabilities: the agent UI this plugin provides.
+function M.capabilities()
+  local caps = {
+    experimental = {
+      codex = { approvals = false, deltas = config.options.deltas ~= false },
+    },
+    workspace = {
+      applyEdit = true,
+      workspaceEdit = {
+        documentChanges = true,
+        resourceOperations = { "create", "rename", "delete" },
+        changeAnnotationSupport = { groupsOnLabel = true },
+      },
+    },
+  }
+  return vim.tbl_deep_extend("force", caps, config.options.capabilities or {})
+end
+
+--- `window/showDocument` (the server shows a file the agent changed): never in the chat
+--- window.
+local function show_document(err, result, ctx)
+  local chat_win = chat.win()
+  if chat_win and api.nvim_get_current_win() == chat_win then
+    local target = nil
+    for _, w in ipairs(api.nvim_tabpage_list_wins(0)) do
+      if w ~= chat_win and api.nvim_win_get_config(w).relative == "" then
+        target = w
+        break
+      end
+    end
+    if target then
+      api.nvim_set_current_win(target)
+    else
+      vim.cmd("leftabove vsplit")
+    end
+  end
+  return vim.lsp.handlers["window/showDocument"](err, result, ctx)
+end
+
+--- The handlers of the codex client.
+function M.client_handlers()
+  return vim.tbl_extend("force", require("codex.handlers").all(), {
+    ["workspace/applyEdit"] = require("codex.apply").handler,
+    ["window/showDocument"] = show_document,
+  }, config.options.handlers or {})
+end
+
+--- The workspace root for a buffer (or the current directory).
+function M.root_dir(bufnr)
+  local markers = config.options.root_markers or {}
+  local root = nil
+  if bufnr and api.nvim_buf_is_valid(bufnr) and api.nvim_buf_get_name(bufnr) ~= ""
+    and vim.bo[bufnr].buftype == "" then
+    root = vim.fs.root(bufnr, markers)
+    if not root then
+      root = vim.fs.dirname(api.nvim_buf_get_name(bufnr))
+    end
+  end
+  if not root then
+    root = vim.fs.root(vim.fn.getcwd(), markers) or vim.fn.getcwd()
+  end
+  return root
+end
+
+local function on_attach(client, bufnr)
+  if config.options.on_attach then
+    config.options.on_attach(client, bufnr)
+  end
+end
+
+--- The LSP client config (without root_dir).
+function M.lsp_config()
+  local o = config.options
+  return {
+    name = o.name,
+    cmd = o.cmd,
+    filetypes = o.filetypes,
+    root_markers = o.root_markers,
+    init_options = { codex = vim.deepcopy(o.settings or {}) },
+    capabilities = M.capabilities(),
+    handlers = M.client_handlers(),
+    on_attach = on_attach,
+    flags = o.flags,
+  }
+end
+
+--- Set the plugin up: register the server with Neovim's LSP client.
+---@param opts? codex.Options
+function M.setup(opts)
+  config.set(opts)
+  M.did_setup = true
+  local o = config.options
+  local group = api.nvim_create_augroup("codex.nvim", { clear = true })
+  if has_011 and vim.lsp.config then
+    local cfg = M.lsp_config()
+    cfg.root_dir = function(bufnr, on_dir)
+      on_dir(M.root_dir(bufnr))
+    end
+    cfg.root_markers = nil
+    vim.lsp.config(o.name, cfg)
+    if o.autostart then
+      vim.lsp.enable(o.name)
+    end
+  elseif o.autostart then
+    -- Neovim 0.10: start (or reuse) the client for every file buffer.
+    api.nvim_create_autocmd("FileType", {
+      group = group,
+      callback = function(args)
+        local b = args.buf
+        if vim.bo[b].buftype ~= "" or api.nvim_buf_get_name(b) == "" then
+          return
+        end
+        if o.filetypes and not vim.tbl_contains(o.filetypes, vim.bo[b].filetype) then
+          return
+        end
+        local cfg = M.lsp_config()
+        cfg.root_dir = M.root_dir(b)
+        vim.lsp.start(cfg, { bufnr = b })
+      end,
+    })
+  end
+  return M
+end
+
+-- ---------------------------------------------------------------------------------------
+-- The client
+
+local function alive(client)
+  return client and not (client.is_stopped and client:is_stopped())
+end
+
+--- A running codex client, if any (the active thread's, the current buffer's, or any).
+function M.get_client()
+  if not M.did_setup then
+    M.setup({})
+  end
+  local name = config.options.name
+  if state.client_id then
+    local c = vim.lsp.get_client_by_id(state.client_id)
+    if alive(c) then
+      return c
+    end
+    state.client_id = nil
+  end
+  local clients = vim.lsp.get_clients({ name = name, bufnr = 0 })
+  if #clients == 0 then
+    clients = vim.lsp.get_clients({ name = name })
+  end
+  if clients[1] then
+    state.client_id = clients[1].id
+    return clients[1]
+  end
+  return nil
+end
+
+--- The codex client, started when needed (attached to the current buffer if it is a file).
+function M.ensure_client()
+  local c = M.get_client()
+  if c then
+    return c
+  end
+  local bufnr = api.nvim_get_current_buf()
+  local is_file = vim.bo[bufnr].buftype == "" and api.nvim_buf_get_name(bufnr) ~= ""
+  local cfg = M.lsp_config()
+  cfg.root_markers = nil
+  cfg.root_dir = M.root_dir(bufnr)
+  local id
+  if has_011 then
+    id = vim.lsp.start(cfg, { bufnr = bufnr, attach = is_file })
+  elseif is_file then
+    id = vim.lsp.start(cfg, { bufnr = bufnr })
+  else
+    id = vim.lsp.start_client(cfg)
+  end
+  if not id then
+    notify("could not start " .. table.concat(config.options.cmd, " "), vim.log.levels.ERROR)
+    return nil
+  end
+  state.client_id = id
+  return vim.lsp.get_client_by_id(id)
+end
+
+--- Run `fn(client)` once the client is initialized (waits up to 20 s without blocking).
+function M.with_client(fn)
+  local client = M.ensure_client()
+  if not client then
+    return
+  end
+  if client.initialized then
+    return fn(client)
+  end
+  local waited = 0
+  local t = vim.uv.new_timer()
+  t:start(20, 20, vim.schedule_wrap(function()
+    waited = waited + 20
+    if client.initialized then
+      t:stop()
+      t:close()
+      fn(client)
+    elseif waited > 20000 or not alive(client) then
+      t:stop()
+      t:close()
+      notify("the server did not start", vim.log.levels.ERROR)
+    end
+  end))
+end
+
+--- Send a request; `cb(result)` runs on success, errors are reported.
+function M.request(client, method, params, cb, bufnr)
+  local function handler(err, result)
+    if err then
+      local msg = err.message or vim.inspect(err)
+      notify(method .. " failed: " .. msg, vim.log.levels.ERROR)
+      chat.add({ kind = "error", message = method .. ": " .. msg })
+      if cb then
+        cb(nil, err)
+      end
+      return
+    end
+    if cb then
+      cb(result)
+    end
+  end
+  if has_011 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+local function thread_cwd(client)
+  return client.root_dir or (client.config and client.config.root_dir) or vim.fn.getcwd()
+end
+
+--- Run `fn(client, thread_id)` with a thread (started when there is none).
+function M.with_thread(fn)
+  M.with_client(function(client)
+    if state.thread_id then
+      return fn(client, state.thread_id)
+    end
+    M.request(client, "codex/thread/start", { cwd = thread_cwd(client) }, function(result)
+      if not result then
+        return
+      end
+      state.reset_thread(result.thread.id, result.thread)
+      state.client_id = client.id
+      chat.info(string.format("New thread · %s · %s", tostring(nonnull(result.model) or "?"),
+        vim.fn.fnamemodify(result.cwd or thread_cwd(client), ":~")))
+      fn(client, state.thread_id)
+    end)
+  end)
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Commands
+
+--- Open (or focus) the chat buffer.
+function M.open()
+  chat.open()
+  M.ensure_client()
+end
+
+local function start_turn(inputs, bufnr)
+  chat.open({ focus = false })
+  state.activity = "starting"
+  state.recompute()
+  M.with_thread(function(client, thread_id)
+    if bufnr and vim.bo[bufnr].buftype == "" and not client.attached_buffers[bufnr] then
+      -- The server reads selections from the synced buffer.
+      pcall(vim.lsp.buf_attach_client, bufnr, client.id)
+    end
+    M.request(client, "codex/turn/start", { threadId = thread_id, input = inputs }, function(result)
+      if result and result.turn and state.turn_id == nil then
+        state.turn_id = result.turn.id
+      end
+      state.recompute()
+    end, bufnr)
+  end)
+end
+
+--- Ask the agent (prompts for the text when none is given).
+---@param text? string
+---@param extra? table[] more UserInput values (e.g. a document selection)
+function M.ask(text, extra, bufnr)
+  if not text or vim.trim(text) == "" then
+    vim.ui.input({ prompt = "Ask Codex: " }, function(input)
+      if input and vim.trim(input) ~= "" then
+        M.ask(input, extra, bufnr)
+      end
+    end)
+    return
+  end
+  local inputs = { { type = "text", text = text } }
+  vim.list_extend(inputs, extra or {})
+  start_turn(inputs, bufnr)
+end
+
+--- The selection (lines line1..line2 of bufnr; characterwise when it was a `v` selection)
+--- as a `document` UserInput.
+function M.selection_input(bufnr, line1, line2, client)
+  bufnr = bufnr == 0 and api.nvim_get_current_buf() or bufnr
+  local encoding = client and client.offset_encoding or "utf-16"
+  local s = api.nvim_buf_get_mark(bufnr, "<")
+  local e = api.nvim_buf_get_mark(bufnr, ">")
+  local start_col, end_row, end_col = 0, line2, nil
+  local last_line = api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ""
+  if vim.fn.visualmode() == "v" and s[1] == line1 and e[1] == line2 then
+    start_col = s[2]
+    local col = math.min(e[2], math.max(#last_line - 1, 0))
+    local char_end = vim.str_utf_end and vim.str_utf_end(last_line, col + 1) or 0
+    end_col = math.min(col + 1 + char_end, #last_line)
+  else
+    end_col = #last_line
+  end
+  local first_line = api.nvim_buf_get_lines(bufnr, line1 - 1, line1, false)[1] or ""
+  start_col = math.min(start_col, #first_line)
+  local function enc(row, col)
+    if col == 0 then
+      return 0
+    end
+    return vim.lsp.util.character_offset(bufnr, row, col, encoding)
+  end
+  return {
+    type = "document",
+    uri = vim.uri_from_bufnr(bufnr),
+    range = {
+      start = { line = line1 - 1, character = enc(line1 - 1, start_col) },
+      ["end"] = { line = end_row - 1, character = enc(end_row - 1, end_col) },
+    },
+  }
+end
+
+--- Ask about lines line1..line2 of the current buffer.
+function M.ask_selection(question, line1, line2)
+  local bufnr = api.nvim_get_current_buf()
+  if vim.bo[bufnr].buftype ~= "" or api.nvim_buf_get_name(bufnr) == "" then
+    notify("the selection must be in a file buffer", vim.log.levels.WARN)
+    return
+  end
+  local client = M.ensure_client()
+  if not client then
+    return
+  end
+  local input = M.selection_input(bufnr, line1, line2, client)
+  if not question or vim.trim(question) == "" then
+    vim.ui.input({ prompt = "Ask Codex about the selection: " }, function(q)
+      if q and vim.trim(q) ~= "" then
+        M.ask(q, { input }, bufnr)
+      end
+    end)
+    return
+  end
+  M.ask(question, { input }, bufnr)
+end
+
+--- Start a new thread (the chat is cleared).
+function M.new_thread()
+  state.reset_thread(nil, nil)
+  chat.clear()
+  chat.open({ focus = false })
+  M.with_thread(function() end)
+end
+
+--- Interrupt the turn in progress.
+function M.interrupt()
+  local client = M.get_client()
+  if not (client and state.thread_id and state.turn_id) then
+    notify("no turn in progress")
+    return
+  end
+  M.request(client, "codex/turn/interrupt", { threadId = state.thread_id, turnId = state.turn_id })
+end
+
+local function thread_label(t)
+  local name = nonnull(t.name) or nonnull(t.preview) or ""
+  if name == "" then
+    name = "(empty)"
+  end
+  local when = ""
+  if type(t.updatedAt) == "number" then
+    when = os.date("%Y-%m-%d %H:%M", t.updatedAt)
+  end
+  name = name:gsub("\n", " ")
+  return string.format("%s  %s  [%s]", when, name, vim.fn.fnamemodify(t.cwd or "", ":~"))
+end
+
+--- Resume a thread by id: its history is rendered into the chat.
+function M.resume(thread_id, cb)
+  M.with_client(function(client)
+    M.request(client, "codex/thread/resume", { threadId = thread_id }, function(result)
+      if not result then
+        return
+      end
+      local thread = result.thread
+      state.reset_thread(thread.id, thread)
+      state.client_id = client.id
+      chat.clear()
+      chat.info("Resumed thread · " .. (nonnull(thread.name) or nonnull(thread.preview) or thread.id))
+      chat.render_history(thread)
+      chat.open({ focus = false })
+      chat.flush()
+      if cb then
+        cb(thread)
+      end
+    end)
+  end)
+end
+
+--- Pick a thread (codex/thread/list) and resume it.
+function M.threads()
+  M.with_client(function(client)
+    local params = { limit = config.options.thread_list_limit, sortKey = "updated_at" }
+    M.request(client, "codex/thread/list", params, function(result)
+      if not result then
+        return
+      end
+      local data = result.data or {}
+      if #data == 0 then
+        notify("no threads yet")
+        return
+      end
+      vim.ui.select(data, {
+        prompt = "Codex threads",
+        kind = "codex_thread",
+        format_item = thread_label,
+      }, function(choice)
+        if choice then
+          M.resume(choice.id)
+        end
+      end)
+    end)
+  end)
+end
+
+--- Does the server offer this workspace/executeCommand command?
+function M.server_has_command(client, command)
+  local provider = client and client.server_capabilities
+    and client.server_capabilities.executeCommandProvider
+  local commands = type(provider) == "table" and provider.commands or {}
+  return vim.tbl_contains(commands, command)
+end
+
+--- Undo the agent's last turn in this thread (`codex.undoTurn`).
+function M.undo(cb)
+  local client = M.get_client()
+  if not (client and state.thread_id) then
+    notify("no thread to undo", vim.log.levels.WARN)
+    return false
+  end
+  if not M.server_has_command(client, "codex.undoTurn") then
+    notify("this codex-lsp does not offer codex.undoTurn", vim.log.levels.WARN)
+    return false
+  end
+  M.request(client, "workspace/executeCommand", {
+    command = "codex.undoTurn",
+    arguments = { { threadId = state.thread_id } },
+  }, function(result, err)
+    if not err then
+      pcall(vim.cmd, "checktime")
+      result = type(result) == "table" and result or {}
+      if result.undone == false then
+        notify("nothing was undone", vim.log.levels.WARN)
+      end
+      local parts = { result.undone == false and "Nothing undone" or "Undid the last turn's changes" }
+      if type(result.restored) == "table" and #result.restored > 0 then
+        table.insert(parts, "restored " .. table.concat(vim.tbl_map(function(p)
+          return vim.fn.fnamemodify(p, ":~:.")
+        end, result.restored), ", "))
+      end
+      if type(result.deleted) == "table" and #result.deleted > 0 then
+        table.insert(parts, "deleted " .. table.concat(vim.tbl_map(function(p)
+          return vim.fn.fnamemodify(p, ":~:.")
+        end, result.deleted), ", "))
+      end
+      for _, r in ipairs(type(result.refused) == "table" and result.refused or {}) do
+        table.insert(parts, string.format("refused %s (%s)", vim.fn.fnamemodify(r.path, ":~:."), r.reason))
+      end
+      chat.info(table.concat(parts, "; "))
+    end
+    if cb then
+      cb(result, err)
+    end
+  end)
+  return true
+end
+
+--- Log in with an API key (typed without echo).
+function M.login()
+  local ok, key = pcall(vim.fn.inputsecret, "OpenAI API key: ")
+  if not ok or not key or vim.trim(key) == "" then
+    return
+  end
+  M.with_client(function(client)
+    M.request(client, "codex/account/login/start", { type = "apiKey", apiKey = vim.trim(key) })
+  end)
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Statusline
+
+local ACTIVITY = {
+  idle = "idle",
+  starting = "starting…",
+  thinking = "thinking…",
+  responding = "responding…",
+  running = "running cmd",
+  editing = "editing",
+  approval = "waiting for approval",
+}
+
+--- A statusline component, e.g. "codex: thinking…" or "codex: idle · 12% ctx".
+--- Empty when no codex client runs.
+function M.statusline()
+  local ok_client = state.client_id and vim.lsp.get_client_by_id(state.client_id)
+  if not ok_client and #vim.lsp.get_clients({ name = config.options.name }) == 0 then
+    return ""
+  end
+  local text = "codex: " .. (ACTIVITY[state.activity] or state.activity)
+  local usage = state.token_usage
+  if type(usage) == "table" then
+    local last = type(usage.last) == "table" and usage.last or {}
+    local window = nonnull(usage.modelContextWindow)
+    if type(window) == "number" and window > 0 and type(last.totalTokens) == "number" then
+      text = text .. string.format(" · %d%% ctx", math.floor(last.totalTokens * 100 / window + 0.5))
+    elseif type(usage.total) == "table" and type(usage.total.totalTokens) == "number" then
+      text = text .. string.format(" · %d tok", usage.total.totalTokens)
+    end
+  end
+  return text
+end
+
+M.state = state
+M.chat = chat
+
+return M

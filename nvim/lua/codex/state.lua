@@ -1,0 +1,52 @@
+-- Shared state of the plugin: the active thread and turn, and what the agent is doing.
+local M = {
+  client_id = nil, ---@type integer|nil
+  thread_id = nil, ---@type string|nil
+  thread = nil, ---@type table|nil  the last Thread object seen for the active thread
+  turn_id = nil, ---@type string|nil  the turn in progress
+  -- "idle" | "starting" | "thinking" | "responding" | "running" | "editing" | "approval"
+  activity = "idle",
+  running_items = {}, ---@type table<string, string>  itemId -> item type, while in progress
+  token_usage = nil, ---@type table|nil  TokenUsage of the active thread
+  last_error = nil, ---@type string|nil
+  last_turn = nil, ---@type table|nil  the last completed Turn
+}
+
+local function refresh()
+  pcall(vim.cmd, "redrawstatus")
+end
+
+--- Recompute `activity` from the running items (the most specific one wins).
+function M.recompute()
+  if not M.turn_id then
+    M.activity = "idle"
+  else
+    local activity = "thinking"
+    for _, kind in pairs(M.running_items) do
+      if kind == "commandExecution" then
+        activity = "running"
+      elseif kind == "fileChange" and activity ~= "running" then
+        activity = "editing"
+      elseif kind == "agentMessage" and activity == "thinking" then
+        activity = "responding"
+      end
+    end
+    if M.waiting_on_approval then
+      activity = "approval"
+    end
+    M.activity = activity
+  end
+  refresh()
+end
+
+function M.reset_thread(thread_id, thread)
+  M.thread_id = thread_id
+  M.thread = thread
+  M.turn_id = nil
+  M.running_items = {}
+  M.token_usage = nil
+  M.waiting_on_approval = false
+  M.recompute()
+end
+
+return M

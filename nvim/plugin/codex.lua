@@ -1,0 +1,48 @@
+-- codex.nvim user commands. The server is registered by require("codex").setup(); the
+-- commands work without it too (setup() then runs with the defaults on first use).
+if vim.g.loaded_codex then
+  return
+end
+vim.g.loaded_codex = true
+
+local function codex()
+  local m = require("codex")
+  if not m.did_setup then
+    m.setup({})
+  end
+  return m
+end
+
+local command = vim.api.nvim_create_user_command
+
+command("Codex", function()
+  codex().open()
+end, { desc = "Codex: open the chat" })
+
+command("CodexAsk", function(o)
+  codex().ask(o.args)
+end, { nargs = "*", desc = "Codex: ask the agent" })
+
+command("CodexAskSelection", function(o)
+  codex().ask_selection(o.args, o.line1, o.line2)
+end, { nargs = "*", range = true, desc = "Codex: ask about the selected lines" })
+
+command("CodexNewThread", function()
+  codex().new_thread()
+end, { desc = "Codex: start a new thread" })
+
+command("CodexThreads", function()
+  codex().threads()
+end, { desc = "Codex: list threads and resume one" })
+
+command("CodexInterrupt", function()
+  codex().interrupt()
+end, { desc = "Codex: interrupt the running turn" })
+
+command("CodexUndo", function()
+  codex().undo()
+end, { desc = "Codex: undo the last turn's file changes" })
+
+command("CodexLogin", function()
+  codex().login()
+end, { desc = "Codex: log in with an API key" })

@@ -1,0 +1,148 @@
+-- A tiny test harness for headless Neovim: checks, waits with timeouts, the mock model's
+-- control API, and a final "N passed, N failed" line (exit code 1 on failure).
+local H = { passed = 0, failed = 0, skipped = 0 }
+
+local function out(line)
+  io.stdout:write(line .. "\n")
+  io.stdout:flush()
+end
+H.out = out
+
+function H.ok(cond, name, detail)
+  if cond then
+    H.passed = H.passed + 1
+    out("ok - " .. name)
+  else
+    H.failed = H.failed + 1
+    out("FAIL - " .. name .. (detail ~= nil and (": " .. tostring(detail)) or ""))
+  end
+  return cond
+end
+
+function H.eq(actual, expected, name)
+  local same = vim.deep_equal(actual, expected)
+  return H.ok(same, name, not same and ("expected " .. vim.inspect(expected) .. ", got " .. vim.inspect(actual)) or nil)
+end
+
+function H.contains(haystack, needle, name)
+  local found = type(haystack) == "string" and haystack:find(needle, 1, true) ~= nil
+  return H.ok(found, name, not found and ("missing " .. vim.inspect(needle) .. " in " .. vim.inspect(haystack)) or nil)
+end
+
+function H.skip(name, reason)
+  H.skipped = H.skipped + 1
+  out("SKIP - " .. name .. ": " .. reason)
+end
+
+function H.note(text)
+  out("# " .. text)
+end
+
+--- Wait (processing events) until pred() is true; every wait has a timeout.
+function H.wait(ms, pred, what)
+  local ok = vim.wait(ms, pred, 20)
+  if not ok and what then
+    H.note("timed out after " .. ms .. " ms waiting for " .. what)
+  end
+  return ok
+end
+
+--- Run one test step; an error fails the step and the run goes on.
+function H.step(name, fn)
+  out("## " .. name)
+  local ok, err = xpcall(fn, debug.traceback)
+  if not ok then
+    H.ok(false, name .. " (raised)", err)
+  end
+end
+
+local function python()
+  return vim.env.CODEX_TEST_PYTHON or "python3"
+end
+
+local HTTP = [[
+import sys, urllib.request
+url, method = sys.argv[1], sys.argv[2]
+data = sys.stdin.read().encode() if method == "POST" else None
+req = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+sys.stdout.write(urllib.request.urlopen(req, timeout=10).read().decode())
+]]
+
+local function http(method, path, body)
+  local base = assert(vim.env.MOCK_URL, "MOCK_URL not set")
+  local res = vim.system({ python(), "-c", HTTP, base .. path, method }, {
+    stdin = body and vim.json.encode(body) or "",
+    text = true,
+  }):wait(15000)
+  assert(res.code == 0, "mock " .. method .. " " .. path .. " failed: " .. tostring(res.stderr))
+  return vim.json.decode(res.stdout)
+end
+
+function H.mock_requests()
+  return http("GET", "/_mock/requests")
+end
+
+function H.mock_enqueue(response)
+  return http("POST", "/_mock/enqueue", response)
+end
+
+function H.read_file(path)
+  local f = io.open(path, "r")
+  if not f then
+    return nil
+  end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function H.write_file(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+function H.buf_text(buf)
+  return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n") .. "\n"
+end
+
+--- Without `cond` the rest of the scenario cannot run: report and quit now.
+function H.require(cond, name, detail)
+  if not H.ok(cond, name, detail) then
+    out("# aborting the scenario: " .. name)
+    H.finish()
+  end
+end
+
+--- Stop the LSP clients (waiting for them to exit), print the summary and quit.
+function H.finish()
+  local clients = vim.lsp.get_clients()
+  for _, c in ipairs(clients) do
+    c:stop()
+  end
+  vim.wait(5000, function()
+    for _, c in ipairs(clients) do
+      if not c:is_stopped() then
+        return false
+      end
+    end
+    return true
+  end, 50)
+  for _, c in ipairs(clients) do
+    if not c:is_stopped() then
+      c:stop(true)
+    end
+  end
+  local summary = string.format("%d passed, %d failed", H.passed, H.failed)
+  if H.skipped > 0 then
+    summary = summary .. string.format(", %d skipped", H.skipped)
+  end
+  out(summary)
+  if H.failed > 0 or H.passed == 0 then
+    vim.cmd("cquit 1")
+  else
+    vim.cmd("qall!")
+  end
+end
+
+return H
