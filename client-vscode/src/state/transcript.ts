@@ -1,0 +1,604 @@
+// The chat transcript as a plain model: server notifications (and a resumed thread's
+// history) in, entries out. No `vscode` import; the chat view renders what this produces.
+import type {
+  CodexNotification,
+  FileUpdateChange,
+  PlanStep,
+  Thread,
+  ThreadItem,
+  TokenUsage,
+  Turn,
+} from "../protocol/types.js";
+
+export type ItemStatus = "inProgress" | "completed" | "failed" | "declined";
+export type TurnStatus = Turn["status"];
+
+/** A pending approval shown on an entry (the buttons of its card). */
+export interface ApprovalState {
+  key: string;
+  kind: "command" | "fileChange";
+  reason: string | null;
+}
+
+interface EntryBase {
+  /** The item id (or a synthetic id for notices). */
+  id: string;
+  turnId: string | null;
+}
+
+export interface UserEntry extends EntryBase {
+  kind: "user";
+  text: string;
+  /** Mentions, documents and images, as short labels. */
+  attachments: string[];
+}
+
+export interface AgentEntry extends EntryBase {
+  kind: "agent";
+  text: string;
+  streaming: boolean;
+}
+
+export interface ReasoningEntry extends EntryBase {
+  kind: "reasoning";
+  summary: string[];
+  content: string[];
+  streaming: boolean;
+}
+
+export interface CommandEntry extends EntryBase {
+  kind: "command";
+  command: string;
+  cwd: string;
+  source: "agent" | "userShell";
+  status: ItemStatus;
+  output: string;
+  exitCode: number | null;
+  durationMs: number | null;
+  /** What the command does, when it could be classified ("read foo.ts"). */
+  actions: string[];
+  approval: ApprovalState | null;
+}
+
+export type FileOutcome = "proposed" | "applying" | "applied" | "partlyApplied" | "declined" | "failed";
+
+export interface FileChangeView {
+  path: string;
+  kind: "add" | "delete" | "update";
+  movePath: string | null;
+  diff: string;
+  added: number;
+  removed: number;
+}
+
+export interface FileChangeEntry extends EntryBase {
+  kind: "fileChange";
+  status: ItemStatus;
+  outcome: FileOutcome;
+  changes: FileChangeView[];
+  approval: ApprovalState | null;
+}
+
+export interface ToolEntry extends EntryBase {
+  kind: "tool";
+  title: string;
+  status: "inProgress" | "completed" | "failed";
+  detail: string;
+}
+
+export interface NoticeEntry extends EntryBase {
+  kind: "notice";
+  level: "info" | "warning" | "error";
+  text: string;
+}
+
+export type Entry =
+  | UserEntry
+  | AgentEntry
+  | ReasoningEntry
+  | CommandEntry
+  | FileChangeEntry
+  | ToolEntry
+  | NoticeEntry;
+
+export interface PlanView {
+  turnId: string;
+  explanation: string | null;
+  steps: PlanStep[];
+}
+
+export interface ThreadMeta {
+  threadId: string;
+  title: string;
+  cwd: string | null;
+  status: "idle" | "active" | "notLoaded" | "systemError";
+  waitingOnApproval: boolean;
+  activeTurnId: string | null;
+  lastTurnStatus: TurnStatus | null;
+  plan: PlanView | null;
+  tokenUsage: TokenUsage | null;
+  /** Share of the context window in use (0..1), when the window is known. */
+  contextUsed: number | null;
+  turnDiff: string | null;
+}
+
+/** What changed in one thread since the last `takeChanges`. */
+export interface TranscriptPatch {
+  threadId: string;
+  /** Entries were replaced wholesale (resume, undo): drop what is shown first. */
+  reset: boolean;
+  /** New or changed entries, in transcript order. */
+  entries: Entry[];
+  meta: ThreadMeta;
+}
+
+class ThreadTranscript {
+  readonly entries: Entry[] = [];
+  readonly byId = new Map<string, Entry>();
+  /** Diffs of file changes as first proposed, to tell a partial application. */
+  readonly proposed = new Map<string, string[]>();
+  meta: ThreadMeta;
+  dirty = new Set<string>();
+  metaDirty = true;
+  reset = false;
+  private noticeCount = 0;
+
+  constructor(threadId: string) {
+    this.meta = {
+      threadId,
+      title: "New thread",
+      cwd: null,
+      status: "idle",
+      waitingOnApproval: false,
+      activeTurnId: null,
+      lastTurnStatus: null,
+      plan: null,
+      tokenUsage: null,
+      contextUsed: null,
+      turnDiff: null,
+    };
+  }
+
+  touch(entry: Entry): void {
+    this.dirty.add(entry.id);
+  }
+
+  add(entry: Entry): Entry {
+    const existing = this.byId.get(entry.id);
+    if (existing) {
+      Object.assign(existing, entry);
+      this.touch(existing);
+      return existing;
+    }
+    this.entries.push(entry);
+    this.byId.set(entry.id, entry);
+    this.touch(entry);
+    return entry;
+  }
+
+  notice(turnId: string | null, level: NoticeEntry["level"], text: string): void {
+    this.noticeCount += 1;
+    this.add({ kind: "notice", id: `notice-${this.noticeCount}`, turnId, level, text });
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+    this.byId.clear();
+    this.proposed.clear();
+    this.dirty.clear();
+    this.reset = true;
+    this.metaDirty = true;
+    this.meta.plan = null;
+    this.meta.turnDiff = null;
+    this.meta.activeTurnId = null;
+  }
+}
+
+function countLines(diff: string): { added: number; removed: number } {
+  let added = 0;
+  let removed = 0;
+  for (const line of diff.split("\n")) {
+    if (line.startsWith("+++") || line.startsWith("---")) continue;
+    if (line.startsWith("+")) added += 1;
+    else if (line.startsWith("-")) removed += 1;
+  }
+  return { added, removed };
+}
+
+function fileViews(changes: FileUpdateChange[]): FileChangeView[] {
+  return changes.map((c) => ({
+    path: c.path,
+    kind: c.kind.type,
+    movePath: c.kind.movePath,
+    diff: c.diff,
+    ...countLines(c.diff),
+  }));
+}
+
+type CommandAction = Extract<ThreadItem, { type: "commandExecution" }>["commandActions"][number];
+
+function describeAction(action: CommandAction): string {
+  switch (action.type) {
+    case "read":
+      return `read ${action.name || (action.path ?? "")}`.trim();
+    case "listFiles":
+      return `list ${action.path ?? "."}`;
+    case "search":
+      return `search ${action.query !== null ? JSON.stringify(action.query) : ""}${action.path ? ` in ${action.path}` : ""}`.trim();
+    default:
+      return "";
+  }
+}
+
+function userLabel(input: Extract<ThreadItem, { type: "userMessage" }>["content"][number]): string | null {
+  switch (input.type) {
+    case "mention":
+      return `@${input.name}`;
+    case "document": {
+      const name = decodeURIComponent(input.uri.split("/").pop() ?? input.uri);
+      return input.range ? `${name}:${input.range.start.line + 1}-${input.range.end.line + 1}` : name;
+    }
+    case "image":
+      return "image";
+    case "localImage":
+      return input.path.split(/[\\/]/).pop() ?? "image";
+    default:
+      return null;
+  }
+}
+
+function outcomeOf(status: ItemStatus, proposed: string[] | undefined, applied: FileUpdateChange[]): FileOutcome {
+  switch (status) {
+    case "inProgress":
+      return "proposed";
+    case "declined":
+      return "declined";
+    case "failed":
+      return "failed";
+    case "completed":
+      if (proposed === undefined) return "applied";
+      // The server reduces `changes` to what really landed (unticked or reverted hunks).
+      if (applied.length < proposed.length) return "partlyApplied";
+      return applied.every((c, i) => c.diff === proposed[i]) ? "applied" : "partlyApplied";
+  }
+}
+
+/** Entry for an item (started, completed, or replayed from history). */
+function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTranscript): Entry {
+  switch (item.type) {
+    case "userMessage": {
+      const text = item.content
+        .map((c) => (c.type === "text" ? c.text : ""))
+        .filter((s) => s !== "")
+        .join("\n");
+      const attachments = item.content.map(userLabel).filter((s): s is string => s !== null);
+      return { kind: "user", id: item.id, turnId, text, attachments };
+    }
+    case "agentMessage":
+      return { kind: "agent", id: item.id, turnId, text: item.text, streaming: !done };
+    case "reasoning":
+      return {
+        kind: "reasoning",
+        id: item.id,
+        turnId,
+        summary: [...item.summary],
+        content: [...item.content],
+        streaming: !done,
+      };
+    case "commandExecution": {
+      const prior = t.byId.get(item.id);
+      return {
+        kind: "command",
+        id: item.id,
+        turnId,
+        command: item.command,
+        cwd: item.cwd,
+        source: item.source,
+        status: item.status,
+        output: item.aggregatedOutput ?? (prior?.kind === "command" ? prior.output : ""),
+        exitCode: item.exitCode,
+        durationMs: item.durationMs,
+        actions: item.commandActions.map(describeAction).filter((s) => s !== ""),
+        approval: done ? null : prior?.kind === "command" ? prior.approval : null,
+      };
+    }
+    case "fileChange": {
+      const prior = t.byId.get(item.id);
+      if (!t.proposed.has(item.id) && !done) t.proposed.set(item.id, item.changes.map((c) => c.diff));
+      const outcome = done ? outcomeOf(item.status, t.proposed.get(item.id), item.changes) : "proposed";
+      return {
+        kind: "fileChange",
+        id: item.id,
+        turnId,
+        status: item.status,
+        outcome,
+        changes: fileViews(item.changes),
+        approval: done ? null : prior?.kind === "fileChange" ? prior.approval : null,
+      };
+    }
+    case "mcpToolCall":
+      return {
+        kind: "tool",
+        id: item.id,
+        turnId,
+        title: `${item.server} · ${item.tool}`,
+        status: item.status,
+        detail: item.error ?? (done ? JSON.stringify(item.result ?? {}, null, 2) : JSON.stringify(item.arguments ?? {})),
+      };
+    case "webSearch":
+      return { kind: "tool", id: item.id, turnId, title: "Web search", status: done ? "completed" : "inProgress", detail: item.query };
+    case "contextCompaction":
+      return { kind: "notice", id: item.id, turnId, level: "info", text: "Context compacted" };
+    case "enteredReviewMode":
+      return { kind: "notice", id: item.id, turnId, level: "info", text: `Review started: ${item.review}` };
+    case "exitedReviewMode":
+      return { kind: "notice", id: item.id, turnId, level: "info", text: "Review finished" };
+  }
+}
+
+/** Transcripts of every thread this window has open. */
+export class TranscriptStore {
+  private readonly threads = new Map<string, ThreadTranscript>();
+
+  private thread(threadId: string): ThreadTranscript {
+    let t = this.threads.get(threadId);
+    if (!t) {
+      t = new ThreadTranscript(threadId);
+      this.threads.set(threadId, t);
+    }
+    return t;
+  }
+
+  has(threadId: string): boolean {
+    return this.threads.has(threadId);
+  }
+
+  threadIds(): string[] {
+    return [...this.threads.keys()];
+  }
+
+  entries(threadId: string): readonly Entry[] {
+    return this.threads.get(threadId)?.entries ?? [];
+  }
+
+  entry(threadId: string, itemId: string): Entry | undefined {
+    return this.threads.get(threadId)?.byId.get(itemId);
+  }
+
+  meta(threadId: string): ThreadMeta | undefined {
+    return this.threads.get(threadId)?.meta;
+  }
+
+  close(threadId: string): void {
+    this.threads.delete(threadId);
+  }
+
+  /** Show a thread from `thread/start`, `thread/resume` or `thread/read` (turns included). */
+  load(thread: Thread): void {
+    const t = this.thread(thread.id);
+    t.clear();
+    t.meta.title = threadTitle(thread);
+    t.meta.cwd = thread.cwd;
+    t.meta.status = thread.status.type;
+    t.meta.waitingOnApproval = thread.status.type === "active" && thread.status.activeFlags.includes("waitingOnApproval");
+    for (const turn of thread.turns) {
+      for (const item of turn.items) {
+        if (item.type === "fileChange") t.proposed.delete(item.id);
+        t.add(entryFor(item, turn.id, turn.status !== "inProgress" || item.type === "userMessage", t));
+      }
+      if (turn.status === "failed") t.notice(turn.id, "error", turn.error?.message ?? "The turn failed");
+      if (turn.status === "interrupted") t.notice(turn.id, "warning", "Turn interrupted");
+      t.meta.lastTurnStatus = turn.status;
+      if (turn.status === "inProgress") t.meta.activeTurnId = turn.id;
+    }
+  }
+
+  /** A local note in a thread (e.g. "server restarted"). */
+  note(threadId: string, level: NoticeEntry["level"], text: string): void {
+    this.thread(threadId).notice(null, level, text);
+  }
+
+  /** Show or clear the approval buttons on an item's card. */
+  setApproval(threadId: string, itemId: string, approval: ApprovalState | null): void {
+    const entry = this.threads.get(threadId)?.byId.get(itemId);
+    if (entry && (entry.kind === "command" || entry.kind === "fileChange")) {
+      entry.approval = approval;
+      if (entry.kind === "fileChange" && approval === null && entry.status === "inProgress") {
+        entry.outcome = "applying";
+      }
+      this.threads.get(threadId)?.touch(entry);
+    }
+  }
+
+  /** Apply one notification; returns the thread it changed (if any). */
+  apply(n: CodexNotification): string | undefined {
+    switch (n.method) {
+      case "codex/thread/started": {
+        const t = this.threads.get(n.params.thread.id);
+        if (t) {
+          t.meta.title = threadTitle(n.params.thread);
+          t.metaDirty = true;
+        }
+        return t ? n.params.thread.id : undefined;
+      }
+      case "codex/thread/name/updated": {
+        const t = this.threads.get(n.params.threadId);
+        if (!t) return undefined;
+        if (n.params.name) t.meta.title = n.params.name;
+        t.metaDirty = true;
+        return n.params.threadId;
+      }
+      case "codex/thread/status/changed": {
+        const t = this.threads.get(n.params.threadId);
+        if (!t) return undefined;
+        const s = n.params.status;
+        t.meta.status = s.type;
+        t.meta.waitingOnApproval = s.type === "active" && s.activeFlags.includes("waitingOnApproval");
+        t.metaDirty = true;
+        return n.params.threadId;
+      }
+      case "codex/thread/tokenUsage/updated": {
+        const t = this.thread(n.params.threadId);
+        const usage = n.params.tokenUsage;
+        t.meta.tokenUsage = usage;
+        t.meta.contextUsed =
+          usage.modelContextWindow && usage.modelContextWindow > 0
+            ? Math.min(1, usage.last.totalTokens / usage.modelContextWindow)
+            : null;
+        t.metaDirty = true;
+        return n.params.threadId;
+      }
+      case "codex/turn/started": {
+        const t = this.thread(n.params.threadId);
+        t.meta.activeTurnId = n.params.turn.id;
+        t.meta.status = "active";
+        t.meta.plan = null;
+        t.meta.turnDiff = null;
+        t.metaDirty = true;
+        return n.params.threadId;
+      }
+      case "codex/turn/completed": {
+        const t = this.thread(n.params.threadId);
+        const turn = n.params.turn;
+        if (t.meta.activeTurnId === turn.id) t.meta.activeTurnId = null;
+        t.meta.lastTurnStatus = turn.status;
+        t.meta.status = "idle";
+        t.meta.waitingOnApproval = false;
+        t.metaDirty = true;
+        // Anything still streaming is done now.
+        for (const e of t.entries) {
+          if (e.turnId !== turn.id) continue;
+          if ((e.kind === "agent" || e.kind === "reasoning") && e.streaming) {
+            e.streaming = false;
+            t.touch(e);
+          }
+          if ((e.kind === "command" || e.kind === "fileChange") && e.approval) {
+            e.approval = null;
+            t.touch(e);
+          }
+        }
+        if (turn.status === "failed") t.notice(turn.id, "error", turn.error?.message ?? "The turn failed");
+        if (turn.status === "interrupted") t.notice(turn.id, "warning", "Turn interrupted");
+        return n.params.threadId;
+      }
+      case "codex/turn/plan/updated": {
+        const t = this.thread(n.params.threadId);
+        t.meta.plan = { turnId: n.params.turnId, explanation: n.params.explanation, steps: n.params.plan };
+        t.metaDirty = true;
+        return n.params.threadId;
+      }
+      case "codex/turn/diff/updated": {
+        const t = this.thread(n.params.threadId);
+        t.meta.turnDiff = n.params.diff;
+        t.metaDirty = true;
+        return n.params.threadId;
+      }
+      case "codex/item/started":
+      case "codex/item/completed": {
+        const t = this.thread(n.params.threadId);
+        const done = n.method === "codex/item/completed";
+        t.add(entryFor(n.params.item, n.params.turnId, done, t));
+        if (done && n.params.item.type === "fileChange") t.proposed.delete(n.params.item.id);
+        return n.params.threadId;
+      }
+      case "codex/item/agentMessage/delta": {
+        const t = this.thread(n.params.threadId);
+        let e = t.byId.get(n.params.itemId);
+        if (!e) e = t.add({ kind: "agent", id: n.params.itemId, turnId: n.params.turnId, text: "", streaming: true });
+        if (e.kind !== "agent") return undefined;
+        e.text += n.params.delta;
+        t.touch(e);
+        return n.params.threadId;
+      }
+      case "codex/item/reasoning/summaryPartAdded":
+      case "codex/item/reasoning/summaryTextDelta":
+      case "codex/item/reasoning/textDelta": {
+        const t = this.thread(n.params.threadId);
+        let e = t.byId.get(n.params.itemId);
+        if (!e) {
+          e = t.add({ kind: "reasoning", id: n.params.itemId, turnId: n.params.turnId, summary: [], content: [], streaming: true });
+        }
+        if (e.kind !== "reasoning") return undefined;
+        if (n.method === "codex/item/reasoning/textDelta") {
+          appendAt(e.content, n.params.contentIndex, n.params.delta);
+        } else if (n.method === "codex/item/reasoning/summaryTextDelta") {
+          appendAt(e.summary, n.params.summaryIndex, n.params.delta);
+        } else {
+          appendAt(e.summary, n.params.summaryIndex, "");
+        }
+        t.touch(e);
+        return n.params.threadId;
+      }
+      case "codex/item/commandExecution/outputDelta": {
+        const t = this.thread(n.params.threadId);
+        const e = t.byId.get(n.params.itemId);
+        if (!e || e.kind !== "command") return undefined;
+        e.output += n.params.delta;
+        t.touch(e);
+        return n.params.threadId;
+      }
+      case "codex/item/mcpToolCall/progress": {
+        const t = this.thread(n.params.threadId);
+        const e = t.byId.get(n.params.itemId);
+        if (!e || e.kind !== "tool") return undefined;
+        e.detail = n.params.message;
+        t.touch(e);
+        return n.params.threadId;
+      }
+      case "codex/error": {
+        const t = this.thread(n.params.threadId);
+        const details = n.params.error.additionalDetails ? `\n${n.params.error.additionalDetails}` : "";
+        const retry = n.params.willRetry ? " (retrying…)" : "";
+        t.notice(n.params.turnId, n.params.willRetry ? "warning" : "error", `${n.params.error.message}${retry}${details}`);
+        return n.params.threadId;
+      }
+      case "codex/thread/archived": {
+        const t = this.threads.get(n.params.threadId);
+        if (!t) return undefined;
+        t.notice(null, "info", "Thread archived");
+        return n.params.threadId;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Changes of a thread since the last call (undefined when nothing changed). */
+  takeChanges(threadId: string): TranscriptPatch | undefined {
+    const t = this.threads.get(threadId);
+    if (!t || (!t.reset && !t.metaDirty && t.dirty.size === 0)) return undefined;
+    const entries = t.reset ? [...t.entries] : t.entries.filter((e) => t.dirty.has(e.id));
+    const patch: TranscriptPatch = {
+      threadId,
+      reset: t.reset,
+      entries: entries.map((e) => structuredClone(e)),
+      meta: structuredClone(t.meta),
+    };
+    t.dirty.clear();
+    t.metaDirty = false;
+    t.reset = false;
+    return patch;
+  }
+
+  /** Everything shown for a thread (a new webview, or switching threads). */
+  snapshot(threadId: string): TranscriptPatch | undefined {
+    const t = this.threads.get(threadId);
+    if (!t) return undefined;
+    t.dirty.clear();
+    t.metaDirty = false;
+    t.reset = false;
+    return { threadId, reset: true, entries: t.entries.map((e) => structuredClone(e)), meta: structuredClone(t.meta) };
+  }
+}
+
+function appendAt(parts: string[], index: number, delta: string): void {
+  while (parts.length <= index) parts.push("");
+  parts[index] = (parts[index] ?? "") + delta;
+}
+
+export function threadTitle(thread: Pick<Thread, "name" | "preview" | "id">): string {
+  if (thread.name) return thread.name;
+  const preview = thread.preview.trim().split("\n")[0] ?? "";
+  if (preview !== "") return preview.length > 60 ? `${preview.slice(0, 57)}…` : preview;
+  return "New thread";
+}

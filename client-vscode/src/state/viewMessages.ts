@@ -1,0 +1,34 @@
+// Messages between the extension and the chat webview (shared; no `vscode`, no DOM).
+import type { ApprovalDecision } from "../protocol/types.js";
+import type { TranscriptPatch } from "./transcript.js";
+
+export interface OpenThreadTab {
+  threadId: string;
+  title: string;
+  active: boolean;
+}
+
+export type ToWebview =
+  | { type: "patch"; patch: TranscriptPatch }
+  | { type: "threads"; open: OpenThreadTab[]; current: string | null }
+  | { type: "context"; selection: string | null }
+  | { type: "mentionResults"; requestId: number; items: { label: string; detail: string }[] }
+  | { type: "server"; state: string; message: string | null }
+  | { type: "focusInput"; text?: string };
+
+export type FromWebview =
+  | { type: "ready" }
+  | { type: "send"; threadId: string | null; text: string; includeSelection: boolean }
+  | { type: "stop"; threadId: string }
+  | { type: "newThread" }
+  | { type: "selectThread"; threadId: string }
+  | { type: "closeThread"; threadId: string }
+  | { type: "approve"; key: string; decision: ApprovalDecision }
+  | { type: "openDiff"; threadId: string; itemId: string; path: string }
+  | { type: "openTurnDiff"; threadId: string }
+  | { type: "openLink"; href: string }
+  | { type: "mentionQuery"; requestId: number; query: string };
+
+export function isFromWebview(value: unknown): value is FromWebview {
+  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
+}

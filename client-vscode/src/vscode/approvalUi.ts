@@ -1,0 +1,351 @@
+// Approvals in the editor: command prompts, and file changes reviewed in the native diff
+// editor (current vs proposed) before anything is written. See state/approvals.ts for the
+// per-hunk flow and README.md for the design.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import {
+  CancellationToken,
+  type ApplyWorkspaceEditParams,
+  type ApplyWorkspaceEditRequest,
+  type ApplyWorkspaceEditResult,
+} from "vscode-languageserver-protocol";
+import type { CancellationTokenLike, CodexProtocol } from "../protocol/client.js";
+import type { ApprovalDecision, CommandApprovalParams, FileChangeApprovalParams } from "../protocol/types.js";
+import { ExpectedEdits, PendingApprovals, reviewOutcome, rewriteWorkspaceEdit, type ReviewedFile } from "../state/approvals.js";
+import type { TranscriptStore } from "../state/transcript.js";
+import { DiffApplyError, proposedText } from "../state/unifiedDiff.js";
+
+export const PROPOSED_SCHEME = "codex-proposed";
+export const DIFF_SCHEME = "codex-diff";
+
+/** In-memory, writable documents holding proposed texts (the right side of the diff). */
+export class ProposedFileSystem implements vscode.FileSystemProvider {
+  private readonly files = new Map<string, { data: Uint8Array; mtime: number; readonly: boolean }>();
+  private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.emitter.event;
+
+  set(uri: vscode.Uri, text: string, readonly = false): void {
+    this.files.set(uri.toString(), { data: new TextEncoder().encode(text), mtime: Date.now(), readonly });
+    this.emitter.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+  }
+
+  delete(uri: vscode.Uri): void {
+    if (this.files.delete(uri.toString())) this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
+  }
+
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+
+  stat(uri: vscode.Uri): vscode.FileStat {
+    const f = this.files.get(uri.toString());
+    if (!f) throw vscode.FileSystemError.FileNotFound(uri);
+    return {
+      type: vscode.FileType.File,
+      ctime: f.mtime,
+      mtime: f.mtime,
+      size: f.data.byteLength,
+      permissions: f.readonly ? vscode.FilePermission.Readonly : undefined,
+    };
+  }
+
+  readDirectory(): [string, vscode.FileType][] {
+    return [];
+  }
+
+  createDirectory(): void {}
+
+  readFile(uri: vscode.Uri): Uint8Array {
+    const f = this.files.get(uri.toString());
+    if (!f) throw vscode.FileSystemError.FileNotFound(uri);
+    return f.data;
+  }
+
+  writeFile(uri: vscode.Uri, content: Uint8Array): void {
+    const f = this.files.get(uri.toString());
+    if (!f) throw vscode.FileSystemError.FileNotFound(uri);
+    if (f.readonly) throw vscode.FileSystemError.NoPermissions(uri);
+    this.files.set(uri.toString(), { data: content, mtime: Date.now(), readonly: false });
+    this.emitter.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+  }
+
+  rename(): void {
+    throw vscode.FileSystemError.NoPermissions("proposed documents cannot be renamed");
+  }
+}
+
+interface ReviewFile {
+  path: string;
+  target: vscode.Uri;
+  left: vscode.Uri;
+  right: vscode.Uri;
+  reviewed: Omit<ReviewedFile, "final">;
+  /** The diff could not be placed on the current text: whole accept/reject only. */
+  wholeOnly: boolean;
+}
+
+interface Review {
+  key: string;
+  params: FileChangeApprovalParams;
+  files: ReviewFile[];
+}
+
+type Decision = ApprovalDecision;
+
+const COMMAND_CHOICES: [string, Decision][] = [
+  ["Run", "accept"],
+  ["Run and don't ask again", "acceptForSession"],
+  ["Decline", "decline"],
+  ["Stop", "cancel"],
+];
+const CHANGE_CHOICES: [string, Decision][] = [
+  ["Accept", "accept"],
+  ["Accept for Session", "acceptForSession"],
+  ["Reject", "decline"],
+  ["Stop", "cancel"],
+];
+
+export class ApprovalUi implements vscode.Disposable {
+  readonly pending = new PendingApprovals<string>();
+  readonly expected = new ExpectedEdits();
+  private readonly reviews = new Map<string, Review>();
+  private readonly diffs = new Map<string, string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly diffEmitter = new vscode.EventEmitter<vscode.Uri>();
+  private counter = 0;
+
+  constructor(
+    private readonly protocol: CodexProtocol,
+    private readonly store: TranscriptStore,
+    private readonly changed: (threadId: string) => void,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly fsProvider = new ProposedFileSystem(),
+  ) {
+    this.disposables.push(
+      vscode.workspace.registerFileSystemProvider(PROPOSED_SCHEME, this.fsProvider, { isCaseSensitive: true }),
+      vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, {
+        onDidChange: this.diffEmitter.event,
+        provideTextDocumentContent: (uri) => this.diffs.get(uri.toString()) ?? "",
+      }),
+      protocol.handle("codex/item/commandExecution/requestApproval", (params, token) => this.askCommand(params, token)),
+      protocol.handle("codex/item/fileChange/requestApproval", (params, token) => this.askFileChange(params, token)),
+    );
+  }
+
+  /** `middleware.workspace.handleApplyEdit`: land reviewed files as the user left them. */
+  handleApplyEdit = async (
+    params: ApplyWorkspaceEditParams,
+    next: ApplyWorkspaceEditRequest.HandlerSignature,
+  ): Promise<ApplyWorkspaceEditResult> => {
+    if (this.expected.size === 0) return next(params, CancellationToken.None) as Promise<ApplyWorkspaceEditResult>;
+    const { edit, rewritten } = rewriteWorkspaceEdit(params.edit, this.expected, (uri) => this.currentText(uri));
+    if (rewritten.length) this.log.info(`applying the reviewed text of ${rewritten.join(", ")} instead of the server's edit`);
+    return next({ ...params, edit }, CancellationToken.None) as Promise<ApplyWorkspaceEditResult>;
+  };
+
+  private currentText(uri: string): string | undefined {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (open) return open.getText();
+    try {
+      return fs.readFileSync(vscode.Uri.parse(uri).fsPath, "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ---- commands ----------------------------------------------------------------------
+
+  private async askCommand(params: CommandApprovalParams, token: CancellationTokenLike): Promise<{ decision: Decision }> {
+    const key = `${params.threadId}/${params.itemId}/${++this.counter}`;
+    this.store.setApproval(params.threadId, params.itemId, { key, kind: "command", reason: params.reason });
+    this.changed(params.threadId);
+    const answer = this.pending.ask(key);
+    const sub = token.onCancellationRequested(() => this.pending.answer(key, "cancel"));
+    const modal = vscode.workspace.getConfiguration("codex").get<string>("approvals.commandPrompt", "modal") === "modal";
+    const detail = [`in ${params.cwd}`, params.reason ? `Reason: ${params.reason}` : ""].filter(Boolean).join("\n");
+    void vscode.window
+      .showWarningMessage(
+        modal ? `Codex wants to run: ${params.command}` : `Codex wants to run: ${params.command} (${detail.replace("\n", "; ")})`,
+        { modal, detail },
+        ...COMMAND_CHOICES.map(([title]) => title),
+      )
+      .then((choice) => {
+        const decision = COMMAND_CHOICES.find(([title]) => title === choice)?.[1];
+        // A dismissed modal is a decline; a dismissed toast leaves the card's buttons.
+        if (decision !== undefined || modal) this.pending.answer(key, decision ?? "decline");
+      });
+    const decision = await answer;
+    sub.dispose();
+    this.store.setApproval(params.threadId, params.itemId, null);
+    this.changed(params.threadId);
+    this.log.info(`command approval for ${params.command}: ${decision}`);
+    return { decision };
+  }
+
+  // ---- file changes ------------------------------------------------------------------
+
+  private targetUri(p: string, threadId: string): vscode.Uri {
+    if (path.isAbsolute(p)) return vscode.Uri.file(p);
+    const cwd = this.store.meta(threadId)?.cwd ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    return vscode.Uri.file(path.join(cwd, p));
+  }
+
+  private async readCurrent(uri: vscode.Uri): Promise<string | undefined> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) return open.getText();
+    try {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      return new TextDecoder().decode(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async prepare(key: string, params: FileChangeApprovalParams): Promise<Review> {
+    const files: ReviewFile[] = [];
+    for (const change of params.changes) {
+      const kind = change.kind.type;
+      const target = this.targetUri(change.path, params.threadId);
+      const shown = this.targetUri(change.kind.movePath ?? change.path, params.threadId);
+      const current = kind === "add" ? "" : ((await this.readCurrent(target)) ?? "");
+      let proposed: string;
+      let wholeOnly = kind === "delete" || change.kind.movePath !== null;
+      try {
+        proposed = proposedText(kind, current, change.diff);
+      } catch (error) {
+        if (!(error instanceof DiffApplyError)) throw error;
+        this.log.warn(`${change.path}: ${error.message}; showing the diff itself`);
+        proposed = change.diff;
+        wholeOnly = true;
+      }
+      const base = `/${encodeURIComponent(key)}`;
+      const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `${base}/proposed${shown.path}` });
+      this.fsProvider.set(right, proposed, wholeOnly);
+      let left = target;
+      if (kind === "add") {
+        left = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `${base}/original${shown.path}` });
+        this.fsProvider.set(left, "", true);
+      }
+      files.push({
+        path: change.path,
+        target,
+        left,
+        right,
+        wholeOnly,
+        reviewed: { uri: target.toString(), kind, base: current, proposed },
+      });
+    }
+    return { key, params, files };
+  }
+
+  async openReviewDiff(file: ReviewFile, preserveFocus = false): Promise<void> {
+    const name = path.basename(file.path);
+    const title = file.wholeOnly ? `Codex: ${name} (proposed change)` : `Codex: ${name} (current ↔ proposed, editable)`;
+    await vscode.commands.executeCommand("vscode.diff", file.left, file.right, title, { preview: false, preserveFocus });
+  }
+
+  private async askFileChange(params: FileChangeApprovalParams, token: CancellationTokenLike): Promise<{ decision: Decision }> {
+    const key = `${params.threadId}/${params.itemId}/${++this.counter}`;
+    const review = await this.prepare(key, params);
+    this.reviews.set(key, review);
+    this.store.setApproval(params.threadId, params.itemId, { key, kind: "fileChange", reason: params.reason });
+    this.changed(params.threadId);
+    const answer = this.pending.ask(key);
+    const sub = token.onCancellationRequested(() => this.pending.answer(key, "cancel"));
+    const first = review.files[0];
+    if (first && vscode.workspace.getConfiguration("codex").get<boolean>("approvals.openDiff", true)) {
+      await this.openReviewDiff(first).catch((e: unknown) => this.log.warn(`opening the diff: ${String(e)}`));
+    }
+    const names = review.files.map((f) => path.basename(f.path)).join(", ");
+    void vscode.window
+      .showInformationMessage(
+        `Codex wants to change ${names}${params.reason ? ` (${params.reason})` : ""}. Review the diff: revert the hunks you don't want or edit the proposed text, then accept.`,
+        ...CHANGE_CHOICES.map(([title]) => title),
+      )
+      .then((choice) => {
+        const decision = CHANGE_CHOICES.find(([title]) => title === choice)?.[1];
+        if (decision !== undefined) this.pending.answer(key, decision);
+      });
+    let decision = await answer;
+    sub.dispose();
+    if (decision === "accept" || decision === "acceptForSession") {
+      const reviewed: ReviewedFile[] = [];
+      for (const f of review.files) {
+        const doc = await vscode.workspace.openTextDocument(f.right);
+        const final = f.wholeOnly ? f.reviewed.proposed : doc.getText();
+        if (doc.isDirty) await doc.save();
+        reviewed.push({ ...f.reviewed, final });
+      }
+      const outcome = reviewOutcome(reviewed, decision);
+      decision = outcome.decision;
+      this.expected.add(outcome.expected);
+      this.log.info(`file change ${params.itemId}: ${decision} (${outcome.summary})`);
+    } else {
+      this.log.info(`file change ${params.itemId}: ${decision}`);
+    }
+    await this.closeReview(review);
+    this.store.setApproval(params.threadId, params.itemId, null);
+    this.changed(params.threadId);
+    return { decision };
+  }
+
+  private async closeReview(review: Review): Promise<void> {
+    this.reviews.delete(review.key);
+    const uris = new Set(review.files.flatMap((f) => [f.right.toString(), f.left.toString()]));
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => {
+      const input = tab.input;
+      return input instanceof vscode.TabInputTextDiff && uris.has(input.modified.toString());
+    });
+    if (tabs.length) await vscode.window.tabGroups.close(tabs).then(undefined, () => false);
+    for (const f of review.files) {
+      this.fsProvider.delete(f.right);
+      if (f.left.scheme === PROPOSED_SCHEME) this.fsProvider.delete(f.left);
+    }
+  }
+
+  /** Answer the approval shown in the active diff editor (editor title buttons). */
+  answerActive(decision: Decision): boolean {
+    const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    const uri = active instanceof vscode.TabInputTextDiff ? active.modified : vscode.window.activeTextEditor?.document.uri;
+    if (!uri || uri.scheme !== PROPOSED_SCHEME) return false;
+    for (const review of this.reviews.values()) {
+      if (review.files.some((f) => f.right.toString() === uri.toString())) return this.pending.answer(review.key, decision);
+    }
+    return false;
+  }
+
+  /** "Open diff" on a file-change card: the live review, or the item's diff as text. */
+  async openDiff(threadId: string, itemId: string, filePath: string): Promise<void> {
+    for (const review of this.reviews.values()) {
+      if (review.params.threadId !== threadId || review.params.itemId !== itemId) continue;
+      const file = review.files.find((f) => f.path === filePath) ?? review.files[0];
+      if (file) return this.openReviewDiff(file);
+    }
+    const entry = this.store.entry(threadId, itemId);
+    const change = entry?.kind === "fileChange" ? entry.changes.find((c) => c.path === filePath) : undefined;
+    if (!change) return;
+    await this.showText(`/${threadId}/${itemId}/${path.basename(filePath)}.diff`, change.diff);
+  }
+
+  async showText(pathName: string, text: string): Promise<void> {
+    const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: pathName });
+    this.diffs.set(uri.toString(), text);
+    this.diffEmitter.fire(uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(doc, "diff");
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  /** The server went away: nothing pending can be answered any more. */
+  abandonAll(): void {
+    this.pending.answerAll("cancel");
+    this.expected.clear();
+  }
+
+  dispose(): void {
+    this.abandonAll();
+    for (const d of this.disposables) d.dispose();
+    this.diffEmitter.dispose();
+  }
+}

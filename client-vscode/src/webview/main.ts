@@ -1,0 +1,441 @@
+// The chat webview: renders transcript patches, sends what the user does to the extension.
+// Everything model-produced goes through textContent or the safe markdown renderer.
+import type { Entry, ThreadMeta, TranscriptPatch } from "../state/transcript.js";
+import type { FromWebview, OpenThreadTab, ToWebview } from "../state/viewMessages.js";
+import { formatTokens } from "../state/status.js";
+import { closeOpenFence, renderMarkdown } from "./markdown.js";
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: FromWebview): void => vscode.postMessage(m);
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`#${id} missing`);
+  return node as T;
+}
+
+const transcriptEl = byId<HTMLDivElement>("transcript");
+const planEl = byId<HTMLDivElement>("plan");
+const tokensEl = byId<HTMLDivElement>("tokens");
+const threadSelect = byId<HTMLSelectElement>("thread-select");
+const newThreadBtn = byId<HTMLButtonElement>("new-thread");
+const closeThreadBtn = byId<HTMLButtonElement>("close-thread");
+const input = byId<HTMLTextAreaElement>("input");
+const sendBtn = byId<HTMLButtonElement>("send");
+const stopBtn = byId<HTMLButtonElement>("stop");
+const selectionBox = byId<HTMLInputElement>("include-selection");
+const selectionLabel = byId<HTMLLabelElement>("selection-label");
+const mentionList = byId<HTMLUListElement>("mentions");
+const statusEl = byId<HTMLDivElement>("status");
+const diffBtn = byId<HTMLButtonElement>("turn-diff");
+
+let currentThread: string | null = null;
+let currentMeta: ThreadMeta | null = null;
+const nodes = new Map<string, HTMLElement>();
+let stickToBottom = true;
+
+transcriptEl.addEventListener("scroll", () => {
+  stickToBottom = transcriptEl.scrollHeight - transcriptEl.scrollTop - transcriptEl.clientHeight < 40;
+});
+
+// ---- rendering ------------------------------------------------------------------------
+
+const STATUS_LABEL: Record<string, string> = {
+  inProgress: "running",
+  completed: "done",
+  failed: "failed",
+  declined: "declined",
+  proposed: "waiting for approval",
+  applying: "applying",
+  applied: "applied",
+  partlyApplied: "partly applied",
+};
+
+function badge(status: string): HTMLSpanElement {
+  return el("span", { class: `badge badge-${status}` }, STATUS_LABEL[status] ?? status);
+}
+
+function approvalButtons(key: string, kind: "command" | "fileChange"): HTMLDivElement {
+  const choices: [string, FromWebview & { type: "approve" }][] =
+    kind === "command"
+      ? [
+          ["Run", { type: "approve", key, decision: "accept" }],
+          ["Run and don't ask again", { type: "approve", key, decision: "acceptForSession" }],
+          ["Decline", { type: "approve", key, decision: "decline" }],
+          ["Stop", { type: "approve", key, decision: "cancel" }],
+        ]
+      : [
+          ["Accept", { type: "approve", key, decision: "accept" }],
+          ["Accept for session", { type: "approve", key, decision: "acceptForSession" }],
+          ["Reject", { type: "approve", key, decision: "decline" }],
+          ["Stop", { type: "approve", key, decision: "cancel" }],
+        ];
+  const row = el("div", { class: "approval", role: "group", "aria-label": "Approval" });
+  choices.forEach(([label, message], i) => {
+    const b = el("button", { class: i === 0 ? "primary" : "secondary", type: "button" }, label);
+    b.addEventListener("click", () => post(message));
+    row.append(b);
+  });
+  return row;
+}
+
+function renderEntry(e: Entry): HTMLElement {
+  switch (e.kind) {
+    case "user": {
+      const node = el("article", { class: "entry user", "aria-label": "You" });
+      node.append(el("div", { class: "who" }, "You"), el("div", { class: "text" }, e.text));
+      if (e.attachments.length) {
+        const chips = el("div", { class: "chips" });
+        for (const a of e.attachments) chips.append(el("span", { class: "chip" }, a));
+        node.append(chips);
+      }
+      return node;
+    }
+    case "agent": {
+      const node = el("article", { class: `entry agent${e.streaming ? " streaming" : ""}`, "aria-label": "Codex" });
+      const body = el("div", { class: "markdown" });
+      body.innerHTML = renderMarkdown(e.streaming ? closeOpenFence(e.text) : e.text);
+      node.append(el("div", { class: "who" }, "Codex"), body);
+      return node;
+    }
+    case "reasoning": {
+      const details = el("details", { class: "entry reasoning" });
+      const title = e.summary.find((s) => s.trim() !== "")?.split("\n")[0]?.replace(/\*\*/g, "") ?? "Reasoning";
+      details.append(el("summary", {}, `${e.streaming ? "Thinking: " : "Thought: "}${title}`));
+      const body = el("div", { class: "markdown" });
+      body.innerHTML = renderMarkdown([...e.summary, ...e.content].join("\n\n"));
+      details.append(body);
+      return details;
+    }
+    case "command": {
+      const node = el("article", { class: `entry command status-${e.status}`, "aria-label": `Command ${e.command}` });
+      const head = el("div", { class: "card-head" });
+      head.append(
+        el("code", { class: "cmd" }, `${e.source === "userShell" ? "!" : "$"} ${e.command}`),
+        badge(e.approval ? "proposed" : e.status),
+      );
+      node.append(head);
+      if (e.actions.length) node.append(el("div", { class: "muted" }, e.actions.join(" · ")));
+      if (e.approval?.reason) node.append(el("div", { class: "reason" }, `Reason: ${e.approval.reason}`));
+      if (e.output !== "") {
+        const pre = el("pre", { class: "output", tabindex: "0", "aria-label": "Output" });
+        pre.textContent = e.output.length > 20_000 ? `…${e.output.slice(-20_000)}` : e.output;
+        node.append(pre);
+      }
+      if (e.status !== "inProgress") {
+        const exit = e.exitCode === null ? "no exit code" : `exit ${e.exitCode}`;
+        const time = e.durationMs === null ? "" : ` · ${(e.durationMs / 1000).toFixed(1)} s`;
+        node.append(el("div", { class: "muted" }, `${exit}${time} · ${e.cwd}`));
+      }
+      if (e.approval) node.append(approvalButtons(e.approval.key, "command"));
+      return node;
+    }
+    case "fileChange": {
+      const node = el("article", { class: `entry filechange outcome-${e.outcome}`, "aria-label": "File changes" });
+      const head = el("div", { class: "card-head" });
+      head.append(el("strong", {}, `${e.changes.length} file${e.changes.length === 1 ? "" : "s"} changed`), badge(e.outcome));
+      node.append(head);
+      const list = el("ul", { class: "files" });
+      for (const c of e.changes) {
+        const name = c.movePath ? `${c.path} → ${c.movePath}` : c.path;
+        const open = el("button", { class: "link", type: "button", title: `Open diff of ${name}` }, "Open diff");
+        open.addEventListener("click", () => post({ type: "openDiff", threadId: currentThread ?? "", itemId: e.id, path: c.path }));
+        list.append(
+          el(
+            "li",
+            {},
+            el("span", { class: `kind kind-${c.kind}` }, c.kind === "add" ? "A" : c.kind === "delete" ? "D" : "M"),
+            el("span", { class: "path" }, name),
+            el("span", { class: "added" }, `+${c.added}`),
+            el("span", { class: "removed" }, `-${c.removed}`),
+            open,
+          ),
+        );
+      }
+      node.append(list);
+      if (e.approval?.reason) node.append(el("div", { class: "reason" }, `Reason: ${e.approval.reason}`));
+      if (e.approval) {
+        node.append(
+          el("div", { class: "muted" }, "Review the diff: revert the hunks you don't want or edit the proposed text, then accept."),
+          approvalButtons(e.approval.key, "fileChange"),
+        );
+      }
+      return node;
+    }
+    case "tool": {
+      const node = el("article", { class: `entry tool status-${e.status}`, "aria-label": e.title });
+      node.append(el("div", { class: "card-head" }, el("strong", {}, e.title), badge(e.status)));
+      if (e.detail) node.append(el("pre", { class: "output", tabindex: "0" }, e.detail));
+      return node;
+    }
+    case "notice":
+      return el("div", { class: `entry notice notice-${e.level}`, role: e.level === "error" ? "alert" : "status" }, e.text);
+  }
+}
+
+function renderMeta(meta: ThreadMeta): void {
+  currentMeta = meta;
+  const running = meta.activeTurnId !== null;
+  stopBtn.disabled = !running;
+  sendBtn.title = running ? "A turn is running: stop it first" : "Send (Enter)";
+  sendBtn.disabled = running;
+  diffBtn.hidden = !meta.turnDiff;
+  // Plan as a checklist.
+  planEl.replaceChildren();
+  if (meta.plan && meta.plan.steps.length) {
+    planEl.hidden = false;
+    planEl.append(el("div", { class: "plan-title" }, "Plan"));
+    if (meta.plan.explanation) planEl.append(el("div", { class: "muted" }, meta.plan.explanation));
+    const list = el("ul", { class: "checklist", role: "list" });
+    for (const step of meta.plan.steps) {
+      const mark = step.status === "completed" ? "☑" : step.status === "inProgress" ? "◐" : "☐";
+      list.append(
+        el(
+          "li",
+          { class: `step step-${step.status}`, "aria-label": `${step.step}: ${step.status}` },
+          el("span", { class: "mark", "aria-hidden": "true" }, mark),
+          el("span", {}, step.step),
+        ),
+      );
+    }
+    planEl.append(list);
+  } else {
+    planEl.hidden = true;
+  }
+  // Tokens against the context window.
+  tokensEl.replaceChildren();
+  const usage = meta.tokenUsage;
+  if (usage) {
+    const used = usage.last.totalTokens;
+    const window = usage.modelContextWindow;
+    const bar = el("progress", { max: String(window ?? 1), value: String(Math.min(used, window ?? used)), "aria-label": "Context window used" });
+    tokensEl.append(bar, el("span", {}, `${formatTokens(used, window)} · total ${formatTokens(usage.total.totalTokens, null)}`));
+  }
+  statusEl.textContent = meta.waitingOnApproval ? "Waiting for your approval" : running ? "Working…" : "";
+}
+
+function applyPatch(patch: TranscriptPatch): void {
+  if (patch.threadId !== currentThread) return;
+  if (patch.reset) {
+    transcriptEl.replaceChildren();
+    nodes.clear();
+  }
+  for (const entry of patch.entries) {
+    const fresh = renderEntry(entry);
+    const old = nodes.get(entry.id);
+    if (old) {
+      // Keep a reasoning block open/closed as the user left it.
+      if (old instanceof HTMLDetailsElement && fresh instanceof HTMLDetailsElement) fresh.open = old.open;
+      old.replaceWith(fresh);
+    } else {
+      transcriptEl.append(fresh);
+    }
+    nodes.set(entry.id, fresh);
+  }
+  renderMeta(patch.meta);
+  if (stickToBottom) transcriptEl.scrollTop = transcriptEl.scrollHeight;
+}
+
+function renderThreads(open: OpenThreadTab[], current: string | null): void {
+  threadSelect.replaceChildren();
+  if (open.length === 0) threadSelect.append(el("option", { value: "" }, "No thread yet: type below to start one"));
+  for (const t of open) {
+    const option = el("option", { value: t.threadId }, `${t.active ? "● " : ""}${t.title}`);
+    option.selected = t.threadId === current;
+    threadSelect.append(option);
+  }
+  closeThreadBtn.disabled = current === null;
+  if (current !== currentThread) {
+    currentThread = current;
+    transcriptEl.replaceChildren();
+    nodes.clear();
+    currentMeta = null;
+    if (current === null) {
+      stopBtn.disabled = true;
+      sendBtn.disabled = false;
+      planEl.hidden = true;
+      tokensEl.replaceChildren();
+    }
+  }
+  vscode.setState({ currentThread, draft: input.value });
+}
+
+// ---- input ------------------------------------------------------------------------------
+
+let mentionRequest = 0;
+let mentionStart = -1;
+let mentionActive = 0;
+
+function hideMentions(): void {
+  mentionList.hidden = true;
+  mentionList.replaceChildren();
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+  mentionStart = -1;
+}
+
+function mentionQuery(): void {
+  const caret = input.selectionStart;
+  const before = input.value.slice(0, caret);
+  const match = /(^|[\s(])@([^\s@()]*)$/.exec(before);
+  if (!match) {
+    hideMentions();
+    return;
+  }
+  const query = match[2] ?? "";
+  mentionStart = caret - query.length - 1;
+  mentionRequest += 1;
+  post({ type: "mentionQuery", requestId: mentionRequest, query });
+}
+
+function highlightMention(index: number): void {
+  const items = [...mentionList.children] as HTMLElement[];
+  if (items.length === 0) return;
+  mentionActive = (index + items.length) % items.length;
+  items.forEach((item, i) => item.setAttribute("aria-selected", i === mentionActive ? "true" : "false"));
+  const active = items[mentionActive];
+  if (active) {
+    input.setAttribute("aria-activedescendant", active.id);
+    active.scrollIntoView({ block: "nearest" });
+  }
+}
+
+function acceptMention(label: string): void {
+  if (mentionStart < 0) return;
+  const caret = input.selectionStart;
+  const value = input.value;
+  input.value = `${value.slice(0, mentionStart)}@${label} ${value.slice(caret)}`;
+  const pos = mentionStart + label.length + 2;
+  input.setSelectionRange(pos, pos);
+  hideMentions();
+  input.focus();
+}
+
+function send(): void {
+  const text = input.value;
+  if (text.trim() === "") return;
+  if (currentMeta?.activeTurnId) return;
+  post({ type: "send", threadId: currentThread, text, includeSelection: selectionBox.checked && !selectionBox.disabled });
+  input.value = "";
+  vscode.setState({ currentThread, draft: "" });
+  hideMentions();
+}
+
+input.addEventListener("keydown", (ev) => {
+  if (!mentionList.hidden) {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      highlightMention(mentionActive + (ev.key === "ArrowDown" ? 1 : -1));
+      return;
+    }
+    if (ev.key === "Enter" || ev.key === "Tab") {
+      const active = mentionList.children[mentionActive] as HTMLElement | undefined;
+      if (active?.dataset.label) {
+        ev.preventDefault();
+        acceptMention(active.dataset.label);
+        return;
+      }
+    }
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      hideMentions();
+      return;
+    }
+  }
+  if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+    ev.preventDefault();
+    send();
+  } else if (ev.key === "Escape" && currentMeta?.activeTurnId && currentThread) {
+    post({ type: "stop", threadId: currentThread });
+  }
+});
+input.addEventListener("input", () => {
+  mentionQuery();
+  vscode.setState({ currentThread, draft: input.value });
+});
+sendBtn.addEventListener("click", send);
+stopBtn.addEventListener("click", () => {
+  if (currentThread) post({ type: "stop", threadId: currentThread });
+});
+newThreadBtn.addEventListener("click", () => post({ type: "newThread" }));
+closeThreadBtn.addEventListener("click", () => {
+  if (currentThread) post({ type: "closeThread", threadId: currentThread });
+});
+threadSelect.addEventListener("change", () => {
+  if (threadSelect.value) post({ type: "selectThread", threadId: threadSelect.value });
+});
+diffBtn.addEventListener("click", () => {
+  if (currentThread) post({ type: "openTurnDiff", threadId: currentThread });
+});
+transcriptEl.addEventListener("click", (ev) => {
+  const target = ev.target instanceof Element ? ev.target.closest("a[data-href]") : null;
+  if (target) {
+    ev.preventDefault();
+    post({ type: "openLink", href: target.getAttribute("data-href") ?? "" });
+  }
+});
+
+window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
+  const m = event.data;
+  switch (m.type) {
+    case "patch":
+      applyPatch(m.patch);
+      break;
+    case "threads":
+      renderThreads(m.open, m.current);
+      break;
+    case "context":
+      selectionBox.disabled = m.selection === null;
+      selectionLabel.textContent = m.selection === null ? "No selection" : `Include ${m.selection}`;
+      break;
+    case "mentionResults": {
+      if (m.requestId !== mentionRequest || mentionStart < 0) return;
+      mentionList.replaceChildren();
+      m.items.forEach((item, i) => {
+        const li = el("li", { id: `mention-${i}`, role: "option", "aria-selected": "false" }, el("span", {}, item.label), el("span", { class: "muted" }, item.detail));
+        li.dataset.label = item.label;
+        li.addEventListener("mousedown", (ev) => {
+          ev.preventDefault();
+          acceptMention(item.label);
+        });
+        mentionList.append(li);
+      });
+      mentionList.hidden = m.items.length === 0;
+      input.setAttribute("aria-expanded", m.items.length ? "true" : "false");
+      highlightMention(0);
+      break;
+    }
+    case "server":
+      statusEl.textContent = m.message ?? "";
+      break;
+    case "focusInput":
+      if (m.text !== undefined) input.value = m.text;
+      input.focus();
+      break;
+  }
+});
+
+const saved = vscode.getState() as { draft?: string } | undefined;
+if (saved?.draft) input.value = saved.draft;
+post({ type: "ready" });

@@ -1,0 +1,202 @@
+// The approval UI against a stubbed `vscode`: the diff review, per-hunk acceptance through
+// the rewritten workspace/applyEdit, command prompts, and abandoned requests.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as vscodeTypes from "vscode";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ApplyWorkspaceEditParams } from "vscode-languageserver-protocol";
+import { CodexProtocol } from "../../src/protocol/client.js";
+import { TranscriptStore, type FileChangeEntry } from "../../src/state/transcript.js";
+import { ApprovalUi, PROPOSED_SCHEME } from "../../src/vscode/approvalUi.js";
+import { FakeEndpoint } from "./fakeEndpoint.js";
+import { THREAD, TURN, change, command, fileChange, n, thread } from "./fixtures.js";
+import { type Uri, stub } from "./vscodeStub.js";
+
+const ORIGINAL = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
+const BOTH = ORIGINAL.replace("line 3\n", "line three\n").replace("line 26\n", "line twenty-six\n");
+const FIRST_ONLY = ORIGINAL.replace("line 3\n", "line three\n");
+const DIFF = [
+  "--- a/notes.txt",
+  "+++ b/notes.txt",
+  "@@ -1,6 +1,6 @@",
+  " line 1",
+  " line 2",
+  "-line 3",
+  "+line three",
+  " line 4",
+  " line 5",
+  " line 6",
+  "@@ -23,7 +23,7 @@",
+  " line 23",
+  " line 24",
+  " line 25",
+  "-line 26",
+  "+line twenty-six",
+  " line 27",
+  " line 28",
+  " line 29",
+  "",
+].join("\n");
+
+const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as vscodeTypes.LogOutputChannel;
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("ApprovalUi", () => {
+  let dir: string;
+  let file: string;
+  let endpoint: FakeEndpoint;
+  let store: TranscriptStore;
+  let ui: ApprovalUi;
+
+  beforeEach(() => {
+    stub.reset();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "codex-approval-"));
+    file = path.join(dir, "notes.txt");
+    fs.writeFileSync(file, ORIGINAL);
+    endpoint = new FakeEndpoint();
+    store = new TranscriptStore();
+    store.load(thread({ cwd: dir }));
+    ui = new ApprovalUi(new CodexProtocol(endpoint), store, () => undefined, log);
+    store.apply(n.started(fileChange("fc_1", "inProgress", [change(file, DIFF)])));
+  });
+
+  afterEach(() => {
+    ui.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function request() {
+    return endpoint.ask("codex/item/fileChange/requestApproval", {
+      threadId: THREAD,
+      turnId: TURN,
+      itemId: "fc_1",
+      changes: [change(file, DIFF)],
+      reason: "rename two lines",
+      grantRoot: null,
+    });
+  }
+
+  function proposedUri(): Uri {
+    const diff = stub.commands.find((c) => c.id === "vscode.diff");
+    if (!diff) throw new Error("no diff editor opened");
+    return diff.args[1] as Uri;
+  }
+
+  function pendingKey(): string {
+    const entry = store.entry(THREAD, "fc_1") as FileChangeEntry;
+    if (!entry.approval) throw new Error("no approval on the card");
+    return entry.approval.key;
+  }
+
+  const serverEdit = (): ApplyWorkspaceEditParams => ({
+    label: "Codex: edit notes.txt",
+    edit: {
+      documentChanges: [
+        {
+          textDocument: { uri: `file://${file}`, version: null },
+          edits: [
+            { range: { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } }, newText: "line three\n" },
+            { range: { start: { line: 25, character: 0 }, end: { line: 26, character: 0 } }, newText: "line twenty-six\n" },
+          ],
+        },
+      ],
+    },
+  });
+
+  it("shows current vs proposed in the diff editor, and lands only the hunks the user kept", async () => {
+    const { answer } = request();
+    await until(() => stub.commands.some((c) => c.id === "vscode.diff"), "the diff editor");
+    const [left, right] = stub.commands.find((c) => c.id === "vscode.diff")!.args as [Uri, Uri];
+    expect(left.toString()).toBe(`file://${file}`);
+    expect(right.scheme).toBe(PROPOSED_SCHEME);
+    const provider = stub.providers.get(PROPOSED_SCHEME)!;
+    expect(new TextDecoder().decode(provider.readFile(right))).toBe(BOTH);
+    expect((store.entry(THREAD, "fc_1") as FileChangeEntry).approval?.reason).toBe("rename two lines");
+    expect(stub.messages.at(-1)?.items).toEqual(["Accept", "Accept for Session", "Reject", "Stop"]);
+
+    // The user reverts the second hunk in the diff editor (the right side is editable).
+    provider.writeFile(proposedUri(), new TextEncoder().encode(FIRST_ONLY), {});
+    ui.pending.answer(pendingKey(), "accept");
+    await expect(answer).resolves.toEqual({ decision: "accept" });
+    expect(stub.closedTabs).toHaveLength(1);
+    expect((store.entry(THREAD, "fc_1") as FileChangeEntry).approval).toBeNull();
+
+    // The server's whole edit arrives; what lands is the user's text.
+    let landed: ApplyWorkspaceEditParams | undefined;
+    const result = await ui.handleApplyEdit(serverEdit(), (p) => {
+      landed = p;
+      return Promise.resolve({ applied: true });
+    });
+    expect(result).toEqual({ applied: true });
+    const docChange = landed?.edit.documentChanges?.[0];
+    expect(docChange && "edits" in docChange ? docChange.edits : []).toEqual([
+      { range: { start: { line: 2, character: 5 }, end: { line: 2, character: 6 } }, newText: "three" },
+    ]);
+    // Later edits go through untouched.
+    const again = serverEdit();
+    await ui.handleApplyEdit(again, (p) => {
+      landed = p;
+      return Promise.resolve({ applied: true });
+    });
+    expect(landed).toBe(again);
+  });
+
+  it("declines when the user reverted every hunk before accepting", async () => {
+    const { answer } = request();
+    await until(() => stub.commands.some((c) => c.id === "vscode.diff"), "the diff editor");
+    stub.providers.get(PROPOSED_SCHEME)!.writeFile(proposedUri(), new TextEncoder().encode(ORIGINAL), {});
+    ui.pending.answer(pendingKey(), "accept");
+    await expect(answer).resolves.toEqual({ decision: "decline" });
+    expect(ui.expected.size).toBe(0);
+  });
+
+  it("answers from the notification buttons too", async () => {
+    stub.nextChoice = "Stop";
+    const { answer } = request();
+    await expect(answer).resolves.toEqual({ decision: "cancel" });
+  });
+
+  it("gives up when the server abandons the request (turn interrupted)", async () => {
+    const { answer, cancel } = request();
+    await until(() => stub.commands.some((c) => c.id === "vscode.diff"), "the diff editor");
+    cancel();
+    await expect(answer).resolves.toEqual({ decision: "cancel" });
+    expect(stub.providers.get(PROPOSED_SCHEME)!.readFile.bind(null, proposedUri())).toThrow();
+  });
+
+  it("asks about commands with a modal prompt mapping to the four decisions", async () => {
+    store.apply(n.started(command("cmd_1", "inProgress", null, null)));
+    stub.nextChoice = "Run and don't ask again";
+    const { answer } = endpoint.ask("codex/item/commandExecution/requestApproval", {
+      threadId: THREAD,
+      turnId: TURN,
+      itemId: "cmd_1",
+      command: "rm -rf build",
+      cwd: dir,
+      commandActions: [],
+      reason: "clean the build",
+    });
+    await expect(answer).resolves.toEqual({ decision: "acceptForSession" });
+    expect(stub.messages[0]).toMatchObject({
+      kind: "warning",
+      message: "Codex wants to run: rm -rf build",
+      items: ["Run", "Run and don't ask again", "Decline", "Stop"],
+    });
+  });
+
+  it("takes a dismissed modal as a decline", async () => {
+    store.apply(n.started(command("cmd_2", "inProgress", null, null)));
+    const { answer } = endpoint.ask("codex/item/commandExecution/requestApproval", {
+      threadId: THREAD, turnId: TURN, itemId: "cmd_2", command: "make", cwd: dir, commandActions: [], reason: null,
+    });
+    await expect(answer).resolves.toEqual({ decision: "decline" });
+  });
+});

@@ -1,0 +1,104 @@
+// Notification builders shaped exactly like the generated protocol types.
+import type {
+  CodexNotification,
+  FileUpdateChange,
+  Thread,
+  ThreadItem,
+  Turn,
+} from "../../src/protocol/types.js";
+
+export const THREAD = "thr_1";
+export const TURN = "turn_1";
+
+export function thread(overrides: Partial<Thread> = {}): Thread {
+  return {
+    id: THREAD,
+    preview: "",
+    name: null,
+    modelProvider: "mock",
+    model: "gpt-5.1-codex",
+    cwd: "/ws",
+    path: null,
+    createdAt: 1_700_000_000,
+    updatedAt: 1_700_000_000,
+    status: { type: "idle" },
+    forkedFromId: null,
+    turns: [],
+    ...overrides,
+  };
+}
+
+export function turn(status: Turn["status"], items: ThreadItem[] = [], id = TURN): Turn {
+  return { id, status, items, error: null };
+}
+
+export const n = {
+  turnStarted: (id = TURN): CodexNotification => ({
+    method: "codex/turn/started",
+    params: { threadId: THREAD, turn: turn("inProgress", [], id) },
+  }),
+  turnCompleted: (status: Turn["status"] = "completed", id = TURN): CodexNotification => ({
+    method: "codex/turn/completed",
+    params: { threadId: THREAD, turn: turn(status, [], id) },
+  }),
+  started: (item: ThreadItem, turnId = TURN): CodexNotification => ({
+    method: "codex/item/started",
+    params: { threadId: THREAD, turnId, item, startedAtMs: 1 },
+  }),
+  completed: (item: ThreadItem, turnId = TURN): CodexNotification => ({
+    method: "codex/item/completed",
+    params: { threadId: THREAD, turnId, item, completedAtMs: 2 },
+  }),
+  agentDelta: (itemId: string, delta: string): CodexNotification => ({
+    method: "codex/item/agentMessage/delta",
+    params: { threadId: THREAD, turnId: TURN, itemId, delta },
+  }),
+  summaryPart: (itemId: string, summaryIndex: number): CodexNotification => ({
+    method: "codex/item/reasoning/summaryPartAdded",
+    params: { threadId: THREAD, turnId: TURN, itemId, summaryIndex },
+  }),
+  summaryDelta: (itemId: string, summaryIndex: number, delta: string): CodexNotification => ({
+    method: "codex/item/reasoning/summaryTextDelta",
+    params: { threadId: THREAD, turnId: TURN, itemId, summaryIndex, delta },
+  }),
+  outputDelta: (itemId: string, delta: string): CodexNotification => ({
+    method: "codex/item/commandExecution/outputDelta",
+    params: { threadId: THREAD, turnId: TURN, itemId, delta },
+  }),
+};
+
+export function agent(id: string, text: string): ThreadItem {
+  return { type: "agentMessage", id, text };
+}
+
+export function command(
+  id: string,
+  status: "inProgress" | "completed" | "failed" | "declined",
+  output: string | null,
+  exitCode: number | null,
+): ThreadItem {
+  return {
+    type: "commandExecution",
+    id,
+    command: "ls -la",
+    cwd: "/ws",
+    status,
+    source: "agent",
+    commandActions: [{ type: "listFiles", command: "ls -la", path: null }],
+    aggregatedOutput: output,
+    exitCode,
+    durationMs: status === "inProgress" ? null : 120,
+  };
+}
+
+export function change(path: string, diff: string): FileUpdateChange {
+  return { path, kind: { type: "update", movePath: null }, diff };
+}
+
+export function fileChange(
+  id: string,
+  status: "inProgress" | "completed" | "failed" | "declined",
+  changes: FileUpdateChange[],
+): ThreadItem {
+  return { type: "fileChange", id, status, changes };
+}

@@ -1,0 +1,59 @@
+// package.json contributions agree with the code: every command is registered, menus and
+// keybindings name real commands, settings the code reads are declared, view ids match.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { editorSettings, launchSettings } from "../../src/state/settings.js";
+import { CHAT_VIEW_ID } from "../../src/vscode/chatView.js";
+import { registerCommands, type CommandDeps } from "../../src/vscode/commands.js";
+import { THREADS_VIEW_ID } from "../../src/vscode/threadsView.js";
+import { commands } from "./vscodeStub.js";
+
+interface Manifest {
+  contributes: {
+    commands: { command: string }[];
+    menus: Record<string, { command: string }[]>;
+    keybindings: { command: string }[];
+    configuration: { properties: Record<string, unknown> };
+    views: Record<string, { id: string }[]>;
+    viewsContainers: { activitybar: { id: string }[] };
+  };
+  activationEvents: string[];
+  main: string;
+}
+
+const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as Manifest;
+const contributed = manifest.contributes.commands.map((c) => c.command).sort();
+
+// The server's own commands, registered by vscode-languageclient from executeCommandProvider.
+const SERVER_COMMANDS = ["codex.newThread", "codex.ask", "codex.interrupt", "codex.resumeThread", "codex.review", "codex.login", "codex.undoTurn"];
+
+describe("package.json", () => {
+  it("registers exactly the contributed commands, none clashing with the server's", () => {
+    const disposables = registerCommands({} as CommandDeps);
+    const registered = [...commands.registered.keys()].sort();
+    for (const d of disposables) d.dispose();
+    expect(registered).toEqual(contributed);
+    expect(contributed.filter((c) => SERVER_COMMANDS.includes(c))).toEqual([]);
+  });
+
+  it("names only contributed commands in menus and keybindings", () => {
+    const named = [...Object.values(manifest.contributes.menus).flat(), ...manifest.contributes.keybindings].map((m) => m.command);
+    expect(named.filter((c) => !contributed.includes(c))).toEqual([]);
+  });
+
+  it("declares every setting the code reads", () => {
+    const read = new Set<string>(["approvals.commandPrompt", "approvals.openDiff", "trace.server"]);
+    const reader = { get: <T>(key: string): T | undefined => (read.add(key), undefined) };
+    editorSettings(reader);
+    launchSettings(reader);
+    const declared = Object.keys(manifest.contributes.configuration.properties);
+    expect([...read].map((k) => `codex.${k}`).filter((k) => !declared.includes(k))).toEqual([]);
+  });
+
+  it("has the views the code registers, in their own activity-bar container", () => {
+    const container = manifest.contributes.viewsContainers.activitybar[0]?.id ?? "";
+    expect(manifest.contributes.views[container]?.map((v) => v.id)).toEqual([CHAT_VIEW_ID, THREADS_VIEW_ID]);
+    expect(manifest.main).toBe("./dist/extension.js");
+  });
+});

@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import { TranscriptStore, type AgentEntry, type CommandEntry, type FileChangeEntry, type ReasoningEntry } from "../../src/state/transcript.js";
+import { THREAD, agent, change, command, fileChange, n, thread, turn } from "./fixtures.js";
+
+function storeWithThread(): TranscriptStore {
+  const store = new TranscriptStore();
+  store.load(thread());
+  store.takeChanges(THREAD);
+  return store;
+}
+
+const DIFF_TWO_HUNKS = "--- a/notes.txt\n+++ b/notes.txt\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n@@ -10,3 +10,3 @@\n j\n-k\n+K\n l\n";
+const DIFF_ONE_HUNK = "--- a/notes.txt\n+++ b/notes.txt\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n";
+
+describe("TranscriptStore", () => {
+  it("assembles streamed agent deltas and takes the completed text as authoritative", () => {
+    const store = storeWithThread();
+    store.apply(n.turnStarted());
+    store.apply(n.started(agent("msg_1", "")));
+    for (const d of ["Hel", "lo, ", "**world**"]) store.apply(n.agentDelta("msg_1", d));
+    const streaming = store.entry(THREAD, "msg_1") as AgentEntry;
+    expect(streaming.text).toBe("Hello, **world**");
+    expect(streaming.streaming).toBe(true);
+    store.apply(n.completed(agent("msg_1", "Hello, **world**!")));
+    const done = store.entry(THREAD, "msg_1") as AgentEntry;
+    expect(done.text).toBe("Hello, **world**!");
+    expect(done.streaming).toBe(false);
+  });
+
+  it("creates an agent entry for a delta that arrives before item/started", () => {
+    const store = storeWithThread();
+    store.apply(n.agentDelta("msg_x", "early"));
+    expect((store.entry(THREAD, "msg_x") as AgentEntry).text).toBe("early");
+  });
+
+  it("keeps reasoning summary parts apart", () => {
+    const store = storeWithThread();
+    store.apply(n.started({ type: "reasoning", id: "rs_1", summary: [], content: [] }));
+    store.apply(n.summaryPart("rs_1", 0));
+    store.apply(n.summaryDelta("rs_1", 0, "**Plan** "));
+    store.apply(n.summaryDelta("rs_1", 0, "first"));
+    store.apply(n.summaryPart("rs_1", 1));
+    store.apply(n.summaryDelta("rs_1", 1, "second"));
+    const e = store.entry(THREAD, "rs_1") as ReasoningEntry;
+    expect(e.summary).toEqual(["**Plan** first", "second"]);
+    expect(e.streaming).toBe(true);
+  });
+
+  it("shows command output live, then the exit status", () => {
+    const store = storeWithThread();
+    store.apply(n.started(command("cmd_1", "inProgress", null, null)));
+    store.apply(n.outputDelta("cmd_1", "total 0\n"));
+    store.apply(n.outputDelta("cmd_1", "a.txt\n"));
+    let e = store.entry(THREAD, "cmd_1") as CommandEntry;
+    expect(e.output).toBe("total 0\na.txt\n");
+    expect(e.actions).toEqual(["list ."]);
+    store.apply(n.completed(command("cmd_1", "completed", "total 0\na.txt\n", 0)));
+    e = store.entry(THREAD, "cmd_1") as CommandEntry;
+    expect(e.status).toBe("completed");
+    expect(e.exitCode).toBe(0);
+    expect(e.durationMs).toBe(120);
+  });
+
+  it("keeps streamed output when the completed item has none", () => {
+    const store = storeWithThread();
+    store.apply(n.started(command("cmd_2", "inProgress", null, null)));
+    store.apply(n.outputDelta("cmd_2", "partial"));
+    store.apply(n.completed(command("cmd_2", "failed", null, null)));
+    expect((store.entry(THREAD, "cmd_2") as CommandEntry).output).toBe("partial");
+  });
+
+  it("tells applied, partly applied and declined file changes apart", () => {
+    const store = storeWithThread();
+    store.apply(n.started(fileChange("fc_1", "inProgress", [change("/ws/notes.txt", DIFF_TWO_HUNKS)])));
+    expect((store.entry(THREAD, "fc_1") as FileChangeEntry).outcome).toBe("proposed");
+    store.setApproval(THREAD, "fc_1", { key: "k", kind: "fileChange", reason: "fix it" });
+    expect((store.entry(THREAD, "fc_1") as FileChangeEntry).approval?.reason).toBe("fix it");
+    store.setApproval(THREAD, "fc_1", null);
+    expect((store.entry(THREAD, "fc_1") as FileChangeEntry).outcome).toBe("applying");
+    // The server reduced the change to the hunk that landed.
+    store.apply(n.completed(fileChange("fc_1", "completed", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    const partly = store.entry(THREAD, "fc_1") as FileChangeEntry;
+    expect(partly.outcome).toBe("partlyApplied");
+    expect(partly.changes[0]).toMatchObject({ added: 1, removed: 1 });
+
+    store.apply(n.started(fileChange("fc_2", "inProgress", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    store.apply(n.completed(fileChange("fc_2", "completed", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    expect((store.entry(THREAD, "fc_2") as FileChangeEntry).outcome).toBe("applied");
+
+    store.apply(n.started(fileChange("fc_3", "inProgress", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    store.apply(n.completed(fileChange("fc_3", "declined", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    expect((store.entry(THREAD, "fc_3") as FileChangeEntry).outcome).toBe("declined");
+  });
+
+  it("tracks the plan, token use against the context window, and the running turn", () => {
+    const store = storeWithThread();
+    store.apply(n.turnStarted());
+    expect(store.meta(THREAD)?.activeTurnId).toBe("turn_1");
+    store.apply({
+      method: "codex/turn/plan/updated",
+      params: {
+        threadId: THREAD,
+        turnId: "turn_1",
+        explanation: "Two steps",
+        plan: [
+          { step: "Read", status: "completed" },
+          { step: "Write", status: "inProgress" },
+        ],
+      },
+    });
+    const breakdown = { totalTokens: 50_000, inputTokens: 45_000, cachedInputTokens: 0, outputTokens: 5_000, reasoningOutputTokens: 1_000 };
+    store.apply({
+      method: "codex/thread/tokenUsage/updated",
+      params: { threadId: THREAD, turnId: "turn_1", tokenUsage: { total: breakdown, last: breakdown, modelContextWindow: 200_000 } },
+    });
+    const meta = store.meta(THREAD);
+    expect(meta?.plan?.steps.map((s) => s.status)).toEqual(["completed", "inProgress"]);
+    expect(meta?.contextUsed).toBeCloseTo(0.25);
+    store.apply(n.turnCompleted("interrupted"));
+    expect(store.meta(THREAD)?.activeTurnId).toBeNull();
+    expect(store.meta(THREAD)?.lastTurnStatus).toBe("interrupted");
+    const notices = store.entries(THREAD).filter((e) => e.kind === "notice");
+    expect(notices.at(-1)).toMatchObject({ level: "warning", text: "Turn interrupted" });
+  });
+
+  it("ends streaming and clears approvals when the turn completes", () => {
+    const store = storeWithThread();
+    store.apply(n.turnStarted());
+    store.apply(n.agentDelta("msg_1", "cut"));
+    store.apply(n.started(command("cmd_1", "inProgress", null, null)));
+    store.setApproval(THREAD, "cmd_1", { key: "k1", kind: "command", reason: null });
+    store.apply(n.turnCompleted("interrupted"));
+    expect((store.entry(THREAD, "msg_1") as AgentEntry).streaming).toBe(false);
+    expect((store.entry(THREAD, "cmd_1") as CommandEntry).approval).toBeNull();
+  });
+
+  it("shows errors, with retries as warnings", () => {
+    const store = storeWithThread();
+    store.apply({
+      method: "codex/error",
+      params: { threadId: THREAD, turnId: "turn_1", error: { message: "Rate limited", codexErrorInfo: "usageLimitExceeded", additionalDetails: null }, willRetry: true },
+    });
+    expect(store.entries(THREAD).at(-1)).toMatchObject({ kind: "notice", level: "warning", text: "Rate limited (retrying…)" });
+  });
+
+  it("re-renders a resumed thread's history from thread.turns", () => {
+    const store = new TranscriptStore();
+    store.load(
+      thread({
+        name: "Fix the tests",
+        turns: [
+          turn("completed", [
+            { type: "userMessage", id: "u1", content: [{ type: "text", text: "hi" }, { type: "mention", name: "a.ts", path: "/ws/a.ts" }, { type: "document", uri: "file:///ws/b.ts", range: { start: { line: 2, character: 0 }, end: { line: 4, character: 0 } } }] },
+            { type: "reasoning", id: "r1", summary: ["thought"], content: [] },
+            agent("m1", "hello"),
+            command("c1", "completed", "out", 0),
+          ]),
+          turn("failed", [agent("m2", "partial")], "turn_2"),
+        ],
+      }),
+    );
+    const entries = store.entries(THREAD);
+    expect(entries.map((e) => e.kind)).toEqual(["user", "reasoning", "agent", "command", "agent", "notice"]);
+    expect(entries[0]).toMatchObject({ text: "hi", attachments: ["@a.ts", "b.ts:3-5"] });
+    expect(entries.every((e) => !("streaming" in e) || e.streaming === false)).toBe(true);
+    expect(store.meta(THREAD)?.title).toBe("Fix the tests");
+  });
+
+  it("produces incremental patches: only what changed, and a reset after load", () => {
+    const store = new TranscriptStore();
+    store.load(thread({ turns: [turn("completed", [agent("m0", "old")], "t0")] }));
+    const first = store.takeChanges(THREAD);
+    expect(first?.reset).toBe(true);
+    expect(first?.entries.map((e) => e.id)).toEqual(["m0"]);
+    expect(store.takeChanges(THREAD)).toBeUndefined();
+    store.apply(n.agentDelta("m1", "a"));
+    store.apply(n.agentDelta("m1", "b"));
+    const second = store.takeChanges(THREAD);
+    expect(second?.reset).toBe(false);
+    expect(second?.entries).toHaveLength(1);
+    expect(second?.entries[0]).toMatchObject({ id: "m1", text: "ab" });
+    // Patches are copies: later deltas don't change what was sent.
+    store.apply(n.agentDelta("m1", "c"));
+    expect(second?.entries[0]).toMatchObject({ text: "ab" });
+  });
+
+  it("ignores notifications of threads it does not show, except to start tracking turns", () => {
+    const store = new TranscriptStore();
+    expect(store.apply({ method: "codex/thread/name/updated", params: { threadId: "other", name: "x" } })).toBeUndefined();
+    expect(store.apply({ method: "codex/account/updated", params: { authMode: "apiKey" } })).toBeUndefined();
+  });
+});
