@@ -17,6 +17,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: "webview",
+          include: ["test/webview/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
+        test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           environment: "node",

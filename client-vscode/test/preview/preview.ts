@@ -1,0 +1,71 @@
+// A browser page that runs the chat webview outside VS Code with a scripted transcript, for
+// screenshots (`npm run preview`, then open out/preview/index.html or screenshot it).
+import { TranscriptStore } from "../../src/state/transcript.js";
+import type { FromWebview, ToWebview } from "../../src/state/viewMessages.js";
+import { THREAD, agent, change, command, fileChange, n, thread } from "../unit/fixtures.js";
+
+const posted: FromWebview[] = [];
+(window as unknown as { posted: FromWebview[] }).posted = posted;
+
+function send(message: ToWebview): void {
+  window.dispatchEvent(new MessageEvent("message", { data: message }));
+}
+
+const store = new TranscriptStore();
+const FILES = ["notes.txt", "src/app.ts", "src/notes/index.ts", "README.md"];
+
+/** Hooks for tests driving the page. */
+(window as unknown as { codexPreview: unknown }).codexPreview = {
+  completeTurn(): void {
+    store.apply(n.completed(agent("m1", "Done.")));
+    store.apply(n.turnCompleted());
+    const patch = store.takeChanges(THREAD);
+    if (patch) send({ type: "patch", patch });
+  },
+};
+
+function script(): void {
+  store.load(thread({ name: "Rename the numbered lines" }));
+  const diff = "--- a/notes.txt\n+++ b/notes.txt\n@@ -1,4 +1,4 @@\n line 1\n line 2\n-line 3\n+line three\n line 4\n";
+  const steps = [
+    n.turnStarted(),
+    n.completed({ type: "userMessage", id: "u1", content: [{ type: "text", text: "Rename line 3 and explain the change." }, { type: "mention", name: "notes.txt", path: "/ws/notes.txt" }] }),
+    n.started({ type: "reasoning", id: "r1", summary: [], content: [] }),
+    n.summaryPart("r1", 0),
+    n.summaryDelta("r1", 0, "**Looking at notes.txt**\n\nThe file has thirty numbered lines; line 3 should be spelled out."),
+    n.completed({ type: "reasoning", id: "r1", summary: ["**Looking at notes.txt**\n\nThe file has thirty numbered lines; line 3 should be spelled out."], content: [] }),
+    n.started(command("c1", "inProgress", null, null)),
+    n.outputDelta("c1", "total 4\n-rw-r--r-- 1 me me 271 notes.txt\n"),
+    n.completed(command("c1", "completed", "total 4\n-rw-r--r-- 1 me me 271 notes.txt\n", 0)),
+    n.started(fileChange("f1", "inProgress", [change("/ws/notes.txt", diff)])),
+    {
+      method: "codex/turn/plan/updated",
+      params: { threadId: THREAD, turnId: "turn_1", explanation: null, plan: [ { step: "Read notes.txt", status: "completed" }, { step: "Rename line 3", status: "inProgress" }, { step: "Explain", status: "pending" } ] },
+    },
+    {
+      method: "codex/thread/tokenUsage/updated",
+      params: { threadId: THREAD, turnId: "turn_1", tokenUsage: { total: { totalTokens: 18_400, inputTokens: 17_000, cachedInputTokens: 0, outputTokens: 1_400, reasoningOutputTokens: 300 }, last: { totalTokens: 12_345, inputTokens: 11_000, cachedInputTokens: 0, outputTokens: 1_345, reasoningOutputTokens: 200 }, modelContextWindow: 200_000 } },
+    },
+    n.started(agent("m1", "")),
+    n.agentDelta("m1", "I renamed **line 3** to `line three`:\n\n```diff\n-line 3\n+line three\n```\n\nSee [the docs](https://example.com) and <script>alert(1)</script>"),
+  ] as const;
+  for (const s of steps) store.apply(s as Parameters<TranscriptStore["apply"]>[0]);
+  store.setApproval(THREAD, "f1", { key: "k1", kind: "fileChange", reason: "Spell out line 3" });
+  send({ type: "threads", open: [{ threadId: THREAD, title: "Rename the numbered lines", active: true }, { threadId: "thr_2", title: "Other thread", active: false }], current: THREAD });
+  const patch = store.takeChanges(THREAD);
+  if (patch) send({ type: "patch", patch });
+  send({ type: "context", selection: "notes.txt:3-5" });
+}
+
+(window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
+  postMessage(m: FromWebview) {
+    posted.push(m);
+    if (m.type === "ready") setTimeout(script, 0);
+    if (m.type === "mentionQuery") {
+      const items = FILES.filter((f) => f.includes(m.query)).map((f) => ({ label: f, detail: "" }));
+      setTimeout(() => send({ type: "mentionResults", requestId: m.requestId, items }), 0);
+    }
+  },
+  getState: () => undefined,
+  setState: () => undefined,
+});
