@@ -57,7 +57,7 @@ class CodexClient:
         workspace: Path,
         *,
         env: dict[str, str] | None = None,
-        capabilities: str | None = None,
+        capabilities: str | lsp.ClientCapabilities | None = None,
         codex_caps: dict[str, Any] | None = None,
         init_options: dict[str, Any] | None = None,
     ) -> None:
@@ -99,11 +99,10 @@ class CodexClient:
     async def start(self) -> Any:
         """Spawn the server and initialize the session."""
         await self.lc.start_io(sys.executable, "-m", "codex_lsp", env=self.env)
-        caps = (
-            client_capabilities(self.capabilities)
-            if self.capabilities
-            else lsp.ClientCapabilities()
-        )
+        if isinstance(self.capabilities, str):
+            caps = client_capabilities(self.capabilities)
+        else:
+            caps = self.capabilities or lsp.ClientCapabilities()
         if self.codex_caps is not None:
             caps.experimental = {"codex": self.codex_caps}
         params = lsp.InitializeParams(

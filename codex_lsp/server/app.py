@@ -24,9 +24,13 @@ from ..core.tasks import cancel_all
 from ..protocol.initialize import ClientCodexCapabilities, EditorSettings, ServerCodexCapabilities
 from .account_handlers import register_account_handlers
 from .approvals import LspApprovals
+from .code_actions import register_code_actions
+from .commands import register_commands
 from .config_handlers import register_config_handlers
+from .documents import Documents, register_documents
 from .model_handlers import register_model_handlers
 from .notifications import Notifier
+from .progress import TurnProgress, register_progress
 from .session import Session
 from .thread_handlers import register_thread_handlers
 from .turn_handlers import register_turn_handlers
@@ -70,26 +74,31 @@ class CodexLanguageServer(LanguageServer):
         )
         keep_json_params(self.protocol._converter)
         self.notifier = Notifier(self.protocol.send_raw)
+        self.documents = Documents(self)
         self.session = Session(
-            home, self.notifier, approvals=LspApprovals(self), buffers=self.buffer_text
+            home,
+            self.notifier,
+            approvals=LspApprovals(self),
+            buffers=self.documents.path_text,
+            read_document=self.documents.text,
         )
         register_thread_handlers(self, self.session)
         register_turn_handlers(self, self.session)
         register_account_handlers(self, self.session)
         register_config_handlers(self, self.session)
         register_model_handlers(self, self.session)
+        # Standard LSP features: documents, progress, commands, code actions.
+        register_documents(self, self.documents)
+        self.turn_progress = TurnProgress(self)
+        register_progress(self, self.turn_progress)
+        self.notifier.listeners += [self.turn_progress, self.documents.on_event]
+        self.commands = register_commands(self)
+        register_code_actions(self, self.documents)
         self._register_lifecycle()
 
     def buffer_text(self, path: Path) -> str | None:
         """The text of an open editor buffer (synced through didOpen/didChange), if any."""
-        try:
-            doc = self.workspace.text_documents.get(path.as_uri())
-        except RuntimeError:  # not initialized yet
-            return None
-        if doc is None:
-            return None
-        text: str = doc.source
-        return text
+        return self.documents.path_text(path)
 
     def read_initialize(self, params: lsp.InitializeParams) -> None:
         """Client capabilities (`experimental.codex`) and editor settings."""

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 from pydantic import ValidationError
 
 from ..core.approvals.gate import ChangeOutcome, ChangeRequest
+from ..core.tools.apply_patch import ApplyPatchError, FileChange
 from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import ApprovalResult, CommandApprovalParams, FileChangeApprovalParams
 from ..protocol.enums import ApprovalDecision
@@ -28,6 +30,7 @@ from .edits import EditPlan, land_on_disk, observe_applied, workspace_edit
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
+    from .documents import Documents
 
 log = logging.getLogger(__name__)
 
@@ -128,22 +131,44 @@ class LspApprovals:
             confirm_in_edit = False
         if not can_apply:
             return land_on_disk(request.changes, decision)
-        plan: EditPlan = workspace_edit(
-            self.server,
-            request.changes,
-            confirm=confirm_in_edit,
-            label=_label(request),
-            reason=request.reason,
-        )
-        params = lsp.ApplyWorkspaceEditParams(edit=plan.edit, label=_label(request))
-        result = await self._request(request.thread_id, lsp.WORKSPACE_APPLY_EDIT, params)
-        applied = bool(getattr(result, "applied", False))
-        if not applied:
-            if confirm_in_edit:
+        documents = self.server.documents
+        try:
+            # The user may have typed while being asked: compute against what they see now.
+            changes = _current(request, documents)
+        except ApplyPatchError as exc:
+            return ChangeOutcome("decline", error=_no_longer_applies(exc))
+        for attempt in (1, 2):
+            plan: EditPlan = workspace_edit(
+                self.server,
+                changes,
+                confirm=confirm_in_edit,
+                label=_label(request),
+                reason=request.reason,
+            )
+            sent = _open_versions(changes, documents)
+            params = lsp.ApplyWorkspaceEditParams(edit=plan.edit, label=_label(request))
+            result = await self._request(request.thread_id, lsp.WORKSPACE_APPLY_EDIT, params)
+            if bool(getattr(result, "applied", False)):
+                # Read back what landed once the client synced it, then make the disk hold
+                # what the user approved before any tool or command runs.
+                await documents.settle(sent)
+                outcome = observe_applied(self.server, changes, plan, decision)
+                documents.save_approved(outcome.applied)
+                return outcome
+            reason = getattr(result, "failure_reason", None)
+            stale = _stale(reason, sent, documents, by_version=not confirm_in_edit)
+            if stale and attempt == 1 and request.recompute is not None:
+                log.info("edit refused as stale (%s); recomputing it against the buffers", reason)
+                try:
+                    changes = request.recompute()
+                except ApplyPatchError as exc:
+                    return ChangeOutcome("decline", error=_no_longer_applies(exc))
+                continue
+            if confirm_in_edit and not stale:
                 return ChangeOutcome("decline")
-            reason = getattr(result, "failure_reason", None) or "the editor did not apply it"
-            return ChangeOutcome("decline", error=f"the edit could not be applied: {reason}")
-        return observe_applied(self.server, request.changes, plan, decision)
+            why = reason or "the editor did not apply it"
+            return ChangeOutcome("decline", error=f"the edit could not be applied: {why}")
+        raise AssertionError("unreachable")
 
     async def _confirm_separately(self, request: ChangeRequest) -> ApprovalDecision:
         if self._custom_approvals():
@@ -171,6 +196,49 @@ def _decision(raw: Any) -> ApprovalDecision:
     except ValidationError:
         log.warning("malformed approval answer from the client: %r", raw)
         return "decline"
+
+
+def _current(request: ChangeRequest, documents: Documents) -> list[FileChange]:
+    """The request's changes, recomputed when an open document no longer holds the text
+    they were computed against."""
+    changes = list(request.changes)
+    if request.recompute is None:
+        return changes
+    for change in changes:
+        if change.old_text is None:
+            continue
+        text = documents.path_text(change.path)
+        if text is not None and text != change.old_text:
+            log.info("%s changed since the patch was computed; recomputing it", change.path)
+            return request.recompute()
+    return changes
+
+
+def _open_versions(changes: Sequence[FileChange], documents: Documents) -> dict[str, int]:
+    """uri -> version of every open document the changes edit."""
+    versions: dict[str, int] = {}
+    for change in changes:
+        if change.kind == "add":
+            continue
+        uri = change.path.as_uri()
+        version = documents.version(uri)
+        if version is not None:
+            versions[uri] = version
+    return versions
+
+
+def _stale(
+    reason: str | None, sent: dict[str, int], documents: Documents, *, by_version: bool
+) -> bool:
+    """Was the edit refused because a document changed under it? The client says so
+    (`failureReason` naming a version), or a document's version moved meanwhile."""
+    if reason is not None and "version" in reason.lower():
+        return True
+    return by_version and any(documents.version(uri) != v for uri, v in sent.items())
+
+
+def _no_longer_applies(exc: ApplyPatchError) -> str:
+    return f"the file changed in the editor meanwhile and the patch no longer applies: {exc}"
 
 
 def _label(request: ChangeRequest) -> str:

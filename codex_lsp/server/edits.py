@@ -60,8 +60,7 @@ def _text_edits(
 
 
 def _doc_version(server: CodexLanguageServer, uri: str) -> int | None:
-    doc = server.workspace.text_documents.get(uri)
-    return doc.version if doc is not None else None
+    return server.documents.version(uri)
 
 
 def workspace_edit(
@@ -149,9 +148,8 @@ def workspace_edit(
 
 
 def _current_text(server: CodexLanguageServer, path: Path) -> str | None:
-    doc = server.workspace.text_documents.get(path.as_uri())
-    if doc is not None:
-        source: str = doc.source
+    source = server.documents.path_text(path)
+    if source is not None:
         return source
     try:
         return path.read_text(encoding="utf-8")

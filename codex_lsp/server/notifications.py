@@ -6,6 +6,7 @@ Deltas are the hot path: their params are built as plain dicts and written with 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ from ..core import events as ev
 from ..protocol import notifications as n
 from ..protocol.account import RateLimitsUpdatedNotification
 from ..protocol.methods import DELTA_NOTIFICATIONS
+
+log = logging.getLogger(__name__)
 
 Notification = tuple[str, dict[str, Any]]
 
@@ -167,11 +170,16 @@ def to_notification(event: ev.CoreEvent) -> Notification:
 
 
 class Notifier:
-    """Sends core events to the client; drops deltas for clients that asked for none."""
+    """Sends core events to the client; drops deltas for clients that asked for none.
+
+    `listeners` see every core event after its notification went out (progress, showing
+    changed documents); a failing listener is logged, never fatal.
+    """
 
     def __init__(self, send: Callable[[dict[str, Any]], None]) -> None:
         self._send = send
         self.deltas = True
+        self.listeners: list[Callable[[ev.CoreEvent], None]] = []
 
     def send(self, method: str, params: dict[str, Any]) -> None:
         """Send a notification that has no core event (approval bookkeeping)."""
@@ -179,6 +187,10 @@ class Notifier:
 
     def __call__(self, event: ev.CoreEvent) -> None:
         method, params = to_notification(event)
-        if not self.deltas and method in DELTA_NOTIFICATIONS:
-            return
-        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+        if self.deltas or method not in DELTA_NOTIFICATIONS:
+            self._send({"jsonrpc": "2.0", "method": method, "params": params})
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("event listener %r failed on %s", listener, type(event).__name__)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -53,18 +54,25 @@ def parse_params(model: type[P], raw: Any) -> P:
         raise _from_validation(exc) from None
 
 
+@contextmanager
+def core_errors() -> Iterator[None]:
+    """Errors of the core about the caller's input, as -32602 naming the field."""
+    try:
+        yield
+    except (ThreadError, SettingsError) as exc:
+        raise invalid_params([exc.field], str(exc)) from None
+    except InputError as exc:
+        raise invalid_params(["input", exc.index], str(exc)) from None
+
+
 def register(server: LanguageServer, method: str, handler: Handler) -> None:
     """Serve `method` (from the method table) with `handler(params_model) -> result_model`."""
     spec = REQUESTS[method]
 
     async def serve(raw: Any) -> dict[str, Any]:
-        try:
+        with core_errors():
             params = parse_params(spec.params, raw) if spec.params is not None else None
             result = await handler(params)
-        except (ThreadError, SettingsError) as exc:
-            raise invalid_params([exc.field], str(exc)) from None
-        except InputError as exc:
-            raise invalid_params(["input", exc.index], str(exc)) from None
         return result.wire()
 
     serve.__name__ = f"codex_{method.replace('/', '_')}"

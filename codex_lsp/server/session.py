@@ -41,6 +41,7 @@ class Session:
         *,
         approvals: ApprovalTransport | None = None,
         buffers: BufferReader | None = None,
+        read_document: Callable[[str], str | None] | None = None,
     ) -> None:
         self.home = home
         self._notify = notify
@@ -68,6 +69,7 @@ class Session:
             tools=_thread_tools,
             approvals=approvals,
             workspace=WorkspaceView(buffers),
+            read_document=read_document,
         )
 
     def emit(self, event: CoreEvent) -> None:

@@ -34,6 +34,9 @@ class ChangeRequest:
     needs_confirmation: bool
     reason: str | None
     grant_root: str | None = None
+    # Computes the same changes again against what the files hold now (the user typed
+    # meanwhile); raises the tool's error when they no longer apply. None: cannot.
+    recompute: Callable[[], list[FileChange]] | None = None
 
 
 @dataclass

@@ -9,6 +9,7 @@ disk. The fileChange item ends with what really landed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,9 @@ class ApplyPatchTool:
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolResult:
         read = ctx.workspace.read_text if ctx.workspace is not None else read_disk_text
+        patch = _patch_text(call)
         try:
-            changes = compute_changes(_patch_text(call), Path(ctx.cwd), read)
+            changes = compute_changes(patch, Path(ctx.cwd), read)
         except ApplyPatchError as exc:
             raise ToolError(str(exc)) from None
         if not changes:
@@ -89,7 +91,13 @@ class ApplyPatchTool:
             )
         if ctx.snapshots is not None:
             ctx.snapshots.before_changes(changes)
-        outcome = await self._land(ctx, call, item.id, changes, verdict == "ask")
+        outcome = await self._land(
+            ctx,
+            item.id,
+            changes,
+            verdict == "ask",
+            lambda: compute_changes(patch, Path(ctx.cwd), read),
+        )
         if ctx.snapshots is not None:
             await ctx.snapshots.after_changes(outcome.applied)
         return self._finish(ctx, item, changes, outcome)
@@ -97,10 +105,10 @@ class ApplyPatchTool:
     async def _land(
         self,
         ctx: ToolContext,
-        call: ToolCall,
         item_id: str,
         changes: list[FileChange],
         ask: bool,
+        recompute: Callable[[], list[FileChange]],
     ) -> ChangeOutcome:
         if ctx.approvals is None:
             # No editor and no terminal: the policy said "apply" or we refuse to guess.
@@ -116,6 +124,7 @@ class ApplyPatchTool:
             needs_confirmation=ask,
             reason=None,
             grant_root=ctx.cwd,
+            recompute=recompute,
         )
         return await ctx.approvals.apply_changes(request, Path(ctx.cwd))
 
