@@ -241,12 +241,14 @@ def test_plain_neovim_without_plugin(env: Env) -> None:
         {"items": [shell_call(["bash", "-c", "echo hi > ran.txt && echo hi"], "c1")]},
         {"items": [patch_call(TWO_HUNKS, "p1")]},
         {"items": [{"type": "message", "text": "All done."}]},
+        {"items": [{"type": "message", "text": "That token is fixed."}]},
     )
     output = run_nvim(env, "test_plain.lua", {"CODEX_NVIM_PLUGIN": "0"})
     assert "ok - the turn completed" in output
+    assert "ok - the fix turn completed" in output
     requests = env.mock.requests()
-    assert len(requests) == 3
-    outputs = tool_output_texts(requests[-1]["body"])
+    assert len(requests) == 4
+    outputs = tool_output_texts(requests[2]["body"])
     assert any("Success" in o for o in outputs), outputs
     text = (env.workspace / "notes.txt").read_text()
     assert "line three\n" in text and "line twenty-six\n" in text

@@ -161,4 +161,44 @@ H.step("after :write the file on disk has the change", function()
   H.ok(not vim.bo[buf].modified, "buffer not modified after :write")
 end)
 
+H.step("a code action asks Codex to fix a diagnostic", function()
+  local ns = vim.api.nvim_create_namespace("codex-test")
+  local diagnostic = {
+    lnum = 4, col = 0, end_lnum = 4, end_col = 6,
+    message = "unexpected token near line 5", source = "testlint", severity = vim.diagnostic.severity.ERROR,
+  }
+  vim.diagnostic.set(ns, buf, { diagnostic })
+  local lsp_diag = {
+    range = { start = { line = 4, character = 0 }, ["end"] = { line = 4, character = 6 } },
+    message = diagnostic.message, source = diagnostic.source, severity = 1,
+  }
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    range = lsp_diag.range,
+    context = { diagnostics = { lsp_diag } },
+  }
+  local res = vim.lsp.buf_request_sync(buf, "textDocument/codeAction", params, 15000)
+  local r = res and res[client_id]
+  H.require(r and r.result, "textDocument/codeAction answered", r and vim.inspect(r.err))
+  local fix
+  for _, action in ipairs(r.result) do
+    if (action.title or ""):find("Ask Codex to fix", 1, true) then
+      fix = action
+    end
+  end
+  H.require(fix ~= nil, "an \"Ask Codex to fix\" action", vim.inspect(r.result))
+  local command = fix.command or fix
+  local before = #completed_turns
+  res = vim.lsp.buf_request_sync(buf, "workspace/executeCommand",
+    { command = command.command, arguments = command.arguments }, 15000)
+  r = res and res[client_id]
+  H.ok(r and not r.err, "the fix command runs", r and r.err and vim.inspect(r.err))
+  H.ok(H.wait(60000, function()
+    return #completed_turns > before
+  end, "turn/completed"), "the fix turn completed")
+  local requests = H.mock_requests()
+  local last = vim.json.encode(requests[#requests].body)
+  H.contains(last, "unexpected token near line 5", "the model got the diagnostic")
+end)
+
 H.finish()
