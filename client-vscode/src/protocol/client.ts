@@ -63,10 +63,13 @@ export class CodexProtocol implements DisposableLike {
     }
   }
 
-  /** Send a `codex/` request; its params and result are typed by the method. */
+  /**
+   * Send a `codex/` request; its params and result are typed by the method. Methods whose
+   * params are `null` are sent with `{}`: vscode-jsonrpc cannot send `"params": null`, and
+   * pygls 2.1 rejects a custom request without `params` (the server ignores them).
+   */
   request<M extends ClientRequestMethod>(method: M, params: Params<M>): Promise<Result<M>> {
-    const sent = params === null ? this.endpoint.sendRequest(method) : this.endpoint.sendRequest(method, params);
-    return sent as Promise<Result<M>>;
+    return this.endpoint.sendRequest(method, params ?? {}) as Promise<Result<M>>;
   }
 
   /** `workspace/executeCommand` of one of the server's commands (`codex.undoTurn`, ...). */

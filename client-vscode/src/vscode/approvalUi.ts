@@ -219,7 +219,7 @@ export class ApprovalUi implements vscode.Disposable {
         proposed = change.diff;
         wholeOnly = true;
       }
-      const base = `/${encodeURIComponent(key)}`;
+      const base = `/review-${this.counter}`;
       const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `${base}/proposed${shown.path}` });
       this.fsProvider.set(right, proposed, wholeOnly);
       let left = target;
@@ -254,19 +254,29 @@ export class ApprovalUi implements vscode.Disposable {
     const answer = this.pending.ask(key);
     const sub = token.onCancellationRequested(() => this.pending.answer(key, "cancel"));
     const first = review.files[0];
-    if (first && vscode.workspace.getConfiguration("codex").get<boolean>("approvals.openDiff", true)) {
+    const openDiff = vscode.workspace.getConfiguration("codex").get<boolean>("approvals.openDiff", true);
+    if (first && openDiff) {
       await this.openReviewDiff(first).catch((e: unknown) => this.log.warn(`opening the diff: ${String(e)}`));
     }
     const names = review.files.map((f) => path.basename(f.path)).join(", ");
-    void vscode.window
-      .showInformationMessage(
-        `Codex wants to change ${names}${params.reason ? ` (${params.reason})` : ""}. Review the diff: revert the hunks you don't want or edit the proposed text, then accept.`,
-        ...CHANGE_CHOICES.map(([title]) => title),
-      )
-      .then((choice) => {
-        const decision = CHANGE_CHOICES.find(([title]) => title === choice)?.[1];
-        if (decision !== undefined) this.pending.answer(key, decision);
-      });
+    if (openDiff) {
+      // The diff editor's title (check / cross) and the chat card answer; a notification
+      // could not be taken back once answered there.
+      vscode.window.setStatusBarMessage(`Codex: review the proposed change to ${names}, then accept (check) or reject (cross)`, answer);
+    } else {
+      const REVIEW = "Review";
+      void vscode.window
+        .showInformationMessage(
+          `Codex wants to change ${names}${params.reason ? ` (${params.reason})` : ""}.`,
+          REVIEW,
+          ...CHANGE_CHOICES.map(([title]) => title),
+        )
+        .then((choice) => {
+          if (choice === REVIEW && first) void this.openReviewDiff(first);
+          const decision = CHANGE_CHOICES.find(([title]) => title === choice)?.[1];
+          if (decision !== undefined) this.pending.answer(key, decision);
+        });
+    }
     let decision = await answer;
     sub.dispose();
     if (decision === "accept" || decision === "acceptForSession") {

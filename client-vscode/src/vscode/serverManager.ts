@@ -243,21 +243,36 @@ export class ServerManager implements RpcEndpoint, vscode.Disposable {
 
   // ---- RpcEndpoint -------------------------------------------------------------------
 
-  private running(): LanguageClient {
+  /** The running client; while the server starts or restarts, wait for it (up to 60 s). */
+  private async running(): Promise<LanguageClient> {
+    if (this.stateValue === "starting" || this.stateValue === "restarting") {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          sub.dispose();
+          reject(new Error("The Codex server did not start within 60 s (see the Codex log)."));
+        }, 60_000);
+        const sub = this.onDidChangeState((state) => {
+          if (state === "starting" || state === "restarting") return;
+          clearTimeout(timer);
+          sub.dispose();
+          resolve();
+        });
+      });
+    }
     const client = this.client;
     if (!client || client.state !== State.Running) {
-      throw new Error(this.stateValue === "failed" ? "The Codex server is not running (see the Codex log)." : "The Codex server is not running yet.");
+      throw new Error(this.stateValue === "failed" ? "The Codex server is not running (see the Codex log)." : "The Codex server is not running.");
     }
     return client;
   }
 
   async sendRequest(method: string, params?: object): Promise<unknown> {
-    const client = this.running();
+    const client = await this.running();
     return params === undefined ? client.sendRequest(method) : client.sendRequest(method, params);
   }
 
   async sendNotification(method: string, params?: object): Promise<void> {
-    const client = this.running();
+    const client = await this.running();
     await (params === undefined ? client.sendNotification(method) : client.sendNotification(method, params));
   }
 

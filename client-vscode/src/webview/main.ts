@@ -100,6 +100,13 @@ function approvalButtons(key: string, kind: "command" | "fileChange"): HTMLDivEl
   return row;
 }
 
+/** A path relative to the thread's directory when it is inside it. */
+function relative(p: string): string {
+  const cwd = currentMeta?.cwd;
+  if (cwd && p.startsWith(`${cwd}/`)) return p.slice(cwd.length + 1);
+  return p;
+}
+
 function renderEntry(e: Entry): HTMLElement {
   switch (e.kind) {
     case "user": {
@@ -158,7 +165,7 @@ function renderEntry(e: Entry): HTMLElement {
       node.append(head);
       const list = el("ul", { class: "files" });
       for (const c of e.changes) {
-        const name = c.movePath ? `${c.path} → ${c.movePath}` : c.path;
+        const name = c.movePath ? `${relative(c.path)} → ${relative(c.movePath)}` : relative(c.path);
         const open = el("button", { class: "link", type: "button", title: `Open diff of ${name}` }, "Open diff");
         open.addEventListener("click", () => post({ type: "openDiff", threadId: currentThread ?? "", itemId: e.id, path: c.path }));
         list.append(
@@ -237,6 +244,7 @@ function renderMeta(meta: ThreadMeta): void {
 
 function applyPatch(patch: TranscriptPatch): void {
   if (patch.threadId !== currentThread) return;
+  currentMeta = patch.meta;
   if (patch.reset) {
     transcriptEl.replaceChildren();
     nodes.clear();

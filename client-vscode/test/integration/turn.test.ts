@@ -242,6 +242,17 @@ describe.skipIf(!available)("extension protocol client against the real server",
     expect(agent.text.startsWith("This answer")).toBe(true);
   });
 
+  it("reads rate limits, models and the account, logs in and out (null-params requests too)", async () => {
+    const limits = await protocol.request("codex/account/rateLimits/read", null);
+    expect(limits).toHaveProperty("rateLimits");
+    const models = await protocol.request("codex/model/list", { limit: 50 });
+    expect(Array.isArray(models.data)).toBe(true);
+    await protocol.request("codex/account/login/start", { type: "apiKey", apiKey: "sk-test-not-real" });
+    expect((await protocol.request("codex/account/read", {})).account).toEqual({ type: "apiKey" });
+    await protocol.request("codex/account/logout", null);
+    expect((await protocol.request("codex/account/read", {})).account).toBeNull();
+  });
+
   it("lists, renames, forks and archives threads of the workspace", async () => {
     await mock.enqueue({ items: [{ type: "message", text: "ok" }] });
     const thread = await session.newThread();

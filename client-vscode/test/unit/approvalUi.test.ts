@@ -120,7 +120,7 @@ describe("ApprovalUi", () => {
     const provider = stub.providers.get(PROPOSED_SCHEME)!;
     expect(new TextDecoder().decode(provider.readFile(right))).toBe(BOTH);
     expect((store.entry(THREAD, "fc_1") as FileChangeEntry).approval?.reason).toBe("rename two lines");
-    expect(stub.messages.at(-1)?.items).toEqual(["Accept", "Accept for Session", "Reject", "Stop"]);
+    expect(stub.messages.at(-1)).toMatchObject({ kind: "status", message: expect.stringContaining("review the proposed change to notes.txt") as unknown });
 
     // The user reverts the second hunk in the diff editor (the right side is editable).
     provider.writeFile(proposedUri(), new TextEncoder().encode(FIRST_ONLY), {});
@@ -158,10 +158,13 @@ describe("ApprovalUi", () => {
     expect(ui.expected.size).toBe(0);
   });
 
-  it("answers from the notification buttons too", async () => {
+  it("asks with a notification when the diff editor is not opened by itself", async () => {
+    stub.config["approvals.openDiff"] = false;
     stub.nextChoice = "Stop";
     const { answer } = request();
     await expect(answer).resolves.toEqual({ decision: "cancel" });
+    expect(stub.messages.at(-1)?.items).toEqual(["Review", "Accept", "Accept for Session", "Reject", "Stop"]);
+    expect(stub.commands.some((c) => c.id === "vscode.diff")).toBe(false);
   });
 
   it("gives up when the server abandons the request (turn interrupted)", async () => {

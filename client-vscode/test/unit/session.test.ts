@@ -38,11 +38,11 @@ function setup(settings: EditorSettings = {}) {
 }
 
 describe("CodexProtocol", () => {
-  it("sends null-params requests without params, and dispatches notifications by method", async () => {
+  it("sends null-params requests with {} (pygls needs params), and dispatches notifications by method", async () => {
     const endpoint = new FakeEndpoint().answer("codex/account/logout", () => ({}));
     const protocol = new CodexProtocol(endpoint);
     await protocol.request("codex/account/logout", null);
-    expect(endpoint.sent[0]).toEqual({ method: "codex/account/logout", params: undefined, hasParams: false });
+    expect(endpoint.sent[0]).toEqual({ method: "codex/account/logout", params: {}, hasParams: true });
     const seen: string[] = [];
     protocol.on("codex/item/agentMessage/delta", (p) => seen.push(p.delta));
     endpoint.emit("codex/item/agentMessage/delta", { threadId: "t", turnId: "u", itemId: "i", delta: "x" });

@@ -144,6 +144,10 @@ export const window = {
   showInformationMessage: prompt("info"),
   showErrorMessage: prompt("error"),
   showTextDocument: () => Promise.resolve(undefined),
+  setStatusBarMessage(text: string) {
+    stub.messages.push({ kind: "status", message: text, items: [] });
+    return new Disposable(() => undefined);
+  },
   activeTextEditor: undefined,
   tabGroups: {
     get all() {
