@@ -9,7 +9,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MockModel, PYTHON, SERVER, killTree, mockConfig } from "../integration/harness.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -27,6 +27,22 @@ function freePort(): Promise<number> {
       s.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
+}
+
+/** PIDs of codex-lsp processes started with this CODEX_HOME. */
+function serverPids(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const environ = fs.readFileSync(`/proc/${entry}/environ`, "utf8");
+      if (cmdline.includes("codex-lsp") && environ.split("\0").includes(`CODEX_HOME=${home}`)) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids;
 }
 
 describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () => {
@@ -84,6 +100,16 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await chat.locator("#input").waitFor({ timeout: 60_000 });
   }, 300_000);
 
+  afterEach((context) => {
+    if (context.task.result?.state !== "fail") return;
+    // The extension's log, to see why.
+    for (const dir of fs.readdirSync(path.join(base, "ud", "logs"), { recursive: true, encoding: "utf8" })) {
+      if (dir.endsWith(path.join("codex-lsp.codex-lsp-vscode", "Codex.log"))) {
+        console.error(fs.readFileSync(path.join(base, "ud", "logs", dir), "utf8").split("\n").filter((l) => !/\[error\]  /.test(l)).slice(-80).join("\n"));
+      }
+    }
+  });
+
   afterAll(async () => {
     await browser?.close();
     killTree(codeServer);
@@ -121,5 +147,22 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     const requests = await mock.requests();
     expect(JSON.stringify(requests.at(-1)?.body)).toContain("rejected these hunks");
     await page.screenshot({ path: path.join(shots, "landed.png") });
+  });
+
+  it("restarts a crashed server and resumes the open thread", async () => {
+    const home = path.join(base, "home");
+    const before = serverPids(home);
+    expect(before.length).toBeGreaterThan(0);
+    for (const pid of before) process.kill(pid, "SIGKILL");
+    await page.locator(".statusbar-item", { hasText: "restarting" }).first().waitFor({ timeout: 30_000 });
+    await page.locator(".statusbar-item", { hasText: "gpt-5.1-codex" }).first().waitFor({ timeout: 60_000 });
+    expect(serverPids(home).filter((p) => !before.includes(p)).length).toBeGreaterThan(0);
+    await mock.enqueue({ items: [{ type: "message", text: "Still here after the restart." }] });
+    await chat.locator("#input").fill("Are you there?");
+    await chat.locator("#input").press("Enter");
+    await chat.locator(".entry.agent", { hasText: "Still here after the restart." }).waitFor({ timeout: 60_000 });
+    // The history was resumed on the new process: the earlier answers are still shown.
+    expect(await chat.locator(".entry.agent", { hasText: "Patched." }).count()).toBe(1);
+    await page.screenshot({ path: path.join(shots, "restarted.png") });
   });
 });
