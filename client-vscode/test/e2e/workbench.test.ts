@@ -105,7 +105,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     // The extension's log, to see why.
     for (const dir of fs.readdirSync(path.join(base, "ud", "logs"), { recursive: true, encoding: "utf8" })) {
       if (dir.endsWith(path.join("codex-lsp.codex-lsp-vscode", "Codex.log"))) {
-        console.error(fs.readFileSync(path.join(base, "ud", "logs", dir), "utf8").split("\n").filter((l) => !/\[error\]  /.test(l)).slice(-80).join("\n"));
+        console.error(fs.readFileSync(path.join(base, "ud", "logs", dir), "utf8").split("\n").filter((l) => !/\[error\] {2}/.test(l)).slice(-80).join("\n"));
       }
     }
   });
