@@ -33,7 +33,8 @@ def plain(value: Any) -> Any:
 
 
 def mock_config(base_url: str, wire_api: str = "responses", extra: str = "") -> str:
-    """A config.toml pointing the server at the mock model."""
+    """A config.toml pointing the server at the mock model; `extra` is appended after the
+    provider's table, so it must start with a table header of its own."""
     return (
         'model = "gpt-5.1-codex"\n'
         'model_provider = "mock"\n'

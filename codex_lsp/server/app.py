@@ -100,6 +100,12 @@ class CodexLanguageServer(LanguageServer):
         """The text of an open editor buffer (synced through didOpen/didChange), if any."""
         return self.documents.path_text(path)
 
+    def _client_pulls_configuration(self) -> bool:
+        caps = self.protocol.client_capabilities
+        return bool(
+            caps is not None and caps.workspace is not None and caps.workspace.configuration
+        )
+
     def read_initialize(self, params: lsp.InitializeParams) -> None:
         """Client capabilities (`experimental.codex`) and editor settings."""
         session = self.session
@@ -133,6 +139,23 @@ class CodexLanguageServer(LanguageServer):
                 )
             await self.session.manager.open_index()
 
+        @self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+        async def configuration_changed(params: lsp.DidChangeConfigurationParams) -> None:
+            # Pushed settings ({"codex": {...}}), else pulled from the client. They apply to
+            # threads started or resumed from now on; running threads keep theirs.
+            settings = params.settings.get("codex") if isinstance(params.settings, dict) else None
+            if settings is None and self._client_pulls_configuration():
+                pulled = await self.workspace_configuration_async(
+                    lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="codex")])
+                )
+                settings = pulled[0] if pulled else None
+            if not isinstance(settings, dict):
+                return
+            try:
+                self.session.editor = EditorSettings.model_validate(settings)
+            except ValidationError as exc:
+                log.warning("ignoring invalid codex settings: %s", _brief(exc))
+
         @self.feature(lsp.SHUTDOWN)
         async def shutdown(_params: Any) -> None:
             await self.session.manager.shutdown()
@@ -146,8 +169,13 @@ def keep_json_params(converter: Any) -> None:
     identifiers (lossy for `config` overrides); handlers validate dicts with pydantic instead.
     The same holds for the results of the custom requests the server sends (approvals).
     """
-    converter.register_structure_hook(JsonRPCRequestMessage, lambda obj, cls: cls(**obj))
-    converter.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
+    # JSON-RPC lets a request or notification omit `params`.
+    converter.register_structure_hook(
+        JsonRPCRequestMessage, lambda obj, cls: cls(**{"params": None, **obj})
+    )
+    converter.register_structure_hook(
+        JsonRPCNotification, lambda obj, cls: cls(**{"params": None, **obj})
+    )
     converter.register_structure_hook(JsonRPCResponseMessage, lambda obj, cls: cls(**obj))
     converter.register_unstructure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, BaseModel),
