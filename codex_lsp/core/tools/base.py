@@ -4,7 +4,7 @@ handler gets, and the `Tool` protocol every tool implements."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -142,6 +142,3 @@ def parse_arguments(call: ToolCall, model: type[M]) -> M:
             for err in exc.errors()
         )
         raise ToolError(f"invalid arguments for {call.name}: {problems}") from None
-
-
-Handler = Callable[[ToolCall, ToolContext], Awaitable[ToolResult]]
