@@ -93,6 +93,20 @@ class BoundedBuffer:
             self._tail[0] = only
             self._tail_len = len(only)
 
+    def drain(self) -> tuple[bytes, bytes, int]:
+        """Take what is kept, as (head, tail, bytes dropped between them), and start over.
+        The tail starts at a character boundary (a cut character counts as dropped)."""
+        head, tail = bytes(self._head), b"".join(self._tail)
+        if self.total_bytes > len(head) + len(tail):
+            start = _char_start_at_or_after(tail, 0)
+            tail = tail[start:]
+        dropped = self.total_bytes - len(head) - len(tail)
+        self._head = bytearray()
+        self._tail.clear()
+        self._tail_len = 0
+        self.total_bytes = 0
+        return head, tail, dropped
+
     @property
     def truncated(self) -> bool:
         """True once more bytes came in than `text()` can show."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import tasks
+from ..sandbox.bounds import BoundedBuffer
 from ..sandbox.plan import SandboxPlan
 from ..sandbox.spawn import Spawned, spawn
 
@@ -86,12 +86,8 @@ class ExecSession:
         self.cwd = cwd
         self.started_at = time.monotonic()
         self.last_used = self.started_at
-        self._head = bytearray()
-        self._head_cap = max(0, buffer_bytes) // 2
-        self._tail: deque[bytes] = deque()
-        self._tail_len = 0
-        self._tail_cap = max(1, max(0, buffer_bytes) - self._head_cap)
-        self._dropped = 0
+        # Unread output: its start and its end are kept, what lies between is dropped.
+        self._pending = BoundedBuffer(buffer_bytes)
         self._changed = asyncio.Event()
         self._exit_code: int | None = None
         self._reader_done = asyncio.Event()
@@ -125,25 +121,7 @@ class ExecSession:
         self._changed = asyncio.Event()
 
     def _append(self, chunk: bytes) -> None:
-        """Keep the first bytes of the unread output and the last ones; drop between."""
-        room = self._head_cap - len(self._head)
-        if room > 0:
-            self._head += chunk[:room]
-            chunk = chunk[room:]
-            if not chunk:
-                return
-        self._tail.append(chunk)
-        self._tail_len += len(chunk)
-        while self._tail_len - len(self._tail[0]) >= self._tail_cap:
-            oldest = self._tail.popleft()
-            self._tail_len -= len(oldest)
-            self._dropped += len(oldest)
-        if self._tail_len > self._tail_cap:
-            first = self._tail[0]
-            kept = skip_partial_char(first[self._tail_len - self._tail_cap :])
-            self._tail[0] = kept
-            self._tail_len -= len(first) - len(kept)
-            self._dropped += len(first) - len(kept)
+        self._pending.append(chunk)
 
     async def _read_loop(self) -> None:
         try:
@@ -193,11 +171,7 @@ class ExecSession:
     def take_output(self) -> Drained:
         """The output not read yet (it is removed from the buffer). While the terminal
         is still open, a character cut at the end stays for the next call."""
-        head, tail, dropped = bytes(self._head), b"".join(self._tail), self._dropped
-        self._head = bytearray()
-        self._tail.clear()
-        self._tail_len = 0
-        self._dropped = 0
+        head, tail, dropped = self._pending.drain()
         if not self._reader_done.is_set():
             if tail:
                 partial = incomplete_utf8_tail(tail)
