@@ -117,6 +117,27 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     if (base) fs.rmSync(base, { recursive: true, force: true });
   });
 
+  /** Run a command from the command palette by its exact title. While the workbench is still
+   * starting (after a reload) the palette can close again under us: then it is reopened, up to
+   * a deadline. F1 reaches the workbench even when a webview has the focus. */
+  async function runCommand(title: string, deadlineMs = 60_000): Promise<void> {
+    const input = page.locator(".quick-input-widget input");
+    const row = page.locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${title}$`) }) }).first();
+    const end = Date.now() + deadlineMs;
+    for (;;) {
+      try {
+        if (!(await input.isVisible())) await page.keyboard.press("F1");
+        await input.fill(`>${title}`, { timeout: 5_000 });
+        await row.click({ timeout: 10_000 });
+        await input.waitFor({ state: "hidden", timeout: 10_000 });
+        return;
+      } catch (error) {
+        if (Date.now() > end) throw new Error(`could not run "${title}" from the command palette: ${String(error)}`);
+        await page.keyboard.press("Escape");
+      }
+    }
+  }
+
   it("streams an answer into the chat view", async () => {
     const chunks = ["Hello", " from the", " **mock** model.\n\n", "- one\n", "- two"];
     await mock.enqueue({ items: [{ type: "reasoning", summary: ["Thinking about the greeting."] }, { type: "message", text: chunks.join(""), chunks }] });
@@ -164,5 +185,63 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     // The history was resumed on the new process: the earlier answers are still shown.
     expect(await chat.locator(".entry.agent", { hasText: "Patched." }).count()).toBe(1);
     await page.screenshot({ path: path.join(shots, "restarted.png") });
+  });
+
+  it("asks before running a command; Run in the modal prompt runs it", async () => {
+    const command = ["bash", "-c", "echo approved > approved.txt"];
+    await mock.enqueue(
+      { items: [{ type: "function_call", name: "shell", arguments: JSON.stringify({ command }), call_id: "c1" }] },
+      { items: [{ type: "message", text: "The command ran." }] },
+    );
+    await chat.locator("#input").fill("Write approved.txt");
+    await chat.locator("#input").press("Enter");
+    // VS Code's own modal dialog (approval policy "untrusted", see config.toml).
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: 60_000 });
+    expect(await dialog.innerText()).toContain("Codex wants to run");
+    expect(await dialog.innerText()).toContain("echo approved > approved.txt");
+    // The chat card asks too, with the same choices.
+    const card = chat.locator(".entry.command", { hasText: "echo approved > approved.txt" });
+    await card.locator(".badge", { hasText: /^waiting for approval$/ }).waitFor({ timeout: 30_000 });
+    await card.getByRole("button", { name: "Run", exact: true }).waitFor({ timeout: 30_000 });
+    expect(fs.existsSync(path.join(base, "ws", "approved.txt"))).toBe(false);
+    await page.screenshot({ path: path.join(shots, "command-prompt.png") });
+    await dialog.getByRole("button", { name: "Run", exact: true }).click();
+    await dialog.waitFor({ state: "detached", timeout: 30_000 });
+    await chat.locator(".entry.agent", { hasText: "The command ran." }).waitFor({ timeout: 60_000 });
+    expect(fs.readFileSync(path.join(base, "ws", "approved.txt"), "utf8")).toBe("approved\n");
+    await card.locator(".muted", { hasText: /^exit 0\b/ }).waitFor({ timeout: 30_000 });
+    expect(await card.locator(".badge").innerText()).toBe("done");
+    expect(await card.locator(".approval, button").count()).toBe(0);
+    await page.screenshot({ path: path.join(shots, "command-ran.png") });
+  });
+
+  it("resumes the thread from the Threads view after Developer: Reload Window", async () => {
+    const reloaded = page.waitForEvent("framenavigated", { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+    await runCommand("Developer: Reload Window");
+    await reloaded;
+    await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
+    // Reveal the chat whether or not the side bar came back on the Codex container (a click on
+    // the active activity-bar item would close it); this also activates the extension.
+    await runCommand("Codex: Open Chat");
+    await chat.locator("#input").waitFor({ timeout: 60_000 });
+    // A new extension host: nothing is open in the chat until a thread is resumed.
+    expect(await chat.locator(".entry.user").count()).toBe(0);
+    const threadsHeader = page.locator('.pane-header[aria-label^="Threads"]');
+    if ((await threadsHeader.getAttribute("aria-expanded")) === "false") await threadsHeader.click();
+    const row = page.locator('.pane-body .monaco-list-row[aria-label^="Say hello"]').first();
+    await row.waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(shots, "reloaded-threads.png") });
+    await row.click();
+    await chat.locator(".entry.agent", { hasText: "Still here after the restart." }).waitFor({ timeout: 60_000 });
+    const users = await chat.locator(".entry.user").allInnerTexts();
+    expect(users.map((u) => u.trim())).toEqual(["Say hello", "Rename two lines in notes.txt", "Are you there?", "Write approved.txt"].map((u) => expect.stringContaining(u)));
+    expect(await chat.locator(".entry.agent strong", { hasText: "mock" }).count()).toBe(1);
+    expect(await chat.locator(".entry.agent", { hasText: "Patched." }).count()).toBe(1);
+    expect(await chat.locator(".entry.agent", { hasText: "The command ran." }).count()).toBe(1);
+    await chat.locator(".entry.command", { hasText: "echo approved" }).locator(".muted", { hasText: /^exit 0\b/ }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(shots, "resumed-after-reload.png") });
+    await chat.locator(".entry.user", { hasText: "Say hello" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, "resumed-after-reload-top.png") });
   });
 });
