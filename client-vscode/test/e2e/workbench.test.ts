@@ -83,13 +83,16 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
       ["--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", `${base}/ud`, "--extensions-dir", `${base}/ext`, ws],
       { env, stdio: "ignore", detached: true },
     );
-    for (let i = 0; i < 120; i++) {
+    // Poll until code-server answers (bounded; fails early when it exits).
+    for (const end = Date.now() + 120_000; ; ) {
+      if (codeServer.exitCode !== null || codeServer.signalCode !== null) throw new Error(`code-server exited (${codeServer.exitCode ?? codeServer.signalCode})`);
       try {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+        if ((await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok) break;
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 500));
+      if (Date.now() > end) throw new Error("code-server did not answer /healthz within 120 s");
+      await new Promise((r) => setTimeout(r, 250));
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -100,8 +103,12 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await chat.locator("#input").waitFor({ timeout: 60_000 });
   }, 300_000);
 
-  afterEach((context) => {
+  afterEach(async (context) => {
     if (context.task.result?.state !== "fail") return;
+    // What the workbench showed.
+    await page
+      ?.screenshot({ path: path.join(shots, `failed-${context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`), timeout: 10_000 })
+      .catch(() => undefined);
     // The extension's log, to see why.
     for (const dir of fs.readdirSync(path.join(base, "ud", "logs"), { recursive: true, encoding: "utf8" })) {
       if (dir.endsWith(path.join("codex-lsp.codex-lsp-vscode", "Codex.log"))) {
@@ -118,8 +125,9 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
   });
 
   /** Run a command from the command palette by its exact title. While the workbench is still
-   * starting (after a reload) the palette can close again under us: then it is reopened, up to
-   * a deadline. F1 reaches the workbench even when a webview has the focus. */
+   * starting (after a reload) the palette can close again under us (VS Code's own chat input in
+   * the secondary side bar takes the focus): then it is reopened, up to a deadline. F1 reaches
+   * the workbench even when a webview has the focus. */
   async function runCommand(title: string, deadlineMs = 60_000): Promise<void> {
     const input = page.locator(".quick-input-widget input");
     const row = page.locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${title}$`) }) }).first();
@@ -128,12 +136,19 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
       try {
         if (!(await input.isVisible())) await page.keyboard.press("F1");
         await input.fill(`>${title}`, { timeout: 5_000 });
-        await row.click({ timeout: 10_000 });
+        // The command's row, or the palette closing under us, whichever comes first.
+        const first = await Promise.any([
+          row.waitFor({ timeout: 15_000 }).then(() => "row"),
+          input.waitFor({ state: "hidden", timeout: 15_000 }).then(() => "closed"),
+        ]);
+        if (first !== "row") throw new Error("the palette closed");
+        await row.click({ timeout: 2_000 });
         await input.waitFor({ state: "hidden", timeout: 10_000 });
         return;
       } catch (error) {
-        if (Date.now() > end) throw new Error(`could not run "${title}" from the command palette: ${String(error)}`);
-        await page.keyboard.press("Escape");
+        if (Date.now() > end) throw new Error(`could not run "${title}" from the command palette`, { cause: error });
+        console.warn(`command palette, "${title}": ${String(error).split("\n")[0]}; retrying`);
+        if (await input.isVisible()) await page.keyboard.press("Escape");
       }
     }
   }
@@ -157,12 +172,12 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await chat.locator("#input").press("Enter");
     const revert = page.locator(".monaco-diff-editor .codicon-discard");
     await revert.nth(1).waitFor({ timeout: 60_000 });
-    expect(await chat.locator(".filechange .badge").innerText()).toBe("waiting for approval");
+    await chat.locator(".filechange .badge", { hasText: /^waiting for approval$/ }).waitFor({ timeout: 30_000 });
     await revert.nth(1).click();
     await page.screenshot({ path: path.join(shots, "review.png") });
     await page.locator('.editor-actions [aria-label^="Accept Proposed Change"]').first().click();
     await chat.locator(".entry.agent", { hasText: "Patched." }).waitFor({ timeout: 60_000 });
-    expect(await chat.locator(".filechange .badge").innerText()).toBe("partly applied");
+    await chat.locator(".filechange .badge", { hasText: /^partly applied$/ }).waitFor({ timeout: 30_000 });
     const text = fs.readFileSync(path.join(base, "ws", "notes.txt"), "utf8");
     expect(text).toBe(ORIGINAL.replace("line 3\n", "line three\n"));
     const requests = await mock.requests();
@@ -221,6 +236,9 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await runCommand("Developer: Reload Window");
     await reloaded;
     await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
+    // The extension's contributions are registered once its activity-bar item is back; until
+    // then the palette does not list its commands.
+    await page.locator('.activitybar [aria-label^="Codex"]').first().waitFor({ timeout: 60_000 });
     // Reveal the chat whether or not the side bar came back on the Codex container (a click on
     // the active activity-bar item would close it); this also activates the extension.
     await runCommand("Codex: Open Chat");
@@ -234,8 +252,9 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.screenshot({ path: path.join(shots, "reloaded-threads.png") });
     await row.click();
     await chat.locator(".entry.agent", { hasText: "Still here after the restart." }).waitFor({ timeout: 60_000 });
-    const users = await chat.locator(".entry.user").allInnerTexts();
-    expect(users.map((u) => u.trim())).toEqual(["Say hello", "Rename two lines in notes.txt", "Are you there?", "Write approved.txt"].map((u) => expect.stringContaining(u)));
+    // Every earlier user message, in order.
+    const users = (await chat.locator(".entry.user .text").allInnerTexts()).map((u) => u.trim());
+    expect(users).toEqual(["Say hello", "Rename two lines in notes.txt", "Are you there?", "Write approved.txt"]);
     expect(await chat.locator(".entry.agent strong", { hasText: "mock" }).count()).toBe(1);
     expect(await chat.locator(".entry.agent", { hasText: "Patched." }).count()).toBe(1);
     expect(await chat.locator(".entry.agent", { hasText: "The command ran." }).count()).toBe(1);
@@ -243,5 +262,5 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.screenshot({ path: path.join(shots, "resumed-after-reload.png") });
     await chat.locator(".entry.user", { hasText: "Say hello" }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, "resumed-after-reload-top.png") });
-  });
+  }, 240_000);
 });
