@@ -75,6 +75,9 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
         "codex.server.env": { CODEX_HOME: home, MOCK_API_KEY: "test-key" },
         "workbench.startupEditor": "none",
         "security.workspace.trust.enabled": false,
+        // The revert-block arrows the review test clicks are the inline diff's; without this the
+        // layout (inline below ~900 px of editor width, side by side above) depends on the window.
+        "diffEditor.renderSideBySide": false,
       }),
     );
     const port = await freePort();
