@@ -20,6 +20,7 @@ from ..core.tools.apply_patch import (
     write_changes,
 )
 from ..core.tools.apply_patch.diff import updated_file_diff
+from ..core.tools.apply_patch.hunks import hunks_between
 from ..protocol.enums import ApprovalDecision
 
 if TYPE_CHECKING:
@@ -164,10 +165,13 @@ def observe_applied(
     decision: ApprovalDecision,
 ) -> ChangeOutcome:
     """After the client applied the edit: which hunks really landed (the user may untick
-    some in VS Code's Refactor Preview). Files the client changed are read back from the
-    synced buffer or the disk; the server writes what the client could not."""
+    some in VS Code's Refactor Preview), or the user's own version of the change (a client
+    that lets the user edit the proposal before accepting). Files the client changed are
+    read back from the synced buffer or the disk; the server writes what the client could
+    not."""
     applied: list[FileChange] = []
     rejected: dict[str, list[int]] = {}
+    edited: dict[str, str] = {}
     for change in changes:
         if change in plan.server_side:
             continue
@@ -183,20 +187,35 @@ def observe_applied(
             continue
         if now is None or change.old_text is None:
             continue
+        if now == change.new_text:
+            applied.append(change)
+            continue
         present = hunks_applied(change.old_text, now, change.hunks)
+        kept = [h for h, ok in zip(change.hunks, present, strict=True) if ok]
+        if change.move_path is None and now != _with_hunks(change.old_text, kept):
+            # Neither the proposal nor a subset of its hunks: the user's own version landed.
+            applied.append(_landed_as(change, now))
+            edited[str(change.path)] = _proposal_vs_landed(change, now)
+            continue
         if all(present):
             applied.append(change)
             continue
         if not any(present) and change.move_path is None:
             rejected[str(change.path)] = list(range(1, len(change.hunks) + 1))
             continue
-        kept = [h for h, ok in zip(change.hunks, present, strict=True) if ok]
         rejected[str(change.path)] = [i for i, ok in enumerate(present, 1) if not ok]
         applied.append(_partial(change, kept))
     if plan.server_side:
         write_changes(plan.server_side)
         applied.extend(plan.server_side)
-    return ChangeOutcome(decision, applied=applied, rejected_hunks=rejected)
+    return ChangeOutcome(decision, applied=applied, rejected_hunks=rejected, user_edited=edited)
+
+
+def _with_hunks(old_text: str, hunks: Sequence[Hunk]) -> str | None:
+    try:
+        return apply_hunks(old_text, hunks)
+    except ValueError:
+        return None
 
 
 def _diff_labels(diff: str, fallback: str) -> tuple[str, str]:
@@ -222,6 +241,30 @@ def _partial(change: FileChange, kept: list[Hunk]) -> FileChange:
         diff=updated_file_diff(old, new, split_lines(change.old_text), kept),
         hunks=kept,
     )
+
+
+def _landed_as(change: FileChange, now: str) -> FileChange:
+    """The change as it really landed: `old_text` -> `now`."""
+    assert change.old_text is not None
+    label, _ = _diff_labels(change.diff, change.path.as_posix())
+    hunks = hunks_between(change.old_text, now)
+    return FileChange(
+        path=change.path,
+        kind=change.kind,
+        move_path=None,
+        old_text=change.old_text,
+        new_text=now,
+        diff=updated_file_diff(label, label, split_lines(change.old_text), hunks),
+        hunks=hunks,
+    )
+
+
+def _proposal_vs_landed(change: FileChange, now: str) -> str:
+    """A unified diff from the proposed text (``---``) to what the file holds (``+++``)."""
+    proposed = change.new_text or ""
+    label, _ = _diff_labels(change.diff, change.path.as_posix())
+    hunks = hunks_between(proposed, now)
+    return updated_file_diff(label, label, split_lines(proposed), hunks)
 
 
 def land_on_disk(changes: Sequence[FileChange], decision: ApprovalDecision) -> ChangeOutcome:

@@ -148,6 +148,34 @@ async def test_partial_acceptance_is_reported(
     assert "rejected these hunks" in output and "notes.txt: hunk 2" in output
 
 
+async def test_the_users_own_version_of_a_hunk_is_what_the_model_hears(
+    make_client: ClientFactory, mock_model: MockModelServer, workspace: Path
+) -> None:
+    """The user rewrote hunk 1 before accepting and unticked hunk 2: the item and the tool
+    output describe what landed, and the model sees its proposal against the user's text."""
+    (workspace / "notes.txt").write_text(ORIGINAL)
+    answers = Answers()
+    answers.keep_hunks = [0, 2]
+    answers.user_versions = {"line three\n": "line 3, reworded by me\n"}
+    client = await make_client(capabilities="visual-studio-code", before_start=answers.install)
+    thread = (await client.start_thread(approvalPolicy="untrusted"))["thread"]["id"]
+    mock_model.enqueue(patch_call(), text_response("noted"))
+    turn = await client.turn(thread, "edit")
+    landed = ORIGINAL.replace("line 3\n", "line 3, reworded by me\n")
+    assert (workspace / "notes.txt").read_text() == landed
+    assert (workspace / "new.txt").read_text() == "brand new\n"
+    item = next(i for i in turn["items"] if i["type"] == "fileChange")
+    assert item["status"] == "completed"
+    notes = next(c for c in item["changes"] if c["path"].endswith("notes.txt"))
+    assert "+line 3, reworded by me" in notes["diff"] and "-line 3\n" in notes["diff"]
+    assert "line three" not in notes["diff"] and "twenty-six" not in notes["diff"]
+    output = tool_outputs(mock_model.requests[-1].body)[0]
+    assert "edited your change before accepting it" in output
+    assert "-line three\n+line 3, reworded by me\n" in output
+    assert "-line twenty-six\n+line 26\n" in output
+    assert "rejected these hunks" not in output
+
+
 async def test_cancel_interrupts_the_turn(
     make_client: ClientFactory, mock_model: MockModelServer, workspace: Path
 ) -> None:

@@ -6,12 +6,12 @@
 - `npm test`: vitest unit tests of the view state, and integration tests where the
   extension's protocol client drives the real `codex-lsp` (this virtualenv's) against the
   mock model, both started as processes on 127.0.0.1.
-
 - `npm run test:e2e`: the packaged `.vsix` in the real VS Code workbench (code-server +
-  Debian's Chromium, driven by playwright-core): a streamed answer, a two-hunk review with one
-  hunk rejected, a server crash and restart, a command approval, and a resume after Reload
-  Window. It needs `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without
-  it the test is skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
+  Debian's Chromium, driven by playwright-core): a streamed answer, a two-hunk review with
+  one hunk rejected, the user's own edit of a proposal landing and then undone with Ctrl+Z,
+  a server crash and restart, a command approval, and a resume after Reload Window. It
+  needs `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the
+  test is skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
 
 `npm ci` runs first when `client-vscode/node_modules` is missing (the npm registry is
 reachable on every machine of this project). Without node/npm the tests are skipped.
@@ -36,11 +36,13 @@ NPM = shutil.which("npm")
 TIMEOUT = 600.0
 # What the workbench e2e (client-vscode/test/e2e/workbench.test.ts) proves, step by step,
 # and the screenshots each step saves.
-WORKBENCH_TESTS = 5
+WORKBENCH_TESTS = 6
 WORKBENCH_SHOTS = (
     "answer.png",
     "review.png",
     "landed.png",
+    "edited-proposal.png",
+    "undone.png",
     "restarted.png",
     "command-prompt.png",
     "command-ran.png",

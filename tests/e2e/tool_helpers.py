@@ -26,6 +26,9 @@ class Answers:
         # Which hunks (0-based, in edit order) a plain client keeps when applying an edit;
         # None: keep all. `apply_result` False: answer applied=false.
         self.keep_hunks: list[int] | None = None
+        # The user's own version of a proposed text, by the edit's new text (as VS Code's
+        # editable review lets them write).
+        self.user_versions: dict[str, str] = {}
         self.apply_result = True
         self.requests: list[tuple[str, Any]] = []
 
@@ -58,7 +61,7 @@ class Answers:
             self.requests.append((lsp.WORKSPACE_APPLY_EDIT, params))
             if not self.apply_result:
                 return lsp.ApplyWorkspaceEditResult(applied=False)
-            apply_to_disk(params.edit, self.keep_hunks)
+            apply_to_disk(params.edit, self.keep_hunks, self.user_versions)
             return lsp.ApplyWorkspaceEditResult(applied=True)
 
 
@@ -66,17 +69,22 @@ def _path(uri: str) -> Path:
     return Path(uri.removeprefix("file://"))
 
 
-def _apply_text(text: str, edits: list[Any]) -> str:
+def _apply_text(text: str, edits: list[Any], versions: dict[str, str]) -> str:
     lines = text.splitlines(keepends=True)
     for edit in sorted(edits, key=lambda e: e.range.start.line, reverse=True):
         start, end = edit.range.start.line, edit.range.end.line
-        lines[start:end] = [edit.new_text] if edit.new_text else []
+        new_text = versions.get(edit.new_text, edit.new_text)
+        lines[start:end] = [new_text] if new_text else []
     return "".join(lines)
 
 
-def apply_to_disk(edit: lsp.WorkspaceEdit, keep: list[int] | None) -> None:
+def apply_to_disk(
+    edit: lsp.WorkspaceEdit, keep: list[int] | None, versions: dict[str, str] | None = None
+) -> None:
     """What an editor that saves after applying does (VS Code's refactoring auto-save),
-    keeping only the hunks in `keep` (the user unticked the others)."""
+    keeping only the hunks in `keep` (the user unticked the others) and writing the user's
+    own version of a proposed text where `versions` has one."""
+    versions = versions or {}
     counter = 0
 
     def kept(edits: list[Any]) -> list[Any]:
@@ -90,7 +98,7 @@ def apply_to_disk(edit: lsp.WorkspaceEdit, keep: list[int] | None) -> None:
 
     for uri, edits in (edit.changes or {}).items():
         path = _path(uri)
-        path.write_text(_apply_text(path.read_text(), kept(list(edits))))
+        path.write_text(_apply_text(path.read_text(), kept(list(edits)), versions))
     for change in edit.document_changes or []:
         if isinstance(change, lsp.CreateFile):
             _path(change.uri).parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +109,7 @@ def apply_to_disk(edit: lsp.WorkspaceEdit, keep: list[int] | None) -> None:
             _path(change.old_uri).rename(_path(change.new_uri))
         elif isinstance(change, lsp.TextDocumentEdit):
             path = _path(change.text_document.uri)
-            path.write_text(_apply_text(path.read_text(), kept(list(change.edits))))
+            path.write_text(_apply_text(path.read_text(), kept(list(change.edits)), versions))
 
 
 def tool_outputs(body: dict[str, Any]) -> list[str]:

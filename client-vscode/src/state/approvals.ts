@@ -128,6 +128,13 @@ function fullEdit(e: ExpectedEdit): TextEdit[] {
   return [{ range: { start: positionAt(e.base, r.start), end: positionAt(e.base, r.end) }, newText: r.text }];
 }
 
+/** The documents a workspace edit changes the text of (in order, each once). */
+export function editedUris(edit: WorkspaceEdit): string[] {
+  const uris = (edit.documentChanges ?? []).flatMap((change) => ("textDocument" in change ? [change.textDocument.uri] : []));
+  uris.push(...Object.keys(edit.changes ?? {}));
+  return [...new Set(uris)];
+}
+
 /**
  * The server's `workspace/applyEdit` with the files the user reviewed replaced by the
  * user's text. `currentText(uri)` is the document's text now: when it no longer equals

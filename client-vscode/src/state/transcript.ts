@@ -60,7 +60,7 @@ export interface CommandEntry extends EntryBase {
   approval: ApprovalState | null;
 }
 
-export type FileOutcome = "proposed" | "applying" | "applied" | "partlyApplied" | "declined" | "failed";
+export type FileOutcome = "proposed" | "applying" | "applied" | "partlyApplied" | "edited" | "declined" | "failed";
 
 export interface FileChangeView {
   path: string;
@@ -257,10 +257,17 @@ function outcomeOf(status: ItemStatus, proposed: string[] | undefined, applied: 
       return "failed";
     case "completed":
       if (proposed === undefined) return "applied";
-      // The server reduces `changes` to what really landed (unticked or reverted hunks).
+      // The server reduces `changes` to what really landed: unticked or reverted hunks, or
+      // the user's own text (an added line the proposal never had).
+      if (applied.some((c) => addedLines(c.diff).some((line) => !proposed.some((d) => addedLines(d).includes(line))))) return "edited";
       if (applied.length < proposed.length) return "partlyApplied";
       return applied.every((c, i) => c.diff === proposed[i]) ? "applied" : "partlyApplied";
   }
+}
+
+/** The lines a unified diff adds (without their "+"). */
+function addedLines(diff: string): string[] {
+  return diff.split("\n").filter((line) => line.startsWith("+") && !line.startsWith("+++ ")).map((line) => line.slice(1));
 }
 
 /** Entry for an item (started, completed, or replayed from history). */

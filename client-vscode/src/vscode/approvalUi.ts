@@ -12,7 +12,7 @@ import {
 } from "vscode-languageserver-protocol";
 import type { CancellationTokenLike, CodexProtocol } from "../protocol/client.js";
 import type { ApprovalDecision, CommandApprovalParams, FileChangeApprovalParams } from "../protocol/types.js";
-import { ExpectedEdits, PendingApprovals, reviewOutcome, rewriteWorkspaceEdit, type ReviewedFile } from "../state/approvals.js";
+import { ExpectedEdits, PendingApprovals, editedUris, reviewOutcome, rewriteWorkspaceEdit, type ReviewedFile } from "../state/approvals.js";
 import type { TranscriptStore } from "../state/transcript.js";
 import { DiffApplyError, proposedText } from "../state/unifiedDiff.js";
 
@@ -133,16 +133,36 @@ export class ApprovalUi implements vscode.Disposable {
     );
   }
 
-  /** `middleware.workspace.handleApplyEdit`: land reviewed files as the user left them. */
+  /** `middleware.workspace.handleApplyEdit`: land reviewed files as the user left them,
+   * then save what landed. The server wants the disk to hold approved text before the
+   * agent's next command and writes it itself otherwise; saving here keeps VS Code's view
+   * of the file current (a write behind its back makes the next save a conflict). */
   handleApplyEdit = async (
     params: ApplyWorkspaceEditParams,
     next: ApplyWorkspaceEditRequest.HandlerSignature,
   ): Promise<ApplyWorkspaceEditResult> => {
-    if (this.expected.size === 0) return next(params, CancellationToken.None) as Promise<ApplyWorkspaceEditResult>;
-    const { edit, rewritten } = rewriteWorkspaceEdit(params.edit, this.expected, (uri) => this.currentText(uri));
-    if (rewritten.length) this.log.info(`applying the reviewed text of ${rewritten.join(", ")} instead of the server's edit`);
-    return next({ ...params, edit }, CancellationToken.None) as Promise<ApplyWorkspaceEditResult>;
+    let edit = params.edit;
+    if (this.expected.size > 0) {
+      const result = rewriteWorkspaceEdit(params.edit, this.expected, (uri) => this.currentText(uri));
+      if (result.rewritten.length) this.log.info(`applying the reviewed text of ${result.rewritten.join(", ")} instead of the server's edit`);
+      edit = result.edit;
+    }
+    const result = (await next(edit === params.edit ? params : { ...params, edit }, CancellationToken.None)) as ApplyWorkspaceEditResult;
+    if (result.applied) await this.saveEdited(editedUris(edit));
+    return result;
   };
+
+  private async saveEdited(uris: string[]): Promise<void> {
+    for (const uri of uris) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+      if (!doc?.isDirty) continue;
+      try {
+        if (!(await doc.save())) this.log.warn(`could not save ${uri} after Codex's edit`);
+      } catch (error) {
+        this.log.warn(`could not save ${uri} after Codex's edit: ${String(error)}`);
+      }
+    }
+  }
 
   private currentText(uri: string): string | undefined {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);

@@ -70,6 +70,7 @@ const STATUS_LABEL: Record<string, string> = {
   applying: "applying",
   applied: "applied",
   partlyApplied: "partly applied",
+  edited: "applied with your edits",
 };
 
 function badge(status: string): HTMLSpanElement {

@@ -18,6 +18,8 @@ const NODE24 = process.env.CODE_SERVER_NODE;
 const CHROMIUM = [process.env.CHROMIUM, "/usr/bin/chromium"].find((p) => p && fs.existsSync(p));
 const ready = Boolean(CODE_SERVER && NODE24 && CHROMIUM && SERVER && PYTHON);
 const ORIGINAL = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
+const TODO = "buy milk\nwrite tests\nship it\n";
+const TODO_PATCH = "*** Begin Patch\n*** Update File: todo.txt\n@@\n buy milk\n-write tests\n+write more tests\n ship it\n*** End Patch";
 const PATCH = "*** Begin Patch\n*** Update File: notes.txt\n@@\n line 2\n-line 3\n+line three\n line 4\n@@\n line 25\n-line 26\n+line twenty-six\n line 27\n*** End Patch";
 
 function freePort(): Promise<number> {
@@ -69,6 +71,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     fs.mkdirSync(ws);
     fs.writeFileSync(`${home}/config.toml`, mockConfig(mock.url, 'approval_policy = "untrusted"'));
     fs.writeFileSync(`${ws}/notes.txt`, ORIGINAL);
+    fs.writeFileSync(`${ws}/todo.txt`, TODO);
     fs.mkdirSync(`${base}/ud/User`, { recursive: true });
     fs.writeFileSync(
       `${base}/ud/User/settings.json`,
@@ -190,6 +193,47 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.screenshot({ path: path.join(shots, "landed.png") });
   });
 
+  it("lands the user's own edit of the proposed text; Undo in the editor takes it back", async () => {
+    await mock.enqueue({ items: [{ type: "custom_tool_call", name: "apply_patch", input: TODO_PATCH, call_id: "p2" }] }, { items: [{ type: "message", text: "Todo updated." }] });
+    await chat.locator("#input").fill("Update todo.txt");
+    await chat.locator("#input").press("Enter");
+    // The proposed side of the diff editor is an ordinary, editable editor. (Monaco renders
+    // spaces as no-break spaces: \s matches both.)
+    const proposedLine = page.locator(".monaco-diff-editor .editor.modified .view-line", { hasText: /^write\smore\stests$/ });
+    await proposedLine.waitFor({ timeout: 60_000 });
+    await proposedLine.click();
+    await page.keyboard.press("End");
+    await page.keyboard.type(" first");
+    await page.locator(".monaco-diff-editor .editor.modified .view-line", { hasText: /^write\smore\stests\sfirst$/ }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(shots, "edited-proposal.png") });
+    await page.keyboard.press("Control+Alt+Enter");
+    await chat.locator(".entry.agent", { hasText: "Todo updated." }).waitFor({ timeout: 60_000 });
+    await chat.locator(".filechange .badge", { hasText: /^applied with your edits$/ }).waitFor({ timeout: 30_000 });
+    // The model heard the user's version against its proposal.
+    const told = JSON.stringify((await mock.requests()).at(-1)?.body);
+    expect(told).toContain("edited your change before accepting it");
+    expect(told).toContain("+write more tests first");
+    const edited = TODO.replace("write tests", "write more tests first");
+    expect(fs.readFileSync(path.join(base, "ws", "todo.txt"), "utf8")).toBe(edited);
+    // The change went through the editor: its undo history takes it back, and saving writes that.
+    // Quick Open: the command palette without its ">" searches files.
+    await page.keyboard.press("F1");
+    await page.locator(".quick-input-widget input").fill("todo.txt", { timeout: 10_000 });
+    await page.locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: /^todo\.txt$/ }) }).first().click({ timeout: 10_000 });
+    const editorLines = page.locator(".editor-instance .monaco-editor .view-lines");
+    await editorLines.locator(".view-line", { hasText: /^write\smore\stests\sfirst$/ }).waitFor({ timeout: 30_000 });
+    await editorLines.click();
+    await page.keyboard.press("Control+Z");
+    await editorLines.locator(".view-line", { hasText: /^write\stests$/ }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press("Control+S");
+    for (const end = Date.now() + 10_000; fs.readFileSync(path.join(base, "ws", "todo.txt"), "utf8") !== TODO; ) {
+      if (Date.now() > end) throw new Error("the undone text was not saved within 10 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.screenshot({ path: path.join(shots, "undone.png") });
+    await runCommand("View: Close All Editors");
+  });
+
   it("restarts a crashed server and resumes the open thread", async () => {
     const home = path.join(base, "home");
     const before = serverPids(home);
@@ -259,7 +303,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await chat.locator(".entry.agent", { hasText: "Still here after the restart." }).waitFor({ timeout: 60_000 });
     // Every earlier user message, in order.
     const users = (await chat.locator(".entry.user .text").allInnerTexts()).map((u) => u.trim());
-    expect(users).toEqual(["Say hello", "Rename two lines in notes.txt", "Are you there?", "Write approved.txt"]);
+    expect(users).toEqual(["Say hello", "Rename two lines in notes.txt", "Update todo.txt", "Are you there?", "Write approved.txt"]);
     expect(await chat.locator(".entry.agent strong", { hasText: "mock" }).count()).toBe(1);
     expect(await chat.locator(".entry.agent", { hasText: "Patched." }).count()).toBe(1);
     expect(await chat.locator(".entry.agent", { hasText: "The command ran." }).count()).toBe(1);

@@ -11,7 +11,7 @@ import { TranscriptStore, type FileChangeEntry } from "../../src/state/transcrip
 import { ApprovalUi, PROPOSED_SCHEME } from "../../src/vscode/approvalUi.js";
 import { FakeEndpoint } from "./fakeEndpoint.js";
 import { THREAD, TURN, change, command, fileChange, n, thread } from "./fixtures.js";
-import { type Uri, stub } from "./vscodeStub.js";
+import { type Uri, stub, workspace } from "./vscodeStub.js";
 
 const ORIGINAL = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
 const BOTH = ORIGINAL.replace("line 3\n", "line three\n").replace("line 26\n", "line twenty-six\n");
@@ -147,6 +147,25 @@ describe("ApprovalUi", () => {
       return Promise.resolve({ applied: true });
     });
     expect(landed).toBe(again);
+  });
+
+  it("saves the documents an applied edit changed (VS Code's view of the file stays current)", async () => {
+    const saved: string[] = [];
+    const doc = (uri: string, isDirty: boolean) => ({
+      uri: { toString: () => uri },
+      isDirty,
+      save: () => {
+        saved.push(uri);
+        return Promise.resolve(true);
+      },
+    });
+    const other = `file://${path.join(dir, "other.txt")}`;
+    workspace.textDocuments.push(doc(`file://${file}`, true), doc(other, true));
+    await ui.handleApplyEdit(serverEdit(), () => Promise.resolve({ applied: false }));
+    expect(saved).toEqual([]);
+    await ui.handleApplyEdit(serverEdit(), () => Promise.resolve({ applied: true }));
+    // Only the edited document; an unrelated dirty one is the user's business.
+    expect(saved).toEqual([`file://${file}`]);
   });
 
   it("declines when the user reverted every hunk before accepting", async () => {

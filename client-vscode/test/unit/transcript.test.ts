@@ -69,7 +69,7 @@ describe("TranscriptStore", () => {
     expect((store.entry(THREAD, "cmd_2") as CommandEntry).output).toBe("partial");
   });
 
-  it("tells applied, partly applied and declined file changes apart", () => {
+  it("tells applied, partly applied, edited and declined file changes apart", () => {
     const store = storeWithThread();
     store.apply(n.started(fileChange("fc_1", "inProgress", [change("/ws/notes.txt", DIFF_TWO_HUNKS)])));
     expect((store.entry(THREAD, "fc_1") as FileChangeEntry).outcome).toBe("proposed");
@@ -86,6 +86,13 @@ describe("TranscriptStore", () => {
     store.apply(n.started(fileChange("fc_2", "inProgress", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
     store.apply(n.completed(fileChange("fc_2", "completed", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
     expect((store.entry(THREAD, "fc_2") as FileChangeEntry).outcome).toBe("applied");
+
+    // The user rewrote the proposed line before accepting: a "+" line the proposal lacks.
+    store.apply(n.started(fileChange("fc_4", "inProgress", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    const rewritten = DIFF_ONE_HUNK.replace("\n+B\n", "\n+B, reworded\n");
+    expect(rewritten).not.toBe(DIFF_ONE_HUNK);
+    store.apply(n.completed(fileChange("fc_4", "completed", [change("/ws/notes.txt", rewritten)])));
+    expect((store.entry(THREAD, "fc_4") as FileChangeEntry).outcome).toBe("edited");
 
     store.apply(n.started(fileChange("fc_3", "inProgress", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
     store.apply(n.completed(fileChange("fc_3", "declined", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));

@@ -98,6 +98,7 @@ export const stub = {
     this.config = {};
     this.openTabs = [];
     this.closedTabs = [];
+    workspace.textDocuments.length = 0;
   },
 };
 

@@ -47,6 +47,9 @@ class ChangeOutcome:
     applied: list[FileChange] = field(default_factory=list)
     # Per file path, the 1-based numbers of the hunks the user left out.
     rejected_hunks: dict[str, list[int]] = field(default_factory=dict)
+    # Per file path, where the user edited the proposal before accepting it: a unified diff
+    # from the proposed text to what landed.
+    user_edited: dict[str, str] = field(default_factory=dict)
     error: str | None = None
 
 

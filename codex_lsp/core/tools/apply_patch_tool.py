@@ -28,7 +28,7 @@ from .apply_patch import (
     write_changes,
 )
 from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult
-from .file_changes import rejected_note, wire_changes
+from .file_changes import edited_note, rejected_note, wire_changes
 
 
 def _patch_text(call: ToolCall) -> str:
@@ -149,4 +149,6 @@ class ApplyPatchTool:
         text = summarize(outcome.applied, Path(ctx.cwd))
         if outcome.rejected_hunks:
             text += "\n" + rejected_note(outcome.rejected_hunks)
+        if outcome.user_edited:
+            text += "\n" + edited_note(outcome.user_edited)
         return ToolResult(text)

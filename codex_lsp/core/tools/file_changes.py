@@ -23,3 +23,12 @@ def rejected_note(rejected: dict[str, list[int]]) -> str:
         "The user applied only part of this patch and rejected these hunks (the file now "
         "contains the accepted hunks only): " + "; ".join(parts)
     )
+
+
+def edited_note(edited: dict[str, str]) -> str:
+    """Tell the model the user changed its proposal before accepting it, and how."""
+    diffs = "".join(diff for _path, diff in sorted(edited.items()))
+    return (
+        "The user edited your change before accepting it; the file now holds their version. "
+        "Differences from what you proposed (--- your proposal, +++ the file now):\n" + diffs
+    )

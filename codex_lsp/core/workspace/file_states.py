@@ -7,16 +7,12 @@ import hashlib
 import os
 import zlib
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, updated_file_diff
-from ..tools.apply_patch.hunks import Hunk
+from ..tools.apply_patch.hunks import hunks_between
 from ..tools.apply_patch.text import split_lines
 from .inventory import MAX_FILE_BYTES, Stamp, is_text, read_small, stamp_of
-
-# Above this many lines, SequenceMatcher's "popular line" heuristic keeps diffs fast.
-_EXACT_DIFF_LINES = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,27 +75,6 @@ def observe(path: Path, buffer_text: str | None) -> tuple[Seen, bytes | None]:
     if data is None:
         return Seen(True, None, stamp), None
     return Seen(True, hashlib.sha256(data).hexdigest(), stamp), data
-
-
-def hunks_between(old_text: str, new_text: str) -> list[Hunk]:
-    """Minimal line replacements turning `old_text` into `new_text` (lines keep endings)."""
-    a, b = split_lines(old_text), split_lines(new_text)
-    head = 0
-    while head < len(a) and head < len(b) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
-    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
-    if not mid_a or not mid_b:
-        return [Hunk(head, mid_a, mid_b)] if mid_a or mid_b else []
-    exact = len(mid_a) + len(mid_b) <= _EXACT_DIFF_LINES
-    matcher = SequenceMatcher(None, mid_a, mid_b, autojunk=not exact)
-    return [
-        Hunk(head + i1, mid_a[i1:i2], mid_b[j1:j2])
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    ]
 
 
 def _text(data: bytes | None) -> str | None:

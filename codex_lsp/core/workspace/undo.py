@@ -36,7 +36,8 @@ from ..instructions import user_text_message
 from ..threads.errors import ThreadError
 from ..tools.apply_patch import FileChange, Hunk, split_lines, write_changes
 from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, updated_file_diff
-from .file_states import binary_diff, hunks_between, label_of, observe
+from ..tools.apply_patch.hunks import hunks_between
+from .file_states import binary_diff, label_of, observe
 from .inventory import is_text
 from .snapshots import TurnSnapshots
 

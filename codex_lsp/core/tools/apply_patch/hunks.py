@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from itertools import pairwise
 
-from .text import SourceText, line_keys, strip_eol
+from .text import SourceText, line_keys, split_lines, strip_eol
+
+# Above this many lines, SequenceMatcher's "popular line" heuristic keeps diffs fast.
+_EXACT_DIFF_LINES = 5_000
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,27 @@ def apply_hunks(old_text: str, hunks: Sequence[Hunk]) -> str:
         cursor = hunk.old_end
     out.append(source.slice_text(cursor, len(source)))
     return "".join(out)
+
+
+def hunks_between(old_text: str, new_text: str) -> list[Hunk]:
+    """Minimal line replacements turning `old_text` into `new_text` (lines keep endings)."""
+    a, b = split_lines(old_text), split_lines(new_text)
+    head = 0
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if not mid_a or not mid_b:
+        return [Hunk(head, mid_a, mid_b)] if mid_a or mid_b else []
+    exact = len(mid_a) + len(mid_b) <= _EXACT_DIFF_LINES
+    matcher = SequenceMatcher(None, mid_a, mid_b, autojunk=not exact)
+    return [
+        Hunk(head + i1, mid_a[i1:i2], mid_b[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
 
 
 def hunks_applied(old_text: str, new_text_in_editor: str, hunks: Sequence[Hunk]) -> list[bool]:
