@@ -9,7 +9,8 @@
 - `npm run test:e2e`: the packaged `.vsix` in the real VS Code workbench (code-server +
   Debian's Chromium, driven by playwright-core): a streamed answer, a two-hunk review with
   one hunk rejected, the user's own edit of a proposal landing and then undone with Ctrl+Z,
-  a server crash and restart, a command approval, and a resume after Reload Window. It
+  a server crash and restart, a command approval, a resume after Reload Window, and a
+  question about the editor's selection followed by Undo Last Turn. It
   needs `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the
   test is skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
 
@@ -36,7 +37,7 @@ NPM = shutil.which("npm")
 TIMEOUT = 600.0
 # What the workbench e2e (client-vscode/test/e2e/workbench.test.ts) proves, step by step,
 # and the screenshots each step saves.
-WORKBENCH_TESTS = 6
+WORKBENCH_TESTS = 7
 WORKBENCH_SHOTS = (
     "answer.png",
     "review.png",
@@ -48,6 +49,7 @@ WORKBENCH_SHOTS = (
     "command-ran.png",
     "reloaded-threads.png",
     "resumed-after-reload.png",
+    "undo-turn.png",
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -19,9 +19,13 @@ import { DiffApplyError, proposedText } from "../state/unifiedDiff.js";
 export const PROPOSED_SCHEME = "codex-proposed";
 export const DIFF_SCHEME = "codex-diff";
 
+/** Finished reviews whose proposed documents stay readable (a few MB at most). */
+const MAX_RETIRED = 50;
+
 /** In-memory, writable documents holding proposed texts (the right side of the diff). */
 export class ProposedFileSystem implements vscode.FileSystemProvider {
   private readonly files = new Map<string, { data: Uint8Array; mtime: number; readonly: boolean }>();
+  private readonly retired: vscode.Uri[] = [];
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.emitter.event;
 
@@ -32,6 +36,21 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
 
   delete(uri: vscode.Uri): void {
     if (this.files.delete(uri.toString())) this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
+  }
+
+  /** A finished review's document stays readable, read-only: VS Code's editor history and
+   * Quick Open still list it, and reopened it shows what was proposed instead of a broken
+   * editor. Only the last `MAX_RETIRED` are kept. */
+  retire(uri: vscode.Uri): void {
+    const f = this.files.get(uri.toString());
+    if (!f) return;
+    this.files.set(uri.toString(), { ...f, readonly: true });
+    this.retired.push(uri);
+    this.emitter.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+    while (this.retired.length > MAX_RETIRED) {
+      const oldest = this.retired.shift();
+      if (oldest) this.delete(oldest);
+    }
   }
 
   watch(): vscode.Disposable {
@@ -323,14 +342,26 @@ export class ApprovalUi implements vscode.Disposable {
   private async closeReview(review: Review): Promise<void> {
     this.reviews.delete(review.key);
     const uris = new Set(review.files.flatMap((f) => [f.right.toString(), f.left.toString()]));
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => {
-      const input = tab.input;
-      return input instanceof vscode.TabInputTextDiff && uris.has(input.modified.toString());
-    });
-    if (tabs.length) await vscode.window.tabGroups.close(tabs).then(undefined, () => false);
+    // The proposed text has been read: drop what is unsaved on the proposed side, or VS Code
+    // keeps a dirty document (in a tab of its own) that asks to be saved later.
     for (const f of review.files) {
-      this.fsProvider.delete(f.right);
-      if (f.left.scheme === PROPOSED_SCHEME) this.fsProvider.delete(f.left);
+      if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === f.right.toString())) {
+        await vscode.commands.executeCommand("workbench.action.files.revert", f.right).then(undefined, () => undefined);
+      }
+    }
+    // The diff, and the proposed side if it is open on its own (the user opened it, or
+    // closing the diff left it behind).
+    for (let pass = 0; pass < 2; pass++) {
+      const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => {
+        const input = tab.input;
+        if (input instanceof vscode.TabInputTextDiff) return uris.has(input.modified.toString());
+        return input instanceof vscode.TabInputText && uris.has(input.uri.toString());
+      });
+      if (tabs.length) await vscode.window.tabGroups.close(tabs).then(undefined, () => false);
+    }
+    for (const f of review.files) {
+      this.fsProvider.retire(f.right);
+      if (f.left.scheme === PROPOSED_SCHEME) this.fsProvider.retire(f.left);
     }
   }
 

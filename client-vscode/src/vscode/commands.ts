@@ -3,6 +3,7 @@ import * as vscode from "vscode";
 import type { CodexProtocol } from "../protocol/client.js";
 import type { Model } from "../protocol/types.js";
 import type { ChatSession } from "../state/session.js";
+import { describeUndo } from "../state/undo.js";
 import type { ApprovalUi } from "./approvalUi.js";
 import type { ChatViewProvider } from "./chatView.js";
 import type { ServerManager } from "./serverManager.js";
@@ -151,12 +152,14 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         return;
       }
       const ok = await vscode.window.showWarningMessage(
-        "Undo the last turn? Its file changes are reverted and it leaves the thread's history.",
-        { modal: true },
+        "Undo the file changes of the last turn that changed files?",
+        { modal: true, detail: "Files go back to how they were before that turn (files you changed since are left alone). The conversation stays, and Codex is told." },
         "Undo",
       );
       if (ok !== "Undo") return;
-      await session.undoLastTurn(threadId);
+      const report = describeUndo(await session.undoLastTurn(threadId));
+      if (report.warning) void vscode.window.showWarningMessage(report.message);
+      else void vscode.window.showInformationMessage(report.message);
     }),
     reg("codex.account.login", async () => {
       const apiKey = await vscode.window.showInputBox({

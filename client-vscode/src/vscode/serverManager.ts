@@ -117,6 +117,11 @@ export class ServerManager implements RpcEndpoint, vscode.Disposable {
     const command = await this.command();
     this.lastCommand = command;
     if (!onPath(command.command)) {
+      const where = vscode.workspace.getConfiguration("codex").inspect<string>("server.path");
+      this.log.info(
+        `codex.server.path: user ${JSON.stringify(where?.globalValue)}, workspace ${JSON.stringify(where?.workspaceValue)}, ` +
+          `folder ${JSON.stringify(where?.workspaceFolderValue)}; the selected Python environment has no codex-lsp; PATH=${process.env.PATH ?? ""}`,
+      );
       this.fail(
         `Codex: the server program "${command.command}" was not found. Install codex-lsp (pip install codex-lsp) ` +
           "or set codex.server.path.",

@@ -20,6 +20,7 @@ const ready = Boolean(CODE_SERVER && NODE24 && CHROMIUM && SERVER && PYTHON);
 const ORIGINAL = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
 const TODO = "buy milk\nwrite tests\nship it\n";
 const TODO_PATCH = "*** Begin Patch\n*** Update File: todo.txt\n@@\n buy milk\n-write tests\n+write more tests\n ship it\n*** End Patch";
+const SHIP_PATCH = "*** Begin Patch\n*** Update File: todo.txt\n@@\n write tests\n-ship it\n+ship it today\n*** End Patch";
 const PATCH = "*** Begin Patch\n*** Update File: notes.txt\n@@\n line 2\n-line 3\n+line three\n line 4\n@@\n line 25\n-line 26\n+line twenty-six\n line 27\n*** End Patch";
 
 function freePort(): Promise<number> {
@@ -54,6 +55,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
   let browser: Browser;
   let page: Page;
   let chat: FrameLocator;
+  const consoleLines: string[] = [];
   const shots = path.join(ROOT, "out", "e2e");
 
   beforeAll(async () => {
@@ -72,12 +74,18 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     fs.writeFileSync(`${home}/config.toml`, mockConfig(mock.url, 'approval_policy = "untrusted"'));
     fs.writeFileSync(`${ws}/notes.txt`, ORIGINAL);
     fs.writeFileSync(`${ws}/todo.txt`, TODO);
+    // The server settings are machine-overridable: in a remote window (code-server) they
+    // belong in the remote machine's settings. Those are also what VS Code caches for a
+    // reload; user settings are sometimes missing from a reloaded code-server window.
+    fs.mkdirSync(`${base}/ud/Machine`, { recursive: true });
+    fs.writeFileSync(
+      `${base}/ud/Machine/settings.json`,
+      JSON.stringify({ "codex.server.path": SERVER, "codex.server.env": { CODEX_HOME: home, MOCK_API_KEY: "test-key" } }),
+    );
     fs.mkdirSync(`${base}/ud/User`, { recursive: true });
     fs.writeFileSync(
       `${base}/ud/User/settings.json`,
       JSON.stringify({
-        "codex.server.path": SERVER,
-        "codex.server.env": { CODEX_HOME: home, MOCK_API_KEY: "test-key" },
         "workbench.startupEditor": "none",
         "security.workspace.trust.enabled": false,
         // The revert-block arrows the review test clicks are the inline diff's; without this the
@@ -89,7 +97,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     codeServer = spawn(
       CODE_SERVER!,
       ["--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", `${base}/ud`, "--extensions-dir", `${base}/ext`, ws],
-      { env, stdio: "ignore", detached: true },
+      { env, stdio: ["ignore", fs.openSync(`${base}/code-server.log`, "a"), fs.openSync(`${base}/code-server.log`, "a")], detached: true },
     );
     // Poll until code-server answers (bounded; fails early when it exits).
     for (const end = Date.now() + 120_000; ; ) {
@@ -104,6 +112,9 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") consoleLines.push(`${m.type()}: ${m.text().slice(0, 300)}`);
+    });
     await page.goto(`http://127.0.0.1:${port}/?folder=${ws}`);
     await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
     await page.locator('.activitybar [aria-label^="Codex"]').first().click({ timeout: 60_000 });
@@ -117,6 +128,12 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page
       ?.screenshot({ path: path.join(shots, `failed-${context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`), timeout: 10_000 })
       .catch(() => undefined);
+    // The workbench's console errors, code-server's output and the settings it was given.
+    console.error(`browser console:\n${consoleLines.slice(-40).join("\n")}`);
+    for (const file of ["code-server.log", "ud/User/settings.json", "ud/Machine/settings.json"]) {
+      const text = fs.existsSync(path.join(base, file)) ? fs.readFileSync(path.join(base, file), "utf8") : "(none)";
+      console.error(`${file}:\n${text.slice(-3000)}`);
+    }
     // The extension's log, to see why.
     for (const dir of fs.readdirSync(path.join(base, "ud", "logs"), { recursive: true, encoding: "utf8" })) {
       if (dir.endsWith(path.join("codex-lsp.codex-lsp-vscode", "Codex.log"))) {
@@ -159,6 +176,20 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
         if (await input.isVisible()) await page.keyboard.press("Escape");
       }
     }
+  }
+
+  /** Open a workspace file with Quick Open (the palette without its ">"). Its history also
+   * lists the proposed sides of past reviews (`.../review-N/proposed/...`): not those. */
+  async function openWorkspaceFile(name: string): Promise<void> {
+    await page.keyboard.press("F1");
+    await page.locator(".quick-input-widget input").fill(name, { timeout: 10_000 });
+    const row = page
+      .locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: name }) })
+      .filter({ hasNot: page.locator(".label-description", { hasText: "review-" }) })
+      .first();
+    await row.click({ timeout: 10_000 });
+    await page.locator(".quick-input-widget input").waitFor({ state: "hidden", timeout: 10_000 });
+    await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 10_000 });
   }
 
   it("streams an answer into the chat view", async () => {
@@ -209,6 +240,8 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.keyboard.press("Control+Alt+Enter");
     await chat.locator(".entry.agent", { hasText: "Todo updated." }).waitFor({ timeout: 60_000 });
     await chat.locator(".filechange .badge", { hasText: /^applied with your edits$/ }).waitFor({ timeout: 30_000 });
+    // The review's editors are gone, the proposed side included (nothing left to save).
+    expect(await page.locator(".tabs-container .tab", { hasText: /review-|proposed/ }).count()).toBe(0);
     // The model heard the user's version against its proposal.
     const told = JSON.stringify((await mock.requests()).at(-1)?.body);
     expect(told).toContain("edited your change before accepting it");
@@ -216,10 +249,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     const edited = TODO.replace("write tests", "write more tests first");
     expect(fs.readFileSync(path.join(base, "ws", "todo.txt"), "utf8")).toBe(edited);
     // The change went through the editor: its undo history takes it back, and saving writes that.
-    // Quick Open: the command palette without its ">" searches files.
-    await page.keyboard.press("F1");
-    await page.locator(".quick-input-widget input").fill("todo.txt", { timeout: 10_000 });
-    await page.locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: /^todo\.txt$/ }) }).first().click({ timeout: 10_000 });
+    await openWorkspaceFile("todo.txt");
     const editorLines = page.locator(".editor-instance .monaco-editor .view-lines");
     await editorLines.locator(".view-line", { hasText: /^write\smore\stests\sfirst$/ }).waitFor({ timeout: 30_000 });
     await editorLines.click();
@@ -312,4 +342,56 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await chat.locator(".entry.user", { hasText: "Say hello" }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, "resumed-after-reload-top.png") });
   }, 240_000);
+  it("asks about the editor's selection (Ctrl+Alt+K); Undo Last Turn reverts the next turn's edit", async () => {
+    await openWorkspaceFile("todo.txt");
+    const editorLines = page.locator(".editor-instance .monaco-editor .view-lines");
+    await editorLines.locator(".view-line", { hasText: /^write\stests$/ }).click({ timeout: 30_000 });
+    await page.keyboard.press("Home");
+    await page.keyboard.press("Shift+End");
+    await mock.enqueue({ items: [{ type: "message", text: "That line is the plan." }] });
+    await page.keyboard.press("Control+Alt+K");
+    const question = page.locator(".quick-input-widget input");
+    await question.waitFor({ timeout: 10_000 });
+    expect(await question.inputValue()).toBe("Explain this code.");
+    expect(await page.locator(".quick-input-widget").innerText()).toContain("todo.txt:2-2");
+    await question.press("Enter");
+    await chat.locator(".entry.agent", { hasText: "That line is the plan." }).waitFor({ timeout: 60_000 });
+    // The selected text and where it is went to the model.
+    const asked = JSON.stringify((await mock.requests()).at(-1)?.body);
+    expect(asked).toContain("Explain this code.");
+    expect(asked).toContain("lines 2-2 of");
+    expect(asked).toMatch(/<document path=\\"[^"\\]*\/todo\.txt\\"[^<]*>\\nwrite tests\\n<\/document>/);
+
+    // A turn that edits the file, accepted from the chat card, then undone.
+    await mock.enqueue({ items: [{ type: "custom_tool_call", name: "apply_patch", input: SHIP_PATCH, call_id: "p3" }] }, { items: [{ type: "message", text: "Shipping today." }] });
+    await chat.locator("#input").fill("Ship it today");
+    await chat.locator("#input").press("Enter");
+    const card = chat.locator(".entry.filechange", { hasText: "todo.txt" }).last();
+    await card.locator(".badge", { hasText: /^waiting for approval$/ }).waitFor({ timeout: 60_000 });
+    await card.getByRole("button", { name: "Accept", exact: true }).click();
+    await chat.locator(".entry.agent", { hasText: "Shipping today." }).waitFor({ timeout: 60_000 });
+    const todo = path.join(base, "ws", "todo.txt");
+    expect(fs.readFileSync(todo, "utf8")).toBe(TODO.replace("ship it", "ship it today"));
+    await runCommand("Codex: Undo Last Turn");
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.getByRole("button", { name: "Undo", exact: true }).click();
+    for (const end = Date.now() + 30_000; fs.readFileSync(todo, "utf8") !== TODO; ) {
+      if (Date.now() > end) throw new Error(`todo.txt was not restored within 30 s: ${JSON.stringify(fs.readFileSync(todo, "utf8"))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The user is told what was restored; the editor shows the restored text.
+    await page.locator(".notifications-toasts", { hasText: "undid the last turn's file changes: restored todo.txt" }).waitFor({ timeout: 30_000 });
+    await editorLines.locator(".view-line", { hasText: /^ship\sit$/ }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, "undo-turn.png") });
+    // The conversation stays, and the model hears about the undo in the next request.
+    await mock.enqueue({ items: [{ type: "message", text: "Noted the undo." }] });
+    await chat.locator("#input").fill("What changed?");
+    await chat.locator("#input").press("Enter");
+    await chat.locator(".entry.agent", { hasText: "Noted the undo." }).waitFor({ timeout: 60_000 });
+    expect(await chat.locator(".entry.user", { hasText: "Ship it today" }).count()).toBe(1);
+    const after = JSON.stringify((await mock.requests()).at(-1)?.body);
+    expect(after).toContain("The user undid the file changes of an earlier turn");
+    expect(after).toContain("todo.txt");
+  });
 });

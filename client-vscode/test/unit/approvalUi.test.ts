@@ -11,7 +11,7 @@ import { TranscriptStore, type FileChangeEntry } from "../../src/state/transcrip
 import { ApprovalUi, PROPOSED_SCHEME } from "../../src/vscode/approvalUi.js";
 import { FakeEndpoint } from "./fakeEndpoint.js";
 import { THREAD, TURN, change, command, fileChange, n, thread } from "./fixtures.js";
-import { type Uri, stub, workspace } from "./vscodeStub.js";
+import { TabInputText, type Uri, stub, workspace } from "./vscodeStub.js";
 
 const ORIGINAL = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
 const BOTH = ORIGINAL.replace("line 3\n", "line three\n").replace("line 26\n", "line twenty-six\n");
@@ -124,9 +124,14 @@ describe("ApprovalUi", () => {
 
     // The user reverts the second hunk in the diff editor (the right side is editable).
     provider.writeFile(proposedUri(), new TextEncoder().encode(FIRST_ONLY), {});
+    // The user also opened the proposed side on its own (e.g. from Quick Open).
+    stub.openTabs.push({ input: new TabInputText(right) });
     ui.pending.answer(pendingKey(), "accept");
     await expect(answer).resolves.toEqual({ decision: "accept" });
-    expect(stub.closedTabs).toHaveLength(1);
+    expect(stub.closedTabs).toHaveLength(2);
+    // Reopened from the editor history, the proposal is still there, read-only.
+    expect(new TextDecoder().decode(provider.readFile(right))).toBe(FIRST_ONLY);
+    expect(() => provider.writeFile(right, new TextEncoder().encode("x"), {})).toThrow(/no permissions/);
     expect((store.entry(THREAD, "fc_1") as FileChangeEntry).approval).toBeNull();
 
     // The server's whole edit arrives; what lands is the user's text.

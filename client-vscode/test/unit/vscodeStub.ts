@@ -72,6 +72,9 @@ export class TabInputTextDiff {
     readonly modified: Uri,
   ) {}
 }
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
 export enum ConfigurationTarget {
   Global = 1,
 }
@@ -157,6 +160,7 @@ export const window = {
     activeTabGroup: { activeTab: undefined },
     close(tabs: unknown[]) {
       stub.closedTabs.push(...tabs);
+      stub.openTabs = stub.openTabs.filter((t) => !tabs.includes(t));
       return Promise.resolve(true);
     },
   },
