@@ -19,8 +19,7 @@ from ..core.tools.apply_patch import (
     split_lines,
     write_changes,
 )
-from ..core.tools.apply_patch.diff import updated_file_diff
-from ..core.tools.apply_patch.hunks import hunks_between
+from ..core.tools.apply_patch.diff import text_change, updated_file_diff
 from ..protocol.enums import ApprovalDecision
 
 if TYPE_CHECKING:
@@ -247,24 +246,14 @@ def _landed_as(change: FileChange, now: str) -> FileChange:
     """The change as it really landed: `old_text` -> `now`."""
     assert change.old_text is not None
     label, _ = _diff_labels(change.diff, change.path.as_posix())
-    hunks = hunks_between(change.old_text, now)
-    return FileChange(
-        path=change.path,
-        kind=change.kind,
-        move_path=None,
-        old_text=change.old_text,
-        new_text=now,
-        diff=updated_file_diff(label, label, split_lines(change.old_text), hunks),
-        hunks=hunks,
-    )
+    hunks, diff = text_change(label, change.old_text, now)
+    return FileChange(change.path, change.kind, None, change.old_text, now, diff, hunks)
 
 
 def _proposal_vs_landed(change: FileChange, now: str) -> str:
     """A unified diff from the proposed text (``---``) to what the file holds (``+++``)."""
-    proposed = change.new_text or ""
     label, _ = _diff_labels(change.diff, change.path.as_posix())
-    hunks = hunks_between(proposed, now)
-    return updated_file_diff(label, label, split_lines(proposed), hunks)
+    return text_change(label, change.new_text or "", now)[1]
 
 
 def land_on_disk(changes: Sequence[FileChange], decision: ApprovalDecision) -> ChangeOutcome:

@@ -255,13 +255,15 @@ function outcomeOf(status: ItemStatus, proposed: string[] | undefined, applied: 
       return "declined";
     case "failed":
       return "failed";
-    case "completed":
+    case "completed": {
       if (proposed === undefined) return "applied";
       // The server reduces `changes` to what really landed: unticked or reverted hunks, or
       // the user's own text (an added line the proposal never had).
-      if (applied.some((c) => addedLines(c.diff).some((line) => !proposed.some((d) => addedLines(d).includes(line))))) return "edited";
+      const proposedLines = new Set(proposed.flatMap(addedLines));
+      if (applied.some((c) => addedLines(c.diff).some((line) => !proposedLines.has(line)))) return "edited";
       if (applied.length < proposed.length) return "partlyApplied";
       return applied.every((c, i) => c.diff === proposed[i]) ? "applied" : "partlyApplied";
+    }
   }
 }
 

@@ -19,6 +19,11 @@ import { DiffApplyError, proposedText } from "../state/unifiedDiff.js";
 export const PROPOSED_SCHEME = "codex-proposed";
 export const DIFF_SCHEME = "codex-diff";
 
+/** The open document with this URI (as a string), if any. */
+function openDocument(uri: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+}
+
 /** Finished reviews whose proposed documents stay readable (a few MB at most). */
 const MAX_RETIRED = 50;
 
@@ -173,7 +178,7 @@ export class ApprovalUi implements vscode.Disposable {
 
   private async saveEdited(uris: string[]): Promise<void> {
     for (const uri of uris) {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+      const doc = openDocument(uri);
       if (!doc?.isDirty) continue;
       try {
         if (!(await doc.save())) this.log.warn(`could not save ${uri} after Codex's edit`);
@@ -184,7 +189,7 @@ export class ApprovalUi implements vscode.Disposable {
   }
 
   private currentText(uri: string): string | undefined {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    const open = openDocument(uri);
     if (open) return open.getText();
     try {
       return fs.readFileSync(vscode.Uri.parse(uri).fsPath, "utf8");
@@ -231,7 +236,7 @@ export class ApprovalUi implements vscode.Disposable {
   }
 
   private async readCurrent(uri: vscode.Uri): Promise<string | undefined> {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const open = openDocument(uri.toString());
     if (open) return open.getText();
     try {
       const bytes = await vscode.workspace.fs.readFile(uri);
@@ -345,7 +350,7 @@ export class ApprovalUi implements vscode.Disposable {
     // The proposed text has been read: drop what is unsaved on the proposed side, or VS Code
     // keeps a dirty document (in a tab of its own) that asks to be saved later.
     for (const f of review.files) {
-      if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === f.right.toString())) {
+      if (openDocument(f.right.toString())) {
         await vscode.commands.executeCommand("workbench.action.files.revert", f.right).then(undefined, () => undefined);
       }
     }

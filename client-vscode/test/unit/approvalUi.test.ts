@@ -10,34 +10,11 @@ import { CodexProtocol } from "../../src/protocol/client.js";
 import { TranscriptStore, type FileChangeEntry } from "../../src/state/transcript.js";
 import { ApprovalUi, PROPOSED_SCHEME } from "../../src/vscode/approvalUi.js";
 import { FakeEndpoint } from "./fakeEndpoint.js";
-import { THREAD, TURN, change, command, fileChange, n, thread } from "./fixtures.js";
+import { NOTES as ORIGINAL, NOTES_TWO_HUNKS as DIFF, THREAD, TURN, change, command, fileChange, n, thread } from "./fixtures.js";
 import { TabInputText, type Uri, stub, workspace } from "./vscodeStub.js";
 
-const ORIGINAL = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
 const BOTH = ORIGINAL.replace("line 3\n", "line three\n").replace("line 26\n", "line twenty-six\n");
 const FIRST_ONLY = ORIGINAL.replace("line 3\n", "line three\n");
-const DIFF = [
-  "--- a/notes.txt",
-  "+++ b/notes.txt",
-  "@@ -1,6 +1,6 @@",
-  " line 1",
-  " line 2",
-  "-line 3",
-  "+line three",
-  " line 4",
-  " line 5",
-  " line 6",
-  "@@ -23,7 +23,7 @@",
-  " line 23",
-  " line 24",
-  " line 25",
-  "-line 26",
-  "+line twenty-six",
-  " line 27",
-  " line 28",
-  " line 29",
-  "",
-].join("\n");
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as vscodeTypes.LogOutputChannel;
 

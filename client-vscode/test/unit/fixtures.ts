@@ -102,3 +102,29 @@ export function fileChange(
 ): ThreadItem {
   return { type: "fileChange", id, status, changes };
 }
+
+/** A 30-line file, and the server's diff (apply_patch/diff.py: 3 lines of context) renaming
+ * lines 3 and 26. */
+export const NOTES = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
+export const NOTES_TWO_HUNKS = [
+  "--- a/notes.txt",
+  "+++ b/notes.txt",
+  "@@ -1,6 +1,6 @@",
+  " line 1",
+  " line 2",
+  "-line 3",
+  "+line three",
+  " line 4",
+  " line 5",
+  " line 6",
+  "@@ -23,7 +23,7 @@",
+  " line 23",
+  " line 24",
+  " line 25",
+  "-line 26",
+  "+line twenty-six",
+  " line 27",
+  " line 28",
+  " line 29",
+  "",
+].join("\n");

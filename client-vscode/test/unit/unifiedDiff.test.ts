@@ -7,31 +7,7 @@ import {
   positionAt,
   proposedText,
 } from "../../src/state/unifiedDiff.js";
-
-const ORIGINAL = Array.from({ length: 30 }, (_, i) => `line ${i + 1}\n`).join("");
-// As the server writes it (apply_patch/diff.py): 3 lines of context, hunks grouped.
-const TWO_HUNKS = [
-  "--- a/notes.txt",
-  "+++ b/notes.txt",
-  "@@ -1,6 +1,6 @@",
-  " line 1",
-  " line 2",
-  "-line 3",
-  "+line three",
-  " line 4",
-  " line 5",
-  " line 6",
-  "@@ -23,7 +23,7 @@",
-  " line 23",
-  " line 24",
-  " line 25",
-  "-line 26",
-  "+line twenty-six",
-  " line 27",
-  " line 28",
-  " line 29",
-  "",
-].join("\n");
+import { NOTES as ORIGINAL, NOTES_TWO_HUNKS as TWO_HUNKS } from "./fixtures.js";
 
 describe("unified diffs", () => {
   it("parses headers, paths and hunks", () => {

@@ -9,8 +9,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, updated_file_diff
-from ..tools.apply_patch.hunks import hunks_between
+from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, text_change
 from ..tools.apply_patch.text import split_lines
 from .inventory import MAX_FILE_BYTES, Stamp, is_text, read_small, stamp_of
 
@@ -106,8 +105,7 @@ def file_diff(label: str, original: Original, exists: bool, data: bytes | None) 
     if not exists:
         return deleted_file_diff(label, split_lines(old_text or ""))
     assert old_text is not None and new_text is not None
-    hunks = hunks_between(old_text, new_text)
-    return updated_file_diff(label, label, split_lines(old_text), hunks)
+    return text_change(label, old_text, new_text)[1]
 
 
 def label_of(root: Path, path: Path) -> str:

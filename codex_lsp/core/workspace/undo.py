@@ -35,8 +35,7 @@ from ..approvals.gate import ChangeOutcome, ChangeRequest
 from ..instructions import user_text_message
 from ..threads.errors import ThreadError
 from ..tools.apply_patch import FileChange, Hunk, split_lines, write_changes
-from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, updated_file_diff
-from ..tools.apply_patch.hunks import hunks_between
+from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, text_change
 from .file_states import binary_diff, label_of, observe
 from .inventory import is_text
 from .snapshots import TurnSnapshots
@@ -173,8 +172,7 @@ def plan_undo(turn: TurnSnapshots, buffers: dict[Path, str | None]) -> _Plan:
             if current is None:
                 refuse("it is not a text file of at most 1 MiB now; left as it is")
                 continue
-            hunks = hunks_between(current, text)
-            diff = updated_file_diff(label, label, split_lines(current), hunks)
+            hunks, diff = text_change(label, current, text)
             plan.changes.append(FileChange(path, "update", None, current, text, diff, hunks))
     return plan
 

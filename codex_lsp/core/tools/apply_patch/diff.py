@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .hunks import Hunk
-from .text import strip_eol
+from .hunks import Hunk, hunks_between
+from .text import split_lines, strip_eol
 
 CONTEXT_LINES = 3
 _NO_NEWLINE = "\\ No newline at end of file\n"
@@ -107,3 +107,9 @@ def updated_file_diff(
         delta += growth
         index = group_end
     return "".join(out)
+
+
+def text_change(label: str, old_text: str, new_text: str) -> tuple[list[Hunk], str]:
+    """The hunks turning `old_text` into `new_text`, and their unified diff."""
+    hunks = hunks_between(old_text, new_text)
+    return hunks, updated_file_diff(label, label, split_lines(old_text), hunks)
