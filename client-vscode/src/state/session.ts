@@ -246,6 +246,8 @@ export class ChatSession implements DisposableLike {
     if (threadId === null) throw new Error("No thread is open.");
     await this.ensureLoaded(threadId);
     const result = await this.protocol.executeCommand("codex.undoTurn", { threadId });
+    const undone = result as { undone?: unknown; turnId?: unknown } | null;
+    if (undone?.undone === true && typeof undone.turnId === "string") this.store.markUndone(threadId, undone.turnId);
     await this.reload(threadId);
     return result;
   }

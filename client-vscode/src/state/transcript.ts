@@ -60,7 +60,10 @@ export interface CommandEntry extends EntryBase {
   approval: ApprovalState | null;
 }
 
-export type FileOutcome = "proposed" | "applying" | "applied" | "partlyApplied" | "edited" | "declined" | "failed";
+export type FileOutcome = "proposed" | "applying" | "applied" | "partlyApplied" | "edited" | "undone" | "declined" | "failed";
+
+/** Outcomes that left changes in the files (what an undo takes back). */
+const LANDED: readonly FileOutcome[] = ["applied", "partlyApplied", "edited"];
 
 export interface FileChangeView {
   path: string;
@@ -137,6 +140,9 @@ class ThreadTranscript {
   readonly byId = new Map<string, Entry>();
   /** Diffs of file changes as first proposed, to tell a partial application. */
   readonly proposed = new Map<string, string[]>();
+  /** Turns whose file changes were undone (`codex.undoTurn`) in this window; the thread's
+   * history does not say so, so this outlives reloads of the transcript. */
+  readonly undoneTurns = new Set<string>();
   meta: ThreadMeta;
   dirty = new Set<string>();
   metaDirty = true;
@@ -314,7 +320,8 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
     case "fileChange": {
       const prior = t.byId.get(item.id);
       if (!t.proposed.has(item.id) && !done) t.proposed.set(item.id, item.changes.map((c) => c.diff));
-      const outcome = done ? outcomeOf(item.status, t.proposed.get(item.id), item.changes) : "proposed";
+      let outcome = done ? outcomeOf(item.status, t.proposed.get(item.id), item.changes) : "proposed";
+      if (t.undoneTurns.has(turnId) && LANDED.includes(outcome)) outcome = "undone";
       return {
         kind: "fileChange",
         id: item.id,
@@ -399,6 +406,18 @@ export class TranscriptStore {
       if (turn.status === "interrupted") t.notice(turn.id, "warning", "Turn interrupted");
       t.meta.lastTurnStatus = turn.status;
       if (turn.status === "inProgress") t.meta.activeTurnId = turn.id;
+    }
+  }
+
+  /** The file changes of `turnId` were undone: their cards say so. */
+  markUndone(threadId: string, turnId: string): void {
+    const t = this.thread(threadId);
+    t.undoneTurns.add(turnId);
+    for (const entry of t.entries) {
+      if (entry.kind === "fileChange" && entry.turnId === turnId && LANDED.includes(entry.outcome)) {
+        entry.outcome = "undone";
+        t.touch(entry);
+      }
     }
   }
 

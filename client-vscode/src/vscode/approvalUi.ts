@@ -180,11 +180,18 @@ export class ApprovalUi implements vscode.Disposable {
     for (const uri of uris) {
       const doc = openDocument(uri);
       if (!doc?.isDirty) continue;
+      let problem: string | undefined;
       try {
-        if (!(await doc.save())) this.log.warn(`could not save ${uri} after Codex's edit`);
+        if (!(await doc.save())) problem = "the save was refused";
       } catch (error) {
-        this.log.warn(`could not save ${uri} after Codex's edit: ${String(error)}`);
+        problem = String(error);
       }
+      if (problem === undefined) continue;
+      // The change is in the editor; the server writes the file itself, so VS Code will see
+      // it as changed on disk: the user should know why.
+      const message = `Codex changed ${vscode.workspace.asRelativePath(doc.uri)} but VS Code could not save it (${problem}); Codex wrote the file itself.`;
+      this.log.warn(message);
+      void vscode.window.showWarningMessage(message);
     }
   }
 

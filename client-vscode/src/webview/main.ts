@@ -71,6 +71,7 @@ const STATUS_LABEL: Record<string, string> = {
   applied: "applied",
   partlyApplied: "partly applied",
   edited: "applied with your edits",
+  undone: "undone",
 };
 
 function badge(status: string): HTMLSpanElement {

@@ -382,6 +382,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     }
     // The user is told what was restored; the editor shows the restored text.
     await page.locator(".notifications-toasts", { hasText: "undid the last turn's file changes: restored todo.txt" }).waitFor({ timeout: 30_000 });
+    await card.locator(".badge", { hasText: /^undone$/ }).waitFor({ timeout: 30_000 });
     await editorLines.locator(".view-line", { hasText: /^ship\sit$/ }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(shots, "undo-turn.png") });
     // The conversation stays, and the model hears about the undo in the next request.

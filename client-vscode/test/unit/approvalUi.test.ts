@@ -148,6 +148,11 @@ describe("ApprovalUi", () => {
     await ui.handleApplyEdit(serverEdit(), () => Promise.resolve({ applied: true }));
     // Only the edited document; an unrelated dirty one is the user's business.
     expect(saved).toEqual([`file://${file}`]);
+    // A refused save is shown to the user, not only logged.
+    workspace.textDocuments.length = 0;
+    workspace.textDocuments.push({ uri: { toString: () => `file://${file}`, fsPath: file }, isDirty: true, save: () => Promise.resolve(false) });
+    await ui.handleApplyEdit(serverEdit(), () => Promise.resolve({ applied: true }));
+    expect(stub.messages.at(-1)).toMatchObject({ kind: "warning", message: expect.stringContaining("could not save it (the save was refused)") as unknown });
   });
 
   it("declines when the user reverted every hunk before accepting", async () => {

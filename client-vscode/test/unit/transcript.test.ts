@@ -99,6 +99,22 @@ describe("TranscriptStore", () => {
     expect((store.entry(THREAD, "fc_3") as FileChangeEntry).outcome).toBe("declined");
   });
 
+  it("marks an undone turn's file changes, also after the thread is reloaded", () => {
+    const store = storeWithThread();
+    store.apply(n.started(fileChange("fc_1", "inProgress", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    store.apply(n.completed(fileChange("fc_1", "completed", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    store.apply(n.started(fileChange("fc_2", "inProgress", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    store.apply(n.completed(fileChange("fc_2", "declined", [change("/ws/notes.txt", DIFF_ONE_HUNK)])));
+    store.markUndone(THREAD, "turn_1");
+    expect((store.entry(THREAD, "fc_1") as FileChangeEntry).outcome).toBe("undone");
+    expect((store.entry(THREAD, "fc_2") as FileChangeEntry).outcome).toBe("declined");
+    expect(store.takeChanges(THREAD)?.entries?.some((e) => e.id === "fc_1")).toBe(true);
+    // The history from the server does not say so: the mark outlives the reload.
+    const landed = fileChange("fc_1", "completed", [change("/ws/notes.txt", DIFF_ONE_HUNK)]);
+    store.load(thread({ turns: [turn("completed", [agent("m0", "earlier")], "turn_0"), turn("completed", [landed], "turn_1")] }));
+    expect((store.entry(THREAD, "fc_1") as FileChangeEntry).outcome).toBe("undone");
+  });
+
   it("tracks the plan, token use against the context window, and the running turn", () => {
     const store = storeWithThread();
     store.apply(n.turnStarted());

@@ -114,6 +114,9 @@ function textOf(uri: Uri): string {
 export const workspace = {
   workspaceFolders: undefined as { uri: Uri }[] | undefined,
   textDocuments: [] as unknown[],
+  asRelativePath(uri: Uri | string): string {
+    return nodePath.basename(typeof uri === "string" ? uri : uri.fsPath);
+  },
   registerFileSystemProvider(scheme: string, provider: Provider) {
     stub.providers.set(scheme, provider);
     return new Disposable(() => stub.providers.delete(scheme));
