@@ -113,20 +113,32 @@ def _spaced(item: Any) -> Any:
     return item
 
 
-def _set_new_top_level(doc: tomlkit.TOMLDocument, key: str, item: Any) -> None:
-    """Add a new top-level value after the last top-level value (before any table and the
-    comments that introduce it)."""
+def _with_new_top_level(doc: tomlkit.TOMLDocument, key: str, item: Any) -> tomlkit.TOMLDocument:
+    """`doc` with a new top-level value after its last top-level value (before any table
+    and the comments that introduce it).
+
+    tomlkit's public API only appends, so the document is rebuilt entry by entry with the
+    new key in place; `parsing(True)` keeps tomlkit from adding blank lines of its own.
+    """
+    entries = list(doc.body)
     last = None
-    for body_key, body_item in doc.body:
+    for index, (body_key, body_item) in enumerate(entries):
         if body_key is not None and not isinstance(body_item, Table | AoT):
-            last = body_key
+            last = index
     if last is None or isinstance(item, Table):
         doc[key] = item
-        return
-    try:
-        doc._insert_after(last, key, item)
-    except (AttributeError, TOMLKitError):  # tomlkit internals changed: let it place the key
-        doc[key] = item
+        return doc
+    rebuilt = tomlkit.document()
+    rebuilt.parsing(True)
+    for index, (body_key, body_item) in enumerate(entries):
+        if body_key is None:
+            rebuilt.add(body_item)
+        else:
+            rebuilt.append(body_key, body_item)
+        if index == last:
+            rebuilt.append(key, item)
+    rebuilt.parsing(False)
+    return rebuilt
 
 
 def _child_table(parent: TableLike, key: str, super_table: bool) -> TableLike:
@@ -147,15 +159,11 @@ def _upsert(target: TableLike, value: Mapping[str, Any], depth: int) -> None:
         if isinstance(item, Mapping) and _is_table(current):
             _upsert(current, item, depth + 1)
             continue
-        new = _spaced(_to_item(item, depth + 1, inline))
-        if key not in target and isinstance(target, tomlkit.TOMLDocument):
-            _set_new_top_level(target, key, new)
-        else:
-            target[key] = new
+        target[key] = _spaced(_to_item(item, depth + 1, inline))
 
 
-def apply_edit(doc: tomlkit.TOMLDocument, edit: ConfigEdit) -> None:
-    """Apply one edit to a parsed document."""
+def apply_edit(doc: tomlkit.TOMLDocument, edit: ConfigEdit) -> tomlkit.TOMLDocument:
+    """Apply one edit to a parsed document; the result is `doc` or a rebuilt copy of it."""
     path = parse_key_path(edit.key_path)
     if edit.value is not None:
         _check_value(edit.value, edit.key_path)
@@ -164,7 +172,7 @@ def apply_edit(doc: tomlkit.TOMLDocument, edit: ConfigEdit) -> None:
         child = parent.get(key)
         if child is None:
             if edit.value is None:
-                return  # removing something that is not there
+                return doc  # removing something that is not there
             leaf_is_table = isinstance(edit.value, Mapping)
             child = _child_table(parent, key, depth < len(path) - 2 or leaf_is_table)
         elif not _is_table(child):
@@ -178,16 +186,16 @@ def apply_edit(doc: tomlkit.TOMLDocument, edit: ConfigEdit) -> None:
     if edit.value is None:
         if last in parent:
             del parent[last]
-        return
+        return doc
     current = parent.get(last)
     if edit.merge == "upsert" and isinstance(edit.value, Mapping) and _is_table(current):
         _upsert(current, edit.value, len(path))
-        return
+        return doc
     item = _spaced(_to_item(edit.value, len(path), inline=isinstance(parent, InlineTable)))
-    if current is None and isinstance(parent, tomlkit.TOMLDocument):
-        _set_new_top_level(parent, last, item)
-    else:
-        parent[last] = item
+    if current is None and parent is doc:
+        return _with_new_top_level(doc, last, item)
+    parent[last] = item
+    return doc
 
 
 def apply_edits(text: str, edits: Sequence[ConfigEdit]) -> str:
@@ -202,7 +210,7 @@ def apply_edits(text: str, edits: Sequence[ConfigEdit]) -> str:
         ) from None
     for index, edit in enumerate(edits):
         try:
-            apply_edit(doc, edit)
+            doc = apply_edit(doc, edit)
         except ConfigWriteError as exc:
             raise ConfigWriteError(
                 str(exc), field=exc.field or "value", index=index, kind=exc.kind
