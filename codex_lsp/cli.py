@@ -72,11 +72,11 @@ def _serve(args: argparse.Namespace) -> int:
     logging.getLogger("codex_lsp").addHandler(ClientLogHandler(send))
     # Start-up objects live as long as the process: keep full collections from scanning them.
     gc.freeze()
+    from .server.serve import serve_stdio, serve_tcp
+
     if args.tcp:
-        server.start_tcp(args.host, args.port)
-    else:
-        server.start_io()
-    return 0
+        return asyncio.run(serve_tcp(server, args.host, args.port))
+    return asyncio.run(serve_stdio(server))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from pygls.protocol import (
     JsonRPCRequestMessage,
     JsonRPCResponseMessage,
     LanguageServerProtocol,
+    default_converter,
     lsp_method,
 )
 
@@ -33,6 +34,7 @@ from .notifications import Notifier
 from .progress import TurnProgress, register_progress
 from .session import Session
 from .thread_handlers import register_thread_handlers
+from .transport import FrameWriter
 from .turn_handlers import register_turn_handlers
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,8 @@ class CodexProtocol(LanguageServerProtocol):
 
     def send_raw(self, message: dict[str, Any]) -> None:
         """Write a ready JSON-RPC message (the fast path for notifications)."""
-        self._send_data(message)
+        if isinstance(self.writer, FrameWriter):
+            self.writer.send(message)
 
 
 class CodexLanguageServer(LanguageServer):
@@ -70,9 +73,13 @@ class CodexLanguageServer(LanguageServer):
             name="codex-lsp",
             version=__version__,
             protocol_cls=CodexProtocol,
+            converter_factory=codex_converter,
             text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
         )
-        keep_json_params(self.protocol._converter)
+        self.shutdown_requested = False
+        self._session_stopped = False
+        # Set by the transport: how a write-side failure (the editor went away) ends serving.
+        self.on_connection_lost: Callable[[], None] = lambda: None
         self.notifier = Notifier(self.protocol.send_raw)
         self.documents = Documents(self)
         self.session = Session(
@@ -158,17 +165,28 @@ class CodexLanguageServer(LanguageServer):
 
         @self.feature(lsp.SHUTDOWN)
         async def shutdown(_params: Any) -> None:
-            await self.session.manager.shutdown()
-            await cancel_all()
+            self.shutdown_requested = True
+            await self.stop_session()
+
+    async def stop_session(self) -> None:
+        """Interrupt running turns (their commands die), close rollouts and the index, cancel
+        background work. Runs once, whether `shutdown`, `exit`, a signal or end of input
+        came first."""
+        if self._session_stopped:
+            return
+        self._session_stopped = True
+        await self.session.manager.shutdown()
+        await cancel_all()
 
 
-def keep_json_params(converter: Any) -> None:
-    """Hand custom-method params to handlers as the JSON dicts they are.
+def codex_converter() -> Any:
+    """pygls' converter, handing custom-method params to handlers as the JSON dicts they are.
 
     pygls turns unknown-method params into namedtuples, renaming keys that are not Python
     identifiers (lossy for `config` overrides); handlers validate dicts with pydantic instead.
     The same holds for the results of the custom requests the server sends (approvals).
     """
+    converter: Any = default_converter()  # type: ignore[no-untyped-call]
     # JSON-RPC lets a request or notification omit `params`.
     converter.register_structure_hook(
         JsonRPCRequestMessage, lambda obj, cls: cls(**{"params": None, **obj})
@@ -181,6 +199,7 @@ def keep_json_params(converter: Any) -> None:
         lambda cls: isinstance(cls, type) and issubclass(cls, BaseModel),
         lambda model: model.model_dump(mode="json", by_alias=True),
     )
+    return converter
 
 
 def _brief(exc: ValidationError) -> str:
