@@ -9,7 +9,6 @@ import pytest
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
-from codex_lsp.core.threads.manager import ThreadManager
 from codex_lsp.mock_model import (
     MockModelServer,
     custom_tool_call_response,
@@ -167,11 +166,6 @@ async def test_review_is_not_supported_yet(client: CodexClient) -> None:
     assert err.code == -32803 and "not supported" in err.message
 
 
-@pytest.mark.skipif(
-    not hasattr(ThreadManager, "undo_turn"),
-    reason="ThreadManager.undo_turn is being added in another change (snapshots); "
-    "codex.undoTurn is registered and answers -32803 until then",
-)
 async def test_undo_turn_restores_the_files(
     client: CodexClient, mock_model: MockModelServer, workspace: Path
 ) -> None:
@@ -187,11 +181,3 @@ async def test_undo_turn_restores_the_files(
     assert (workspace / "a.txt").read_text() == "after\n"
     await run(client, "codex.undoTurn", {"turnId": asked["turnId"]})
     assert (workspace / "a.txt").read_text() == "before\n"
-
-
-async def test_undo_turn_without_undo_support_is_a_clear_error(client: CodexClient) -> None:
-    if hasattr(ThreadManager, "undo_turn"):
-        pytest.skip("undo is available")
-    thread_id = await run(client, "codex.newThread")
-    err = await error_of(client, "codex.undoTurn", {"threadId": thread_id})
-    assert err.code == -32803 and "codex.undoTurn" in err.message

@@ -21,7 +21,7 @@ from codex_lsp.core.threads.index import (
 )
 from codex_lsp.core.threads.rollout import RolloutWriter
 
-from .helpers import make_thread, meta, user_item, write_turn
+from .helpers import make_thread, meta, user_item
 
 BASE = 1_700_000_000
 
@@ -269,18 +269,6 @@ def test_schema_version_change_rebuilds(home: Path, index: ThreadIndex) -> None:
         assert len(_all(reopened, ListQuery(limit=500))) == 120
     finally:
         reopened.close()
-
-
-def test_list_timing(index: ThreadIndex, home: Path) -> None:
-    start = time.perf_counter()
-    page, _ = index.list(ListQuery(limit=50, sort_key="updated_at", search_term="bug"))
-    elapsed = time.perf_counter() - start
-    print(f"\nlist of {len(page)} rows: {elapsed * 1000:.2f} ms")
-    with RolloutWriter.create(home / "sessions", meta("late", created_at=BASE + 10**8)) as w:
-        write_turn(w, "t", "late question", "late answer")
-    start = time.perf_counter()
-    index.sync()
-    print(f"sync of 121 rollouts: {(time.perf_counter() - start) * 1000:.2f} ms")
 
 
 def test_damage_found_while_open_is_repaired(home: Path, index: ThreadIndex) -> None:
