@@ -136,6 +136,59 @@ class CommandOutputDelta:
     delta: str
 
 
+# What one command item streams to the client as output deltas (PROTOCOL.md: 1 MiB).
+OUTPUT_DELTA_CAP_BYTES = 1024 * 1024
+OUTPUT_TRUNCATED_NOTICE = (
+    "\n[... output truncated: further output not streamed; {n} bytes so far ...]\n"
+)
+
+
+class CommandOutputStream:
+    """Streams one command item's output as `CommandOutputDelta` events, at most `cap`
+    bytes of UTF-8 (never splitting a character); the first write past the cap sends
+    what still fits, then one delta with `OUTPUT_TRUNCATED_NOTICE`, and nothing more is
+    streamed for the item. The item's `aggregatedOutput` keeps its own bounded copy."""
+
+    def __init__(
+        self,
+        emit: EventSink,
+        thread_id: str,
+        turn_id: str,
+        item_id: str,
+        cap: int = OUTPUT_DELTA_CAP_BYTES,
+    ) -> None:
+        self._emit = emit
+        self._ids = (thread_id, turn_id, item_id)
+        self.cap = max(0, cap)
+        self.streamed_bytes = 0
+        self.seen_bytes = 0
+        self.truncated = False
+
+    def _send(self, text: str) -> None:
+        self._emit(CommandOutputDelta(*self._ids, text))
+
+    def write(self, text: str) -> None:
+        """Stream one piece of output (or count it, once truncated)."""
+        if not text:
+            return
+        data = text.encode("utf-8", errors="replace")
+        self.seen_bytes += len(data)
+        if self.truncated:
+            return
+        room = self.cap - self.streamed_bytes
+        if len(data) <= room:
+            self.streamed_bytes += len(data)
+            self._send(text)
+            return
+        # A character cut at the end of the room is left out whole.
+        head = data[:room].decode("utf-8", errors="ignore")
+        if head:
+            self.streamed_bytes += len(head.encode("utf-8"))
+            self._send(head)
+        self.truncated = True
+        self._send(OUTPUT_TRUNCATED_NOTICE.format(n=self.seen_bytes))
+
+
 @dataclass(frozen=True, slots=True)
 class TokenUsageUpdated:
     """Token use after a model response."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary, SandboxMode
 
@@ -40,6 +40,29 @@ class SandboxWorkspaceWrite(BaseModel):
     network_access: bool = False
 
 
+class ShellEnvironmentPolicy(BaseModel):
+    """`[shell_environment_policy]`: which environment variables the commands the model
+    runs get (Codex's keys and defaults; applied by `sandbox.environment`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    inherit: Literal["all", "core", "none"] = "all"
+    ignore_default_excludes: bool = False
+    exclude: list[str] = Field(default_factory=list)
+    set: dict[str, str] = Field(default_factory=dict)
+    include_only: list[str] = Field(default_factory=list)
+
+    @field_validator("set")
+    @classmethod
+    def _valid_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not name or "=" in name or "\0" in name:
+                raise ValueError(f"{name!r} is not a valid environment variable name")
+            if "\0" in text:
+                raise ValueError(f"the value of {name} contains a NUL character")
+        return value
+
+
 class ConfigProfile(BaseModel):
     """`[profiles.<name>]`: a named set of overrides."""
 
@@ -65,6 +88,7 @@ class CodexConfig(BaseModel):
     approval_policy: str | None = None
     sandbox_mode: str | None = None
     sandbox_workspace_write: SandboxWorkspaceWrite = Field(default_factory=SandboxWorkspaceWrite)
+    shell_environment_policy: ShellEnvironmentPolicy = Field(default_factory=ShellEnvironmentPolicy)
     model_context_window: int | None = None
     model_auto_compact_token_limit: int | None = None
     review_model: str | None = None
@@ -93,6 +117,9 @@ def unknown_keys(config: CodexConfig) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = [(key,) for key in config.model_extra or {}]
     found += [
         ("sandbox_workspace_write", k) for k in config.sandbox_workspace_write.model_extra or {}
+    ]
+    found += [
+        ("shell_environment_policy", k) for k in config.shell_environment_policy.model_extra or {}
     ]
     for pid, provider in config.model_providers.items():
         found += [("model_providers", pid, k) for k in provider.model_extra or {}]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, cast, get_args
+
+from pydantic import ValidationError
 
 from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary, SandboxMode
 from ...protocol.initialize import EditorSettings
@@ -15,7 +18,8 @@ from ...protocol.sandbox import (
     WorkspaceWriteSandbox,
 )
 from ..model.presets import known_context_window
-from .model import CodexConfig, ProviderConfig
+from ..sandbox.environment import command_environment, provider_secret_names
+from .model import CodexConfig, ProviderConfig, ShellEnvironmentPolicy
 
 DEFAULT_MODEL = "gpt-5.1-codex"
 DEFAULT_PROVIDER = "openai"
@@ -57,10 +61,21 @@ class ThreadSettings:
     base_instructions: str | None = None
     developer_instructions: str | None = None
     model_context_window: int | None = None
+    shell_environment_policy: ShellEnvironmentPolicy = field(default_factory=ShellEnvironmentPolicy)
 
     def with_changes(self, **changes: Any) -> ThreadSettings:
         """A copy with some fields replaced."""
         return replace(self, **changes)
+
+    def command_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment of the commands run in this thread: the shell environment
+        policy applied to `base` (default: the server's environment), without the
+        provider's credentials."""
+        return command_environment(
+            self.shell_environment_policy,
+            os.environ if base is None else base,
+            provider_secret_names(self.provider),
+        )
 
 
 @dataclass(frozen=True)
@@ -101,14 +116,55 @@ def sandbox_policy(mode: SandboxMode, config: CodexConfig, editor: EditorSetting
     return WorkspaceWriteSandbox(writable_roots=roots, network_access=network)
 
 
-def _pick(field: str, allowed: tuple[str, ...], *values: object) -> Any:
+def _pick(name: str, allowed: tuple[str, ...], *values: object) -> Any:
     for value in values:
         if value is None:
             continue
         if value not in allowed:
-            raise SettingsError(field, f"{field}: {value!r} is not one of {', '.join(allowed)}")
+            raise SettingsError(name, f"{name}: {value!r} is not one of {', '.join(allowed)}")
         return value
     return None
+
+
+ENV_POLICY_KEY = "shell_environment_policy"
+
+
+def shell_environment_policy(
+    config: CodexConfig, overrides: Mapping[str, Any]
+) -> ShellEnvironmentPolicy:
+    """The file's `[shell_environment_policy]` with a thread's `config` overrides on top
+    (the whole table, or dotted keys such as `shell_environment_policy.inherit`)."""
+    table: dict[str, Any] = {}
+    whole = overrides.get(ENV_POLICY_KEY)
+    if isinstance(whole, Mapping):
+        table.update(whole)
+    elif whole is not None:
+        raise SettingsError("config", f"{ENV_POLICY_KEY}: {whole!r} is not a table")
+    prefix = ENV_POLICY_KEY + "."
+    for key, value in overrides.items():
+        if key.startswith(prefix):
+            # `shell_environment_policy.set.NAME`: one entry of the `set` table.
+            sub, _, name = key[len(prefix) :].partition(".")
+            if name:
+                entries = table.get(sub)
+                table[sub] = {**(entries if isinstance(entries, Mapping) else {}), name: value}
+            else:
+                table[sub] = value
+    if not table:
+        return config.shell_environment_policy
+    base = config.shell_environment_policy.model_dump(exclude_unset=True)
+    merged = {**base, **table}
+    # Tables merge key by key, as in `codex/config/read`'s layered view.
+    if isinstance(base.get("set"), Mapping) and isinstance(table.get("set"), Mapping):
+        merged["set"] = {**base["set"], **table["set"]}
+    try:
+        return ShellEnvironmentPolicy.model_validate(merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join((ENV_POLICY_KEY, *(str(p) for p in err['loc'])))}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError("config", problems) from None
 
 
 def resolve(
@@ -186,4 +242,5 @@ def resolve(
         base_instructions=request.base_instructions,
         developer_instructions=request.developer_instructions,
         model_context_window=context_window_for(model, window),
+        shell_environment_policy=shell_environment_policy(config, overrides),
     )

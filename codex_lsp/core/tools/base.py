@@ -4,7 +4,7 @@ handler gets, and the `Tool` protocol every tool implements."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -79,6 +79,9 @@ class ToolContext:
     approval_policy: AskForApproval = "on-request"
     # Records what the turn changes (originals for undo, the turn's diff); None: not tracked.
     snapshots: TurnSnapshots | None = None
+    # The whole environment of the commands run (the shell environment policy applied,
+    # provider keys removed); None: the server's environment under the default policy.
+    env: Mapping[str, str] | None = None
 
 
 class Tool(Protocol):

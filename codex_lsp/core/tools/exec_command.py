@@ -20,8 +20,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...protocol.items import CommandExecutionItem
+from ..approvals.commands import ask_rerun_after_denial, clear_command
+from ..approvals.gate import TurnCancelled
 from ..sandbox.backend import SandboxError, SandboxUnavailable
 from ..sandbox.bounds import ELISION_TEMPLATE, bounded_text
+from ..sandbox.environment import default_command_environment
+from ..sandbox.plan import SandboxPlan
 from .base import (
     ToolCall,
     ToolCaps,
@@ -75,7 +79,10 @@ _EXEC_DESCRIPTION = (
     "false) in `workdir`, under the sandbox. The call waits up to `yield_time_ms` "
     f"(default {DEFAULT_EXEC_YIELD_MS}, at most {MAX_YIELD_MS}) and returns early when "
     "the process exits. If it is still running, the result gives a session ID: use "
-    "write_stdin to send input to it or to poll for more output."
+    "write_stdin to send input to it or to poll for more output. If the command needs "
+    "more than the sandbox allows (writing elsewhere, network), set "
+    "`with_escalated_permissions` and give a one-sentence `justification`: the user will "
+    "be asked."
 )
 _WRITE_DESCRIPTION = (
     "Writes characters to the terminal of a running exec_command session and returns the "
@@ -96,6 +103,8 @@ class ExecCommandArgs(BaseModel):
     login: bool | None = None
     yield_time_ms: int | None = None
     max_output_tokens: int | None = Field(default=None, ge=1)
+    with_escalated_permissions: bool | None = None
+    justification: str | None = None
 
 
 class WriteStdinArgs(BaseModel):
@@ -247,6 +256,14 @@ class ExecCommandTool:
                     "description": "Most output tokens to return; the middle of "
                     "longer output is elided.",
                 },
+                "with_escalated_permissions": {
+                    "type": "boolean",
+                    "description": "Run without the sandbox (the user is asked first).",
+                },
+                "justification": {
+                    "type": "string",
+                    "description": "Why escalated permissions are needed (shown to the user).",
+                },
             },
             ["cmd"],
         )
@@ -270,14 +287,60 @@ class ExecCommandTool:
         )
         ctx.item_started(item)
         started = time.monotonic()
+        clearance = await clear_command(
+            ctx,
+            item,
+            argv,
+            escalated=bool(args.with_escalated_permissions),
+            justification=args.justification,
+        )
+        if not clearance.allowed:
+            item.status = "declined"
+            ctx.item_completed(item)
+            if clearance.cancel:
+                raise TurnCancelled()
+            return ToolResult(clearance.message or "", success=False)
         if ctx.snapshots is not None:
             await ctx.snapshots.before_command()
+        report, output, exit_code = await self._start_and_collect(
+            ctx, item, args, argv, cwd, clearance.plan, yield_ms, cap, started
+        )
+        decision = await ask_rerun_after_denial(ctx, item, argv, clearance.plan, exit_code, output)
+        if decision in ("accept", "acceptForSession"):
+            report, output, exit_code = await self._start_and_collect(
+                ctx, item, args, argv, cwd, None, yield_ms, cap, time.monotonic()
+            )
+        elif decision == "cancel":
+            _finish(ctx, item, "failed", exit_code, output, started)
+            raise TurnCancelled()
+        if ctx.snapshots is not None:
+            await ctx.snapshots.after_command()
+        status = "failed" if exit_code not in (None, 0) else "completed"
+        _finish(ctx, item, status, exit_code, output, started)
+        return ToolResult(report, success=exit_code in (None, 0))
+
+    async def _start_and_collect(
+        self,
+        ctx: ToolContext,
+        item: CommandExecutionItem,
+        args: ExecCommandArgs,
+        argv: list[str],
+        cwd: str,
+        plan: SandboxPlan | None,
+        yield_ms: int,
+        cap: int,
+        started: float,
+    ) -> tuple[str, str, int | None]:
+        """Start a session for `argv` under `plan` and wait for its first output: the
+        report, the output and the exit code (None: still running). Failures to start
+        complete the item and raise `ToolError`."""
+        env = dict(ctx.env) if ctx.env is not None else default_command_environment()
         try:
             begun = await self.sessions.start(
                 argv,
                 cwd=cwd,
-                env={**os.environ, **EXEC_ENV},
-                plan=ctx.sandbox,
+                env={**env, **EXEC_ENV},
+                plan=plan,
                 command=args.cmd,
             )
         except asyncio.CancelledError:
@@ -294,7 +357,7 @@ class ExecCommandTool:
             raise ToolError(f"This command could not start: {exc}") from None
         except FileNotFoundError:
             _finish(ctx, item, "failed", None, "", started)
-            raise ToolError(f"shell not found: {shell}") from None
+            raise ToolError(f"shell not found: {argv[0]}") from None
         except (OSError, RuntimeError) as exc:
             _finish(ctx, item, "failed", None, "", started)
             raise ToolError(f"could not start the command: {exc}") from None
@@ -302,7 +365,7 @@ class ExecCommandTool:
         notes = _clamp_note(args.yield_time_ms, yield_ms)
         notes += _pruned_notes(begun.pruned, self.sessions.max_sessions)
         try:
-            report, output, exit_code = await _collect(
+            return await _collect(
                 self.sessions,
                 begun.session,
                 yield_ms=yield_ms,
@@ -314,11 +377,6 @@ class ExecCommandTool:
             # The session stays with the thread; the item just stops being live.
             _finish(ctx, item, "failed", None, "", started)
             raise
-        if ctx.snapshots is not None:
-            await ctx.snapshots.after_command()
-        status = "failed" if exit_code not in (None, 0) else "completed"
-        _finish(ctx, item, status, exit_code, output, started)
-        return ToolResult(report, success=exit_code in (None, 0))
 
 
 def _finish(

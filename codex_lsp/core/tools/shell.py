@@ -13,14 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...protocol.approvals import CommandApprovalParams
-from ...protocol.enums import ApprovalDecision
 from ...protocol.items import CommandExecutionItem
 from .. import events as ev
+from ..approvals.commands import ask_rerun_after_denial, clear_command
 from ..approvals.gate import TurnCancelled
-from ..approvals.policy import command_verdict, rerun_unsandboxed
-from ..sandbox.backend import SandboxError, detect_backend
-from ..sandbox.denial import looks_like_sandbox_denial
+from ..sandbox.backend import SandboxError
+from ..sandbox.environment import default_command_environment
 from ..sandbox.plan import SandboxPlan
 from ..sandbox.spawn import spawn
 from ..turns.stream_state import new_id
@@ -34,7 +32,6 @@ from .base import (
     parse_arguments,
 )
 from .command_actions import command_text, parse_command_actions
-from .command_safety import is_known_safe
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +109,18 @@ async def run_command(
     ctx: ToolContext,
     item_id: str,
     run: Execution | None = None,
+    stream: ev.CommandOutputStream | None = None,
 ) -> Execution:
-    """Run `argv`, streaming output deltas; kills the whole tree on timeout or interrupt.
+    """Run `argv` in `ctx.env` (default: the server's environment under the default
+    shell environment policy), streaming output deltas through `stream` (default: a new
+    one for `item_id`, capped per item); kills the whole tree on timeout or interrupt.
     `run` (if given) holds the output so far even when the call is cancelled."""
     run = run if run is not None else Execution()
+    if stream is None:
+        stream = ev.CommandOutputStream(ctx.emit, ctx.thread_id, ctx.turn_id, item_id)
+    env = dict(ctx.env) if ctx.env is not None else default_command_environment()
     try:
-        proc = await spawn(argv, cwd=cwd, env=dict(os.environ), plan=plan)
+        proc = await spawn(argv, cwd=cwd, env=env, plan=plan)
     except FileNotFoundError:
         run.exit_code, run.output = 127, f"command not found: {argv[0]}\n"
         return run
@@ -125,12 +128,9 @@ async def run_command(
         run.exit_code, run.output = 126, f"cannot execute {argv[0]}: {exc.strerror}\n"
         return run
 
-    def on_chunk(text: str) -> None:
-        ctx.emit(ev.CommandOutputDelta(ctx.thread_id, ctx.turn_id, item_id, text))
-
     try:
         async with asyncio.timeout(timeout_s):
-            await proc.read_output(ITEM_OUTPUT_BYTES, on_chunk)
+            await proc.read_output(ITEM_OUTPUT_BYTES, stream.write)
             run.exit_code = await proc.wait()
     except TimeoutError:
         run.timed_out = True
@@ -154,16 +154,6 @@ def _model_output(run: Execution, timeout_ms: int) -> str:
     return json.dumps({"output": output, "metadata": metadata})
 
 
-_warned: set[str] = set()
-
-
-def _warn_once(gap: str) -> None:
-    """Say once per server that the sandbox cannot be enforced (each command then asks)."""
-    if gap not in _warned:
-        _warned.add(gap)
-        log.warning("%s: commands will ask for approval to run unsandboxed", gap)
-
-
 def _workdir(cwd: str, workdir: str | None) -> str:
     path = str((Path(cwd) / workdir).resolve()) if workdir else cwd
     if not os.path.isdir(path):
@@ -184,22 +174,6 @@ class ShellTool:
         args = parse_arguments(call, ShellArgs)
         cwd = _workdir(ctx.cwd, args.workdir)
         argv = args.command
-        plan = ctx.sandbox
-        sandboxed_plan = plan is not None and plan.is_sandboxed
-        gap = (
-            detect_backend().enforcement_gap(plan) if plan is not None and sandboxed_plan else None
-        )
-        if gap is not None:
-            _warn_once(gap)
-        gate = ctx.approvals
-        verdict = command_verdict(
-            ctx.approval_policy,
-            full_access=not sandboxed_plan,
-            escalated=bool(args.with_escalated_permissions),
-            known_safe=is_known_safe(argv),
-            enforcement_gap=gap,
-            approved_for_session=gate is not None and gate.command_approved(argv, cwd),
-        )
         item = CommandExecutionItem(
             id=new_id("cmd"),
             command=command_text(argv),
@@ -208,53 +182,33 @@ class ShellTool:
             command_actions=parse_command_actions(argv, cwd),
         )
         ctx.item_started(item)
-        if verdict.action == "refuse":
-            return self._declined(ctx, item, f"Command refused: {verdict.reason}.")
-        use_sandbox = verdict.sandboxed and sandboxed_plan
-        if verdict.action == "ask":
-            reason = args.justification or verdict.reason
-            decision = await self._ask(ctx, item, argv, reason)
-            if decision in ("decline", "cancel"):
-                return self._declined(
-                    ctx, item, "The user declined to run this command.", cancel=decision == "cancel"
-                )
+        clearance = await clear_command(
+            ctx,
+            item,
+            argv,
+            escalated=bool(args.with_escalated_permissions),
+            justification=args.justification,
+        )
+        if not clearance.allowed:
+            return self._declined(ctx, item, clearance.message or "", cancel=clearance.cancel)
         timeout_ms = min(args.timeout_ms or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
+        # One stream per item: a rerun outside the sandbox shares the item's cap.
+        stream = ev.CommandOutputStream(ctx.emit, ctx.thread_id, ctx.turn_id, item.id)
         if ctx.snapshots is not None:
             await ctx.snapshots.before_command()
-        run = await self._execute(ctx, item, argv, cwd, plan if use_sandbox else None, timeout_ms)
-        denied = (
-            use_sandbox
-            and run.exit_code not in (0, None)
-            and looks_like_sandbox_denial(run.exit_code or 1, run.output, plan)
+        run = await self._execute(ctx, item, argv, cwd, clearance.plan, timeout_ms, stream)
+        decision = await ask_rerun_after_denial(
+            ctx, item, argv, clearance.plan, run.exit_code, run.output
         )
-        if denied and gate is not None and rerun_unsandboxed(ctx.approval_policy):
-            reason = "The sandbox blocked this command. Run it again without the sandbox?"
-            decision = await self._ask(ctx, item, argv, reason)
-            if decision in ("accept", "acceptForSession"):
-                run = await self._execute(ctx, item, argv, cwd, None, timeout_ms)
-            elif decision == "cancel":
-                self._complete(ctx, item, run)
-                raise TurnCancelled()
+        if decision in ("accept", "acceptForSession"):
+            run = await self._execute(ctx, item, argv, cwd, None, timeout_ms, stream)
+        elif decision == "cancel":
+            self._complete(ctx, item, run)
+            raise TurnCancelled()
         if ctx.snapshots is not None:
             await ctx.snapshots.after_command()
         self._complete(ctx, item, run)
         return ToolResult(_model_output(run, timeout_ms), success=run.exit_code == 0)
-
-    async def _ask(
-        self, ctx: ToolContext, item: CommandExecutionItem, argv: list[str], reason: str | None
-    ) -> ApprovalDecision:
-        if ctx.approvals is None:
-            return "decline"
-        params = CommandApprovalParams(
-            thread_id=ctx.thread_id,
-            turn_id=ctx.turn_id,
-            item_id=item.id,
-            command=item.command,
-            cwd=item.cwd,
-            command_actions=item.command_actions,
-            reason=reason,
-        )
-        return await ctx.approvals.ask_command(params, argv)
 
     async def _execute(
         self,
@@ -264,6 +218,7 @@ class ShellTool:
         cwd: str,
         plan: SandboxPlan | None,
         timeout_ms: int,
+        stream: ev.CommandOutputStream,
     ) -> Execution:
         run = Execution()
         try:
@@ -275,6 +230,7 @@ class ShellTool:
                 ctx=ctx,
                 item_id=item.id,
                 run=run,
+                stream=stream,
             )
         except asyncio.CancelledError:
             item.status = "failed"

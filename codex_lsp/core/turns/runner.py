@@ -259,6 +259,7 @@ class TurnRunner:
             workspace=self.workspace,
             approval_policy=s.approval_policy,
             snapshots=self._snapshots,
+            env=s.command_env(),
         )
 
     async def _loop(self) -> None:

@@ -83,6 +83,7 @@ class UserShellRunner:
             emit=self.emit,
             item_started=self._started_item,
             item_completed=self._completed_item,
+            env=t.settings.command_env(),
         )
         run = Execution()
         try:
