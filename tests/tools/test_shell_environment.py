@@ -10,6 +10,7 @@ import pytest
 from codex_lsp.core.config.model import ProviderConfig, ShellEnvironmentPolicy
 from codex_lsp.core.sandbox.environment import (
     command_environment,
+    environment_or_default,
     matches_any,
     provider_secret_names,
 )
@@ -121,6 +122,17 @@ def test_provider_secret_names() -> None:
 def test_the_default_secret_names_drop_openai_api_key() -> None:
     policy = ShellEnvironmentPolicy(ignore_default_excludes=True)
     assert "OPENAI_API_KEY" not in command_environment(policy, BASE)
+
+
+def test_no_environment_given_means_the_default_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    monkeypatch.setenv("SOME_TOKEN", "t")
+    monkeypatch.setenv("PLAIN_VAR", "p")
+    fallback = environment_or_default(None)
+    assert fallback["PLAIN_VAR"] == "p"
+    assert "OPENAI_API_KEY" not in fallback and "SOME_TOKEN" not in fallback
+    given = {"A": "1"}
+    assert environment_or_default(given) == given and environment_or_default(given) is not given
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ class Clearance:
 
     allowed: bool
     plan: SandboxPlan | None = None
-    message: str | None = None
+    message: str = ""
     cancel: bool = False
 
 

@@ -86,6 +86,9 @@ def command_environment(
     return env
 
 
-def default_command_environment() -> dict[str, str]:
-    """The environment under the default policy, for callers that were given none."""
+def environment_or_default(env: Mapping[str, str] | None) -> dict[str, str]:
+    """A command's environment: `env` when given, else the server's environment under the
+    default policy (never the whole environment by accident)."""
+    if env is not None:
+        return dict(env)
     return command_environment(ShellEnvironmentPolicy(), os.environ)

@@ -24,7 +24,7 @@ from ..approvals.commands import ask_rerun_after_denial, clear_command
 from ..approvals.gate import TurnCancelled
 from ..sandbox.backend import SandboxError, SandboxUnavailable
 from ..sandbox.bounds import ELISION_TEMPLATE, bounded_text
-from ..sandbox.environment import default_command_environment
+from ..sandbox.environment import environment_or_default
 from ..sandbox.plan import SandboxPlan
 from .base import (
     ToolCall,
@@ -299,7 +299,7 @@ class ExecCommandTool:
             ctx.item_completed(item)
             if clearance.cancel:
                 raise TurnCancelled()
-            return ToolResult(clearance.message or "", success=False)
+            return ToolResult(clearance.message, success=False)
         if ctx.snapshots is not None:
             await ctx.snapshots.before_command()
         report, output, exit_code = await self._start_and_collect(
@@ -334,7 +334,7 @@ class ExecCommandTool:
         """Start a session for `argv` under `plan` and wait for its first output: the
         report, the output and the exit code (None: still running). Failures to start
         complete the item and raise `ToolError`."""
-        env = dict(ctx.env) if ctx.env is not None else default_command_environment()
+        env = environment_or_default(ctx.env)
         try:
             begun = await self.sessions.start(
                 argv,

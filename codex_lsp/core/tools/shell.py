@@ -18,7 +18,7 @@ from .. import events as ev
 from ..approvals.commands import ask_rerun_after_denial, clear_command
 from ..approvals.gate import TurnCancelled
 from ..sandbox.backend import SandboxError
-from ..sandbox.environment import default_command_environment
+from ..sandbox.environment import environment_or_default
 from ..sandbox.plan import SandboxPlan
 from ..sandbox.spawn import spawn
 from ..turns.stream_state import new_id
@@ -118,7 +118,7 @@ async def run_command(
     run = run if run is not None else Execution()
     if stream is None:
         stream = ev.CommandOutputStream(ctx.emit, ctx.thread_id, ctx.turn_id, item_id)
-    env = dict(ctx.env) if ctx.env is not None else default_command_environment()
+    env = environment_or_default(ctx.env)
     try:
         proc = await spawn(argv, cwd=cwd, env=env, plan=plan)
     except FileNotFoundError:
@@ -190,7 +190,7 @@ class ShellTool:
             justification=args.justification,
         )
         if not clearance.allowed:
-            return self._declined(ctx, item, clearance.message or "", cancel=clearance.cancel)
+            return self._declined(ctx, item, clearance.message, cancel=clearance.cancel)
         timeout_ms = min(args.timeout_ms or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
         # One stream per item: a rerun outside the sandbox shares the item's cap.
         stream = ev.CommandOutputStream(ctx.emit, ctx.thread_id, ctx.turn_id, item.id)
