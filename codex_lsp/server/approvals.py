@@ -26,7 +26,14 @@ from ..core.tools.apply_patch import ApplyPatchError, FileChange
 from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import ApprovalResult, CommandApprovalParams, FileChangeApprovalParams
 from ..protocol.enums import ApprovalDecision
-from .edits import EditPlan, land_on_disk, observe_applied, workspace_edit
+from .edits import (
+    EditPlan,
+    await_landing,
+    before_sending,
+    land_on_disk,
+    observe_applied,
+    workspace_edit,
+)
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
@@ -146,13 +153,15 @@ class LspApprovals:
                 reason=request.reason,
             )
             sent = _open_versions(changes, documents)
+            before = before_sending(self.server, changes)
             params = lsp.ApplyWorkspaceEditParams(edit=plan.edit, label=_label(request))
             result = await self._request(request.thread_id, lsp.WORKSPACE_APPLY_EDIT, params)
             if bool(getattr(result, "applied", False)):
-                # Read back what landed once the client synced it, then make the disk hold
-                # what the user approved before any tool or command runs.
-                await documents.settle(sent)
-                outcome = observe_applied(self.server, changes, plan, decision)
+                # Read back what landed once the client synced it (bounded; what never
+                # shows is trusted as applied), then make the disk hold what the user
+                # approved before any tool or command runs.
+                trusted = await await_landing(self.server, changes, plan, before)
+                outcome = observe_applied(self.server, changes, plan, decision, trusted)
                 documents.save_approved(outcome.applied)
                 return outcome
             reason = getattr(result, "failure_reason", None)

@@ -3,10 +3,11 @@
 - Reading: `text(uri)` / `path_text(path)` return the synced buffer (didOpen/didChange,
   unsaved edits included); the thread manager reads `document` inputs through it and the
   tools read files through it.
-- After an edit landed through `workspace/applyEdit`: `settle` waits (briefly) for the
-  client's `didChange` of the documents it edited, and `save_approved` writes the approved
-  text of every edited *open* document whose disk copy differs, so commands and tools that
-  read the disk see what the user approved. VS Code saves refactoring edits itself (then
+- After an edit landed through `workspace/applyEdit`: `wait_for_change` wakes the server's
+  wait for the client's sync of it (`didOpen`/`didChange`/`didClose`; see
+  `edits.await_landing`, bounded by `LANDING_TIMEOUT`), and `save_approved` writes the
+  approved text of every edited *open* document whose disk copy differs, so commands and
+  tools that read the disk see what the user approved. VS Code saves refactoring edits itself (then
   the disk already matches and nothing is written). A client that keeps the buffer
   modified (Neovim) may still show it as unsaved, and may warn that the file changed on
   disk when the user writes it; the text on disk is identical to the buffer's.
@@ -17,8 +18,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +39,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# How long to wait for the client's didChange after it said an edit was applied.
+# How long to wait, after the client said `applied: true`, for the change to show (its
+# didChange, or the file on disk) before trusting the answer (PROTOCOL.md).
+LANDING_TIMEOUT = 10.0
+# Once the documents the client has open synced, how much longer files it does not have
+# open get to change on disk (a client that edits them in buffers it never syncs nor saves,
+# such as Neovim, would otherwise cost the whole LANDING_TIMEOUT).
 SETTLE_TIMEOUT = 1.0
+# How often files that are not open are read again while waiting for them to change.
+DISK_POLL = 0.1
 SHOW_DOCUMENT_TIMEOUT = 10.0
 
 
@@ -85,31 +93,14 @@ class Documents:
     # ---- after an applied edit -------------------------------------------------------
 
     def changed(self) -> None:
-        """A didChange arrived (wakes `settle`)."""
+        """A document opened, changed or closed (wakes `wait_for_change`)."""
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def settle(self, sent: dict[str, int], timeout: float = SETTLE_TIMEOUT) -> None:
-        """Wait until every open document of `sent` (uri -> version when the edit was sent)
-        has moved past that version, or the document closed, or `timeout` passed. Editors
-        may send their didChange just after answering `workspace/applyEdit` (Neovim
-        debounces it); a document the user left untouched (every hunk unticked) costs the
-        timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            waiting = [
-                uri
-                for uri, version in sent.items()
-                if (now := self.version(uri)) is not None and now <= version
-            ]
-            remaining = deadline - time.monotonic()
-            if not waiting or remaining <= 0:
-                return
-            event = self._changed
-            try:
-                await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                return
+    async def wait_for_change(self, timeout: float) -> None:
+        """Return at the next didOpen/didChange/didClose, or after `timeout` seconds."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), max(timeout, 0.0))
 
     def save_approved(self, applied: Sequence[FileChange]) -> list[Path]:
         """Write the approved text of edited open documents whose disk copy differs;
@@ -187,6 +178,10 @@ def first_unopened(documents: Documents, paths: Iterable[Path]) -> Path | None:
 
 def register_documents(server: CodexLanguageServer, documents: Documents) -> None:
     """Sync hooks (pygls keeps the text; we only hear that it changed)."""
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(_params: lsp.DidOpenTextDocumentParams) -> None:
+        documents.changed()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(_params: lsp.DidChangeTextDocumentParams) -> None:

@@ -1,12 +1,29 @@
 """File changes as LSP `WorkspaceEdit`s: one annotated `TextEdit` per hunk, resource
-operations for created, deleted and moved files, and reading back what really landed."""
+operations for created, deleted and moved files, and reading back what really landed.
+
+After the client answered `applied: true` (PROTOCOL.md), `await_landing` waits for the
+change to show before `observe_applied` judges it hunk by hunk:
+
+- A client that synced a document before answering (VS Code: its didChange comes before
+  the answer) costs no wait: whatever of the edit does not show then, the user left out.
+- Otherwise (Neovim debounces its didChange, possibly by seconds), the server waits up to
+  `LANDING_TIMEOUT` for every file: an open document whose version moved past the one the
+  edit was sent against (for an edit without a version, only once the text shows some of
+  the edit: the user's typing meanwhile is not the edit), a document opened since with
+  other text, or a file that is not open changing on disk. Once the open documents showed,
+  files that were not open get `SETTLE_TIMEOUT` more. Files still showing nothing then are
+  trusted: they count as applied as proposed and the server writes them to disk, so an
+  answer of `applied: true` is never reported to the model as a decline.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from lsprotocol import types as lsp
 
@@ -21,9 +38,12 @@ from ..core.tools.apply_patch import (
 )
 from ..core.tools.apply_patch.diff import text_change, updated_file_diff
 from ..protocol.enums import ApprovalDecision
+from .documents import DISK_POLL, LANDING_TIMEOUT, SETTLE_TIMEOUT
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
+
+log = logging.getLogger(__name__)
 
 ANNOTATION_ID = "codex-change"
 
@@ -35,6 +55,9 @@ class EditPlan:
     edit: lsp.WorkspaceEdit
     # Changes whose resource operations the client cannot do: written by the server.
     server_side: list[FileChange] = field(default_factory=list)
+    # URIs whose text edits carry the document's version: the client applies them only to
+    # that version, so a later version is the edit (never typing that came before it).
+    versioned: set[str] = field(default_factory=set)
 
 
 def _range(hunk: Hunk) -> lsp.Range:
@@ -123,10 +146,13 @@ def workspace_edit(
                 plan.server_side.append(change)
                 continue
             if change.hunks:
+                version = _doc_version(server, uri)
+                if version is not None:
+                    plan.versioned.add(uri)
                 items.append(
                     lsp.TextDocumentEdit(
                         text_document=lsp.OptionalVersionedTextDocumentIdentifier(
-                            uri=uri, version=_doc_version(server, uri)
+                            uri=uri, version=version
                         ),
                         edits=_text_edits(change.hunks, annotation),
                     )
@@ -157,24 +183,148 @@ def _current_text(server: CodexLanguageServer, path: Path) -> str | None:
         return None
 
 
+def _paths(change: FileChange) -> list[Path]:
+    return [change.path] if change.move_path is None else [change.path, change.move_path]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The edit's files as the server saw them when it sent the edit: each path's open
+    document version (None: not open), text (buffer or disk; None: absent or unreadable)
+    and whether it existed on disk."""
+
+    versions: dict[Path, int | None]
+    texts: dict[Path, str | None]
+    exists: dict[Path, bool]
+
+
+def before_sending(server: CodexLanguageServer, changes: Sequence[FileChange]) -> Sent:
+    """Note what the edit's files hold now (just before `workspace/applyEdit` goes out)."""
+    sent = Sent({}, {}, {})
+    for change in changes:
+        for path in _paths(change):
+            sent.versions[path] = server.documents.version(path.as_uri())
+            sent.texts[path] = _current_text(server, path)
+            sent.exists[path] = path.exists()
+    return sent
+
+
+def _shows_edit(change: FileChange, now: str | None) -> bool:
+    """Does `now` hold the proposal or at least one of its hunks?"""
+    if now is None or change.old_text is None:
+        return False
+    return now == change.new_text or any(hunks_applied(change.old_text, now, change.hunks))
+
+
+Evidence = Literal["document", "disk"]
+
+
+def _landed(
+    server: CodexLanguageServer, change: FileChange, plan: EditPlan, sent: Sent
+) -> Evidence | None:
+    """Has the client's application of `change` become visible, and how: through the
+    document sync (`didChange`/`didOpen`) or on disk? None: not (yet)."""
+    documents = server.documents
+    resource_op = change.kind != "update" or change.move_path is not None
+    for path in _paths(change):
+        uri = path.as_uri()
+        was, version = sent.versions.get(path), documents.version(uri)
+        if version is None:
+            # Not open (or closed since): the file on disk.
+            if _current_text(server, path) != sent.texts.get(path):
+                return "disk"
+        elif was is None:
+            # Opened since the edit was sent.
+            if documents.text(uri) != sent.texts.get(path):
+                return "document"
+        elif version > was:
+            if uri in plan.versioned or resource_op:
+                return "document"
+            # An edit without a version: a didChange of the user's typing before the edit
+            # reached the buffer moves the version too; wait until the text shows the edit.
+            if _shows_edit(change, documents.text(uri)):
+                return "document"
+        if resource_op and path.exists() != sent.exists.get(path):
+            return "disk"  # created, deleted or moved (its document may stay open)
+    return None
+
+
+async def await_landing(
+    server: CodexLanguageServer,
+    changes: Sequence[FileChange],
+    plan: EditPlan,
+    sent: Sent,
+    timeout: float = LANDING_TIMEOUT,
+) -> list[FileChange]:
+    """After `applied: true`: wait (bounded) until the client's change shows (see the
+    module doc). Returns the changes of which nothing showed, to be trusted as applied."""
+    watched = [c for c in changes if c not in plan.server_side]
+    seen = [_landed(server, c, plan, sent) for c in watched]
+    if "document" in seen:
+        # The client synced before answering (VS Code): what does not show, the user left
+        # out. (Files created or deleted on disk say nothing: Neovim does those at once
+        # and syncs the text later.)
+        return []
+    pending = [c for c, how in zip(watched, seen, strict=True) if how is None]
+    documents = server.documents
+    deadline = time.monotonic() + timeout
+    settled_at: float | None = None
+    while pending:
+        now = time.monotonic()
+        end = deadline
+        if len(pending) < len(watched) and all(
+            sent.versions.get(p) is None for c in pending for p in _paths(c)
+        ):
+            # The rest are files that were not open: once the others showed, they get a
+            # little longer to change on disk (Neovim keeps them in buffers it neither
+            # syncs nor saves).
+            settled_at = now if settled_at is None else settled_at
+            end = min(end, settled_at + SETTLE_TIMEOUT)
+        if now >= end:
+            break
+        poll = any(not documents.is_open(p) for c in pending for p in _paths(c))
+        await documents.wait_for_change(min(end - now, DISK_POLL) if poll else end - now)
+        pending = [c for c in pending if _landed(server, c, plan, sent) is None]
+    if pending:
+        log.info(
+            "the client answered applied: true but %s did not change within %.1f s: "
+            "trusting it (applied as proposed)",
+            [str(c.move_path or c.path) for c in pending],
+            time.monotonic() - deadline + timeout,
+        )
+    return pending
+
+
 def observe_applied(
     server: CodexLanguageServer,
     changes: Sequence[FileChange],
     plan: EditPlan,
     decision: ApprovalDecision,
+    trusted: Sequence[FileChange] = (),
 ) -> ChangeOutcome:
     """After the client applied the edit: which hunks really landed (the user may untick
     some in VS Code's Refactor Preview), or the user's own version of the change (a client
     that lets the user edit the proposal before accepting). Files the client changed are
     read back from the synced buffer or the disk; the server writes what the client could
-    not."""
+    not, and the `trusted` changes (applied by the client's word, nothing of them visible)
+    where no open document holds them (`Documents.save_approved` writes those)."""
     applied: list[FileChange] = []
     rejected: dict[str, list[int]] = {}
     edited: dict[str, str] = {}
+    ours: list[FileChange] = []
+    trusted_ids = {id(c) for c in trusted}
     for change in changes:
         if change in plan.server_side:
+            ours.append(change)
             continue
         target = change.move_path or change.path
+        if id(change) in trusted_ids:
+            applied.append(change)
+            # An open document's approved text is saved by `Documents.save_approved`.
+            plain_update = change.kind == "update" and change.move_path is None
+            if not (plain_update and server.documents.is_open(target)):
+                ours.append(change)
+            continue
         now = _current_text(server, target)
         if change.kind == "delete":
             if now is None:
@@ -183,6 +333,10 @@ def observe_applied(
         if change.kind == "add":
             if now is not None:
                 applied.append(change)
+                if now == "" and change.new_text and not server.documents.is_open(target):
+                    # The client created the file and keeps its text in a buffer it does
+                    # not sync (Neovim): the disk must hold what was approved.
+                    ours.append(change)
             continue
         if now is None or change.old_text is None:
             continue
@@ -204,9 +358,9 @@ def observe_applied(
             continue
         rejected[str(change.path)] = [i for i, ok in enumerate(present, 1) if not ok]
         applied.append(_partial(change, kept))
-    if plan.server_side:
-        write_changes(plan.server_side)
-        applied.extend(plan.server_side)
+    if ours:
+        write_changes(ours)
+    applied.extend(plan.server_side)
     return ChangeOutcome(decision, applied=applied, rejected_hunks=rejected, user_edited=edited)
 
 

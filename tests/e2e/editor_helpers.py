@@ -61,20 +61,41 @@ class Editor:
 
     `saves` True behaves like VS Code (edited documents are saved after an applied edit),
     False like Neovim (edits stay in the buffers). Files that are not open are edited on
-    disk (what both editors end up doing for refactoring edits)."""
+    disk (what both editors end up doing for refactoring edits), unless `disk_delay` says
+    otherwise."""
 
-    def __init__(self, *, saves: bool = False, sync_delay: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        saves: bool = False,
+        sync_delay: float | None = None,
+        answer_delay: float = 0.0,
+        syncs: bool = True,
+        keep_hunks: list[int] | None = None,
+        disk_delay: float | None = 0.0,
+    ) -> None:
         self._client: CodexClient | None = None
         self.saves = saves
         # Send the didChange of an applied edit this long after answering (Neovim
         # debounces it); None: before answering.
         self.sync_delay = sync_delay
+        # Apply and answer `workspace/applyEdit` this long after it arrived.
+        self.answer_delay = answer_delay
+        # False: never send the didChange of an applied edit (the edit stays in the buffer).
+        self.syncs = syncs
+        # Which text edits (0-based, in the edit's order) are applied; None: all (the user
+        # unticked the others, as in VS Code's Refactor Preview).
+        self.keep_hunks = keep_hunks
+        # Text edits to files that are not open reach the disk this long after the edit
+        # was applied; None: never (they stay in a buffer the server does not see).
+        self.disk_delay = disk_delay
         self.buffers: dict[str, Buffer] = {}
         self.titles: list[str | None] = []
         self.requests: list[tuple[str, Any]] = []
         # Called with the edit before it is applied (simulate the user typing meanwhile).
         self.before_apply: list[Callable[[lsp.WorkspaceEdit], None]] = []
         self.before_answer: list[Callable[[], None]] = []
+        self._edit_index = 0
 
     @property
     def client(self) -> CodexClient:
@@ -120,6 +141,8 @@ class Editor:
             content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
         )
         send = self.client.lc.text_document_did_change
+        if not self.syncs:
+            return
         if self.sync_delay is None:
             send(params)
         else:
@@ -141,8 +164,10 @@ class Editor:
             return lsp.MessageActionItem(title=title) if title is not None else None
 
         @lc.feature(lsp.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
-        def apply(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        async def apply(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
             self.requests.append((lsp.WORKSPACE_APPLY_EDIT, params))
+            if self.answer_delay > 0:
+                await asyncio.sleep(self.answer_delay)
             if self.before_apply:
                 self.before_apply.pop(0)(params.edit)
             return self._apply(params.edit)
@@ -163,6 +188,7 @@ class Editor:
                         failure_reason=f"Version {version} of {buf.uri} does not match the "
                         f"document's version {buf.version}",
                     )
+        self._edit_index = 0
         touched: list[Buffer] = []
         for uri, text_edits in (edit.changes or {}).items():
             touched += self._edit_text(uri, list(text_edits))
@@ -181,11 +207,24 @@ class Editor:
                 buf.path.write_text(buf.text)
         return lsp.ApplyWorkspaceEditResult(applied=True)
 
+    def _kept(self, edits: list[Any]) -> list[Any]:
+        kept = []
+        for edit in edits:
+            if self.keep_hunks is None or self._edit_index in self.keep_hunks:
+                kept.append(edit)
+            self._edit_index += 1
+        return kept
+
     def _edit_text(self, uri: str, edits: list[Any]) -> list[Buffer]:
+        edits = self._kept(edits)
         buf = self.buffers.get(uri)
         if buf is None:
             path = _path(uri)
-            path.write_text(apply_text_edits(path.read_text(), edits))
+            text = apply_text_edits(path.read_text(), edits)
+            if self.disk_delay == 0:
+                path.write_text(text)
+            elif self.disk_delay is not None:
+                asyncio.get_running_loop().call_later(self.disk_delay, path.write_text, text)
             return []
         self._replace(buf, apply_text_edits(buf.text, edits))
         return [buf]
