@@ -1,20 +1,21 @@
 """Where an OpenAI API key can be kept: `$CODEX_HOME/auth.json`, the OS keyring, memory.
 
 Every store has the same small interface (`load`, `save`, `delete`). The key is never logged
-and never put into an exception message.
+and never put into an exception message; every key a store loads or saves is registered
+with `core.redact`, so that text echoing it (a provider's error answer) is redacted.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from ..private_files import private_dir, write_private_atomic
+from ..redact import register_secret
 from .errors import StoreError, StoreUnavailable, redact
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class MemoryStore:
 
     def save(self, key: str) -> None:
         """Keep `key` in memory."""
+        register_secret(key)
         self._key = key
 
     def delete(self) -> bool:
@@ -103,10 +105,14 @@ class FileStore:
     def load(self) -> str | None:
         """The key in auth.json, or None (no file, no key, unreadable JSON)."""
         value = self._read().get(KEY_FIELD)
-        return value if isinstance(value, str) and value else None
+        if not (isinstance(value, str) and value):
+            return None
+        register_secret(value)
+        return value
 
     def save(self, key: str) -> None:
         """Write auth.json with `key` (0600, atomically)."""
+        register_secret(key)
         data = self._read()
         data[KEY_FIELD] = key
         self._write(data)
@@ -131,45 +137,18 @@ class FileStore:
         return had
 
     def _write(self, data: dict[str, Any]) -> None:
-        payload = (json.dumps(data, indent=2) + "\n").encode("utf-8")
+        payload = json.dumps(data, indent=2) + "\n"
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
+            private_dir(self.home)
         except OSError as exc:
             raise StoreError(f"cannot create {self.home}: {exc.strerror}") from None
-        tmp = self.home / f".{AUTH_FILE}.{secrets.token_hex(6)}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.fchmod(fd, 0o600)
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
+            write_private_atomic(self.path, payload)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             raise StoreError(f"cannot write {self.path}: {exc.strerror}") from None
-        _fsync_dir(self.home)
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.path)!r})"
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename in `path` durable (best effort: not every platform allows it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def keyring_account(home: Path) -> str:
@@ -286,10 +265,12 @@ class KeyringStore:
                 f"cannot read from the OS keyring ({_qualified_name(backend)}): "
                 f"{type(exc).__name__}"
             ) from None
+        register_secret(value)
         return value or None
 
     def save(self, key: str) -> None:
         """Put `key` into the keyring."""
+        register_secret(key)
         backend = self.backend()
         try:
             backend.set_password(self.service, self.account, key)

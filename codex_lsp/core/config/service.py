@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ...protocol.initialize import EditorSettings
+from ..private_files import open_private, private_dir
 from .loader import CONFIG_FILE, LoadedConfig, content_version, load_config
 from .origins import LayeredConfig, build_layers
 from .settings import ThreadRequest
@@ -143,8 +144,8 @@ def _file_lock(path: Path) -> Iterator[None]:
     except ImportError:  # Windows: the in-process lock still holds
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
+    private_dir(path.parent)
+    with open_private(path, "ab") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield

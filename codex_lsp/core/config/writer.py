@@ -7,9 +7,6 @@ same directory, fsync, `os.replace`).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +19,7 @@ from tomlkit.container import Container
 from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import AoT, InlineTable, Table
 
+from ..private_files import write_private_atomic
 from .loader import split_dotted
 from .model import CodexConfig, semantic_problems
 from .settings import BUILTIN_PROVIDERS
@@ -272,32 +270,9 @@ def check_result(old_text: str, new_text: str, edits: Sequence[ConfigEdit]) -> N
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text`: temp file in the same directory, fsync, `os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    """Replace `path` with `text`: temp file in the same directory, fsync, `os.replace`.
 
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable (best effort; not every platform can open directories)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+    The file keeps the mode it had, and is created 0600 (config.toml may hold provider
+    headers); missing folders are created 0700.
+    """
+    write_private_atomic(path, text, keep_mode=True)

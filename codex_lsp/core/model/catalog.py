@@ -11,14 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ...protocol.model_catalog import Model, ReasoningEffortOption
 from ..config.model import ProviderConfig
-from .client import ModelClient, OpenAIKeySource
+from ..redact import redact
+from .client import ModelClient, OpenAIKeySource, provider_headers
 from .errors import ModelError, root_cause
 from .presets import PRESETS, ModelPreset
 
@@ -165,10 +165,7 @@ class ModelCatalog:
             key = ModelClient(provider_id, provider, self._openai_key).api_key()
         except ModelError as exc:
             raise ModelCatalogError(f"cannot list the models of {where}: {exc}") from exc
-        headers = dict(provider.http_headers)
-        for header, env in provider.env_http_headers.items():
-            if value := os.environ.get(env):
-                headers[header] = value
+        headers = provider_headers(provider)
         client = openai.AsyncOpenAI(
             api_key=key,
             base_url=provider.base_url,
@@ -182,7 +179,8 @@ class ModelCatalog:
             return [m.id for m in page.data]
         except openai.APIStatusError as exc:
             raise ModelCatalogError(
-                f"cannot list the models of {where}: HTTP {exc.status_code}: {exc.message}"
+                f"cannot list the models of {where}: HTTP {exc.status_code}: "
+                + redact(exc.message, key)
             ) from exc
         except openai.APITimeoutError as exc:
             raise ModelCatalogError(
@@ -190,7 +188,7 @@ class ModelCatalog:
             ) from exc
         except (openai.APIError, OSError, ValueError, BaseExceptionGroup) as exc:
             raise ModelCatalogError(
-                f"cannot list the models of {where}: {root_cause(exc)}"
+                f"cannot list the models of {where}: {redact(root_cause(exc), key)}"
             ) from exc
         finally:
             await client.close()

@@ -1,6 +1,9 @@
 """One `AsyncOpenAI` per provider; one attempt of one streamed model request.
 
 The `openai` SDK is imported on first use so the server answers `initialize` fast.
+Every `ModelError` leaving `stream` has its text redacted (`core.redact`): providers echo
+the key in their error answers, and transport errors may quote headers. The key and the
+credential headers in use are registered as secrets as soon as they are resolved.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..config.model import ProviderConfig
+from ..redact import redact, register_secret, register_secrets, secret_header_values
 from . import chat_wire, responses_wire
 from .errors import ModelError, classify_status, root_cause
 from .prompt import Prompt
@@ -49,6 +53,7 @@ class ModelClient:
         if p.env_key:
             value = os.environ.get(p.env_key)
             if value:
+                register_secret(value)
                 return value
             if not p.requires_openai_auth:
                 hint = f" {p.env_key_instructions}" if p.env_key_instructions else ""
@@ -60,6 +65,7 @@ class ModelClient:
         if p.requires_openai_auth:
             key = self._openai_key()
             if key:
+                register_secret(key)
                 return key
             raise ModelError(
                 f"Not logged in: provider {self.provider_id!r} needs an OpenAI API key "
@@ -77,10 +83,7 @@ class ModelClient:
             _freeze_imports()
 
             idle = self.provider.stream_idle_timeout_ms / 1000
-            headers = dict(self.provider.http_headers)
-            for header, env in self.provider.env_http_headers.items():
-                if value := os.environ.get(env):
-                    headers[header] = value
+            headers = provider_headers(self.provider)
             self._sdk = AsyncOpenAI(
                 api_key=key,
                 base_url=self.provider.base_url,
@@ -92,11 +95,25 @@ class ModelClient:
             self._sdk_key = key
         return self._sdk
 
+    def _redacted(self, error: ModelError) -> ModelError:
+        """`error` with the key, header values and key-shaped text taken out of its text
+        (in place, so its cause and classification stay)."""
+        error.message = redact(error.message, self._sdk_key)
+        error.args = (error.message,)
+        if error.details is not None:
+            error.details = redact(error.details, self._sdk_key)
+        return error
+
     async def stream(self, prompt: Prompt) -> AsyncIterator[ModelEvent]:
-        """One attempt: yields model events; raises `ModelError` (classified) on failure."""
+        """One attempt: yields model events; raises `ModelError` (classified, redacted) on
+        failure."""
         import openai
 
-        client = self._client()
+        try:
+            client = self._client()
+        except ModelError as exc:
+            self._redacted(exc)
+            raise
         try:
             # The SDK makes the request and decodes the SSE framing; events come back as
             # plain JSON objects (see responses_wire.translate for why).
@@ -116,47 +133,63 @@ class ModelClient:
         except openai.APIStatusError as exc:
             error = classify_status(exc.status_code, exc.body, exc.response.headers, exc.message)
             error.rate_limits = parse_rate_limits(exc.response.headers)
-            raise error from exc
+            raise self._redacted(error) from exc
         except openai.APITimeoutError as exc:
             raise ModelError(
                 "timed out connecting to the model", "httpConnectionFailed", retry="request"
             ) from exc
         except (openai.APIConnectionError, OSError, BaseExceptionGroup) as exc:
             # httpx2 may raise its connect failures as an ExceptionGroup.
-            raise ModelError(
+            error = ModelError(
                 f"cannot reach the model at {self.provider.base_url}: {root_cause(exc)}",
                 "httpConnectionFailed",
                 retry="request",
-            ) from exc
+            )
+            raise self._redacted(error) from exc
         try:
             snapshot = parse_rate_limits(sdk_stream.response.headers)
             if snapshot is not None:
                 yield RateLimits(snapshot)
             async for event in translate(sdk_stream):
                 yield event
-        except ModelError:
+        except ModelError as exc:
+            self._redacted(exc)
             raise
         except openai.APIStatusError as exc:
-            raise classify_status(
-                exc.status_code, exc.body, exc.response.headers, exc.message
-            ) from exc
+            error = classify_status(exc.status_code, exc.body, exc.response.headers, exc.message)
+            raise self._redacted(error) from exc
         except (openai.APIError, OSError, ValueError) as exc:
-            raise ModelError(
+            error = ModelError(
                 f"the model stream broke: {exc}", "responseStreamDisconnected", retry="stream"
-            ) from exc
+            )
+            raise self._redacted(error) from exc
         except Exception as exc:
             # httpx transport errors (read timeout, peer closed the connection mid-body).
             if isinstance(exc, BaseExceptionGroup) or type(exc).__module__.startswith(
                 ("httpx", "httpcore", "h11", "anyio")
             ):
-                raise ModelError(
+                error = ModelError(
                     f"the model stream broke: {root_cause(exc)}",
                     "responseStreamDisconnected",
                     retry="stream",
-                ) from exc
+                )
+                raise self._redacted(error) from exc
             raise
         finally:
             await sdk_stream.close()
+
+
+def provider_headers(provider: ProviderConfig) -> dict[str, str]:
+    """The extra HTTP headers of a provider: `http_headers`, then `env_http_headers` read
+    from the environment. Values from the environment, and those of credential-looking
+    headers, are registered as secrets."""
+    headers = dict(provider.http_headers)
+    for header, env in provider.env_http_headers.items():
+        if value := os.environ.get(env):
+            headers[header] = value
+            register_secret(value)
+    register_secrets(secret_header_values(headers))
+    return headers
 
 
 _frozen = False

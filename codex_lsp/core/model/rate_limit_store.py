@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ...protocol.account import RateLimitSnapshot, RateLimitWindow
-from ..config.writer import write_atomic
+from ..private_files import write_private_atomic
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def same_snapshot(old: RateLimitSnapshot, new: RateLimitSnapshot) -> bool:
 
 
 class RateLimitStore:
-    """Holds the latest snapshot; persists it atomically whenever it changes."""
+    """Holds the latest snapshot; persists it atomically (mode 0600) whenever it changes."""
 
     def __init__(self, home: Path) -> None:
         self.path = home / RATE_LIMITS_FILE
@@ -99,7 +99,7 @@ class RateLimitStore:
             self._snapshot = snapshot
             text = json.dumps({"rateLimits": snapshot.wire()}, indent=2) + "\n"
             try:
-                write_atomic(self.path, text)
+                write_private_atomic(self.path, text)
                 self._mtime_ns = self.path.stat().st_mtime_ns
             except OSError as exc:
                 log.warning("cannot save rate limits to %s: %s", self.path, exc)

@@ -3,6 +3,7 @@
 It is only a cache of the rollout files: rebuilt from them when it is missing, of another
 schema version (`PRAGMA user_version`) or corrupt, and reconciled with the disk by
 `sync()` (rollouts added or removed behind its back, or changed since they were indexed).
+The database and its `-wal`/`-shm` files are 0600 (they hold thread previews and names).
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ from typing import Any, Literal, TypeVar
 
 from codex_lsp.protocol.thread import Thread
 
+from ..private_files import ensure_private_file, private_dir, restrict
 from .history import glance_rollout
-from .paths import archived_root, index_path, iter_rollout_entries, sessions_root
+from .paths import (
+    archived_root,
+    index_path,
+    iter_rollout_entries,
+    restrict_thread_roots,
+    sessions_root,
+)
 from .paths import thread_id_from_file_name as _id_of
 from .rollout import RolloutCorrupt
 
@@ -228,7 +236,8 @@ class ThreadIndex:
         self.db_path = index_path(self.codex_home)
         self._lock = threading.RLock()
         self._bad: dict[str, tuple[int, int]] = {}  # unreadable rollouts, by stamp
-        self.codex_home.mkdir(parents=True, exist_ok=True)
+        private_dir(self.codex_home)
+        restrict_thread_roots(self.codex_home)
         try:
             self._conn, fresh = self._connect()
         except sqlite3.DatabaseError as exc:
@@ -243,6 +252,9 @@ class ThreadIndex:
     # -- connection management -------------------------------------------------------
 
     def _connect(self) -> tuple[sqlite3.Connection, bool]:
+        # SQLite creates files with the umask's mode; the -wal and -shm files copy the
+        # database's, so a 0600 database makes all three private.
+        ensure_private_file(self.db_path)
         conn = sqlite3.connect(
             self.db_path, timeout=10.0, isolation_level=None, check_same_thread=False
         )
@@ -250,6 +262,8 @@ class ThreadIndex:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for suffix in ("-wal", "-shm"):  # left by an older version, or another process
+                restrict(f"{self.db_path}{suffix}")
             if version == SCHEMA_VERSION:
                 conn.execute("SELECT id FROM threads LIMIT 1").fetchall()
                 return conn, False

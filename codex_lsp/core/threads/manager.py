@@ -21,6 +21,7 @@ from .. import events as ev
 from ..approvals.gate import ApprovalGate, ApprovalTransport
 from ..config.settings import ThreadRequest, ThreadSettings
 from ..model.client import ModelClients
+from ..private_files import private_dir
 from ..tasks import spawn
 from ..tools.base import ToolRouter
 from ..tools.registry import ToolRegistry
@@ -100,7 +101,7 @@ class ThreadManager:
         if self._index is None:
             with self._index_lock:
                 if self._index is None:
-                    self.home.mkdir(parents=True, exist_ok=True)
+                    private_dir(self.home)
                     self._index = ThreadIndex(self.home)
         return self._index
 
@@ -368,7 +369,7 @@ class ThreadManager:
         if summary.archived:
             return
         await self._unload(thread_id)
-        self.archive_root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.archive_root)
         target = self.archive_root / Path(summary.path).name
         await self._move(thread_id, summary.path, target)
         self.index().move(thread_id, str(target), archived=True)
@@ -381,7 +382,7 @@ class ThreadManager:
         if summary.archived:
             day = time.strftime("%Y/%m/%d", time.gmtime(summary.created_at))
             target_dir = self.sessions_root / day
-            target_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(target_dir)
             target = target_dir / Path(summary.path).name
             await self._move(thread_id, summary.path, target)
             self.index().move(thread_id, str(target), archived=False)

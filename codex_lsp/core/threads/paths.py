@@ -3,6 +3,7 @@
 Live threads are `sessions/YYYY/MM/DD/rollout-YYYY-MM-DDThh-mm-ss-<threadId>.jsonl` (UTC
 date and time of creation); archived ones are moved, with the same file name, into the
 flat `archived_sessions/` directory. The thread index is `threads.sqlite` beside them.
+All of it is private to the user: folders 0700, files 0600 (see `core.private_files`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+from ..private_files import DIR_MODE, restrict
 
 SESSIONS_DIR = "sessions"
 ARCHIVED_SESSIONS_DIR = "archived_sessions"
@@ -35,6 +38,14 @@ def archived_root(codex_home: Path) -> Path:
 def index_path(codex_home: Path) -> Path:
     """The SQLite thread index file."""
     return codex_home / INDEX_FILE_NAME
+
+
+def restrict_thread_roots(codex_home: Path) -> None:
+    """Set `sessions/` and `archived_sessions/` to 0700 where an older version created them
+    readable by others: nothing below them can be reached then, whatever the modes of the
+    day folders and rollouts inside (which are not walked, for speed)."""
+    for root in (sessions_root(codex_home), archived_root(codex_home)):
+        restrict(root, DIR_MODE)
 
 
 def _utc(created_at: int) -> datetime:

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from ..private_files import open_private, private_dir
 from .paths import day_dir, file_name_for
 
 log = logging.getLogger(__name__)
@@ -173,8 +174,8 @@ class RolloutWriter:
         Raises FileExistsError when the file already exists.
         """
         path = rollout_path(sessions_root, meta)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        file = open(path, "xb")  # noqa: SIM115 - the writer owns the handle
+        private_dir(path.parent)
+        file = open_private(path, "xb")
         try:
             head = RolloutRecord(now_ms(), SESSION_META, meta.to_payload())
             file.write(b"".join([head.to_line(), *(r.to_line() for r in records)]))
@@ -199,7 +200,7 @@ class RolloutWriter:
             if size:
                 reader.seek(-1, os.SEEK_END)
                 last = reader.read(1)
-        file = open(path, "ab")  # noqa: SIM115 - the writer owns the handle
+        file = open_private(path, "ab")
         if last != b"\n":
             file.write(b"\n")
             file.flush()
@@ -221,7 +222,7 @@ class RolloutWriter:
             if self._closed:
                 raise ValueError(f"rollout writer for {self.path} is closed")
             if self._file is None:
-                self._file = open(self.path, "ab")  # noqa: SIM115 - the writer owns the handle
+                self._file = open_private(self.path, "ab")
             self._file.write(line)
             self._file.flush()
         return record
