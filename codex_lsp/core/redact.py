@@ -17,9 +17,10 @@ registered value is never removed, since an old key in an old error is still a s
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 REDACTED = "[REDACTED]"
 
@@ -39,25 +40,23 @@ _SECRET_NAME = (
     r"|[A-Za-z0-9_.-]+(?:token|secret)"
     r"|(?:proxy-)?authorization|secret|bearer)"
 )
-_KEY_VALUE = re.compile(
+_KEY_VALUE = (
     r"(?<![A-Za-z0-9_.-])"
     rf"(?P<name>{_SECRET_NAME})"
     r"(?P<sep>\\?[\"']?\s*[:=]\s*\\?[\"']?)"
     r"(?P<scheme>(?:bearer|basic|token)\s+)?"
     r"(?!(?:null|true|false|none)\b)(?!(?:bearer|basic|token)\s)"
-    r"(?P<value>[^\s\"'\\,;&<>(){}\[\]]+)",
-    re.IGNORECASE,
+    r"(?P<value>[^\s\"'\\,;&<>(){}\[\]]+)"
 )
-_BEARER = re.compile(r"(?P<scheme>\bbearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{6,})", re.IGNORECASE)
-_WRONG_KEY = re.compile(
+_BEARER = r"(?P<scheme>\bbearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{6,})"
+_WRONG_KEY = (
     r"(?P<scheme>\b(?:incorrect|invalid|wrong) api key(?: provided)?\s*:\s*)"
-    r"(?P<value>[A-Za-z0-9_*~+/=.-]*[A-Za-z0-9_*~+/=-])",
-    re.IGNORECASE,
+    r"(?P<value>[A-Za-z0-9_*~+/=.-]*[A-Za-z0-9_*~+/=-])"
 )
-_URL_PASSWORD = re.compile(r"(?P<scheme>://[^/\s:@]+:)(?P<value>[^/\s@]+)(?=@)")
+_URL_PASSWORD = r"(?P<scheme>://[^/\s:@]+:)(?P<value>[^/\s@]+)(?=@)"
 # Key formats of common vendors: OpenAI / Anthropic (`sk-`), Groq, Google, GitHub, Slack,
 # and JSON Web Tokens.
-_KEY_SHAPES = re.compile(
+_KEY_SHAPES = (
     r"\b(?:sk-[A-Za-z0-9_*-]{12,}"
     r"|gsk_[A-Za-z0-9]{12,}"
     r"|AIza[0-9A-Za-z_-]{20,}"
@@ -66,6 +65,28 @@ _KEY_SHAPES = re.compile(
     r"|xox[abprs]-[A-Za-z0-9-]{10,}"
     r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
 )
+
+
+def _keep_name(match: re.Match[str]) -> str:
+    return f"{match['name']}{match['sep']}{match['scheme'] or ''}{REDACTED}"
+
+
+def _keep_scheme(match: re.Match[str]) -> str:
+    return f"{match['scheme']}{REDACTED}"
+
+
+@functools.cache
+def _rules() -> tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]:
+    """The patterns, compiled on first use (not at start-up: the server answers
+    `initialize` first)."""
+    i = re.IGNORECASE
+    return (
+        (re.compile(_KEY_VALUE, i), _keep_name),
+        (re.compile(_BEARER, i), _keep_scheme),
+        (re.compile(_WRONG_KEY, i), _keep_scheme),
+        (re.compile(_URL_PASSWORD), _keep_scheme),
+        (re.compile(_KEY_SHAPES), REDACTED),
+    )
 
 
 def register_secret(value: str | None) -> None:
@@ -85,20 +106,12 @@ def register_secrets(values: Iterable[str | None]) -> None:
         register_secret(value)
 
 
-_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password|signature", re.IGNORECASE)
+_SECRET_HEADER = r"auth|key|token|secret|cookie|password|signature"
 
 
 def secret_header_values(headers: Mapping[str, str]) -> list[str]:
     """The values of headers whose name says they carry a credential."""
-    return [value for name, value in headers.items() if _SECRET_HEADER.search(name)]
-
-
-def _keep_name(match: re.Match[str]) -> str:
-    return f"{match['name']}{match['sep']}{match['scheme'] or ''}{REDACTED}"
-
-
-def _keep_scheme(match: re.Match[str]) -> str:
-    return f"{match['scheme']}{REDACTED}"
+    return [v for name, v in headers.items() if re.search(_SECRET_HEADER, name, re.IGNORECASE)]
 
 
 def redact(text: str, *secrets: str | None) -> str:
@@ -108,11 +121,9 @@ def redact(text: str, *secrets: str | None) -> str:
     for secret in (*_ordered, *secrets):
         if secret and secret in text:
             text = text.replace(secret, REDACTED)
-    text = _KEY_VALUE.sub(_keep_name, text)
-    text = _BEARER.sub(_keep_scheme, text)
-    text = _WRONG_KEY.sub(_keep_scheme, text)
-    text = _URL_PASSWORD.sub(_keep_scheme, text)
-    return _KEY_SHAPES.sub(REDACTED, text)
+    for pattern, replacement in _rules():
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def redact_optional(text: str | None, *secrets: str | None) -> str | None:
