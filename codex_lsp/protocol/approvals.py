@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import time
+
+from pydantic import Field
+
 from .base import WireModel
-from .enums import ApprovalDecision
+from .enums import ApprovalDecision, RiskLevel
 from .items import CommandAction, FileUpdateChange
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class CommandRisk(WireModel):
+    """What the model's separate assessment says about a command it wants to run."""
+
+    description: str
+    risk_level: RiskLevel
+    risk_categories: list[str] = Field(default_factory=list)
 
 
 class CommandApprovalParams(WireModel):
@@ -13,18 +29,26 @@ class CommandApprovalParams(WireModel):
     thread_id: str
     turn_id: str
     item_id: str
+    # When the approval was asked for (unix ms): the moment these params are made.
+    started_at_ms: int = Field(default_factory=_now_ms)
     command: str
     cwd: str
     command_actions: list[CommandAction]
     reason: str | None = None
+    # Null when the assessment is off, failed or took too long.
+    risk: CommandRisk | None = None
+    # The argv prefix an `acceptWithExecpolicyAmendment` answer would allow from now on.
+    proposed_execpolicy_amendment: list[str] | None = None
 
 
 class FileChangeApprovalParams(WireModel):
-    """`codex/item/fileChange/requestApproval` params (the changes are included)."""
+    """`codex/item/fileChange/requestApproval` params (unlike Codex, the changes are
+    included)."""
 
     thread_id: str
     turn_id: str
     item_id: str
+    started_at_ms: int = Field(default_factory=_now_ms)
     changes: list[FileUpdateChange]
     reason: str | None = None
     grant_root: str | None = None

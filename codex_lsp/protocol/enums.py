@@ -15,6 +15,12 @@ CommandSource = Literal["agent", "userShell"]
 ThreadSortKey = Literal["created_at", "updated_at"]
 ActiveFlag = Literal["waitingOnApproval", "waitingOnUserInput"]
 ApprovalDecision = Literal["accept", "acceptForSession", "decline", "cancel"]
+# Codex also has `auto_review` (a reviewing sub-agent); every approval here goes to the user.
+ApprovalsReviewer = Literal["user"]
+# Where a thread comes from; Codex also has `cli`, `vscode`, `exec`, custom and sub-agent
+# sources. Every thread of this server is an app-server thread.
+SessionSource = Literal["appServer"]
+RiskLevel = Literal["low", "medium", "high"]
 MergeStrategy = Literal["replace", "upsert"]
 WriteStatus = Literal["ok", "okOverridden"]
 AuthMode = Literal["apiKey"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from .account import TokenUsage
 from .base import WireModel
@@ -31,10 +31,17 @@ class ThreadIdNotification(WireModel):
 
 
 class ThreadNameUpdatedNotification(WireModel):
-    """`codex/thread/name/updated`."""
+    """`codex/thread/name/updated`: the name under Codex's key `threadName`, and under
+    `name` as this protocol always sent it."""
 
     thread_id: str
     name: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def thread_name(self) -> str | None:
+        """Codex's key for the name."""
+        return self.name
 
 
 class TokenUsageUpdatedNotification(WireModel):

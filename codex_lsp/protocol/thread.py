@@ -9,10 +9,12 @@ from pydantic import Field
 from .base import WireModel
 from .enums import (
     ActiveFlag,
+    ApprovalsReviewer,
     AskForApproval,
     CodexErrorInfo,
     ReasoningEffort,
     SandboxMode,
+    SessionSource,
     ThreadSortKey,
     TurnStatus,
 )
@@ -67,6 +69,16 @@ class Thread(WireModel):
     updated_at: int
     status: ThreadStatus = Field(default_factory=lambda: IdleThreadStatus(type="notLoaded"))
     forked_from_id: str | None = None
+    # Started with `ephemeral: true`: no rollout, never listed, not forkable, gone when the
+    # server stops.
+    ephemeral: bool = False
+    source: SessionSource = "appServer"
+    # The thread's own id; a sub-agent's thread carries its root thread's id.
+    session_id: str
+    # The version of the server that serves the thread.
+    cli_version: str
+    # Codex's project assignment; this server assigns none.
+    project_id: str | None = None
     turns: list[Turn] = Field(default_factory=list)
 
 
@@ -110,6 +122,7 @@ class ThreadStartResult(WireModel):
     model_provider: str
     cwd: str
     approval_policy: AskForApproval
+    approvals_reviewer: ApprovalsReviewer = "user"
     sandbox: SandboxPolicy
     reasoning_effort: ReasoningEffort | None = None
 

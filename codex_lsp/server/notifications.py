@@ -107,7 +107,8 @@ def _unarchived(e: ev.ThreadUnarchived) -> Notification:
 
 
 def _renamed(e: ev.ThreadNameUpdated) -> Notification:
-    return "codex/thread/name/updated", {"threadId": e.thread_id, "name": e.name}
+    params = n.ThreadNameUpdatedNotification(thread_id=e.thread_id, name=e.name)
+    return "codex/thread/name/updated", params.wire()
 
 
 def _usage(e: ev.TokenUsageUpdated) -> Notification:

@@ -34,6 +34,11 @@ def test_there_are_goldens() -> None:
 def test_absent_optionals_are_sent_as_null() -> None:
     from codex_lsp.protocol.thread import Thread
 
-    sent = Thread(id="t", model_provider="p", cwd="/", created_at=1, updated_at=1).wire()
+    sent = Thread(
+        id="t", model_provider="p", cwd="/", created_at=1, updated_at=1, session_id="t",
+        cli_version="1",
+    ).wire()  # fmt: skip
     assert sent["name"] is None and sent["forkedFromId"] is None and sent["path"] is None
     assert sent["status"] == {"type": "notLoaded"}
+    assert sent["projectId"] is None and sent["ephemeral"] is False
+    assert sent["source"] == "appServer"

@@ -23,6 +23,11 @@ export function thread(overrides: Partial<Thread> = {}): Thread {
     updatedAt: 1_700_000_000,
     status: { type: "idle" },
     forkedFromId: null,
+    ephemeral: false,
+    source: "appServer",
+    sessionId: overrides.id ?? THREAD,
+    cliVersion: "0.1.0",
+    projectId: null,
     turns: [],
     ...overrides,
   };

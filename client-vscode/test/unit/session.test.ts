@@ -12,6 +12,7 @@ function startResult(id = THREAD, turns = thread().turns): ThreadStartResult {
     modelProvider: "mock",
     cwd: "/ws",
     approvalPolicy: "on-request",
+    approvalsReviewer: "user",
     sandbox: { type: "workspaceWrite", writableRoots: [], networkAccess: false },
     reasoningEffort: "medium",
   };

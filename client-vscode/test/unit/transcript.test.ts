@@ -209,7 +209,7 @@ describe("TranscriptStore", () => {
 
   it("ignores notifications of threads it does not show, except to start tracking turns", () => {
     const store = new TranscriptStore();
-    expect(store.apply({ method: "codex/thread/name/updated", params: { threadId: "other", name: "x" } })).toBeUndefined();
+    expect(store.apply({ method: "codex/thread/name/updated", params: { threadId: "other", name: "x", threadName: "x" } })).toBeUndefined();
     expect(store.apply({ method: "codex/account/updated", params: { authMode: "apiKey" } })).toBeUndefined();
   });
 });

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from codex_lsp import __version__
 from codex_lsp.protocol.thread import Thread
 
 from ..private_files import ensure_private_file, private_dir, restrict
@@ -104,6 +105,8 @@ class ThreadSummary:
             created_at=self.created_at,
             updated_at=self.updated_at,
             forked_from_id=self.forked_from_id,
+            session_id=self.id,
+            cli_version=__version__,
         )
 
 

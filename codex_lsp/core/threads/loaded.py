@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ... import __version__
 from ...protocol.account import TokenUsage
 from ...protocol.thread import ActiveThreadStatus, IdleThreadStatus, Thread, ThreadStatus, Turn
 from ..config.settings import ThreadSettings
@@ -91,5 +92,8 @@ class LoadedThread:
             updated_at=self.updated_at or self.meta.created_at,
             status=self.status(),
             forked_from_id=self.meta.forked_from_id,
+            ephemeral=self.writer is None,
+            session_id=self.id,
+            cli_version=__version__,
             turns=[t.model_copy() for t in self.turns] if include_turns else [],
         )

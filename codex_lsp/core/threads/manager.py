@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ... import __version__
 from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary
 from ...protocol.sandbox import SandboxPolicy
 from ...protocol.thread import IdleThreadStatus, Thread, Turn
@@ -588,5 +589,7 @@ def summary_view(summary: ThreadSummary) -> Thread:
         updated_at=summary.updated_at,
         status=IdleThreadStatus(type="notLoaded"),
         forked_from_id=summary.forked_from_id,
+        session_id=summary.id,
+        cli_version=__version__,
         turns=[],
     )
