@@ -3,6 +3,7 @@ unprivileged path (user namespace), exercised by dropping to `nobody` in the chi
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -30,6 +31,9 @@ from codex_lsp.protocol.sandbox import (
 )
 
 from .helpers import PYTHON, run
+
+# The module (the package's `spawn` attribute is the function).
+spawn_module = importlib.import_module("codex_lsp.core.sandbox.spawn")
 
 NOBODY = 65534
 PR_SET_DUMPABLE = 4
@@ -132,9 +136,36 @@ def open_to_all(*paths: Path) -> None:
             parent = parent.parent
 
 
+def usable_by_others(path: str, bits: int) -> bool:
+    """Does `path` give other users `bits`, in a directory they can all reach?"""
+    current = Path(path).resolve()
+    if current.stat().st_mode & bits != bits:
+        return False
+    return all(parent.stat().st_mode & 0o001 for parent in current.parents)
+
+
+@pytest.mark.parametrize("launcher", [False, True], ids=["direct", "launcher"])
 async def test_unprivileged_user_namespace_path(
-    nobody_backend: AsNobody, workspace: Path, outside: Path
+    nobody_backend: AsNobody,
+    workspace: Path,
+    outside: Path,
+    launcher: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if not launcher:
+        monkeypatch.setattr(spawn_module, "USE_LAUNCHER", False)
+    else:
+        # The launcher runs as the command's user: here nobody, who cannot reach the
+        # server's interpreter under /root; the system's Python runs it just as well.
+        system_python = shutil.which("python3", path="/usr/bin:/bin")
+        if not spawn_module.USE_LAUNCHER or system_python is None:
+            pytest.skip("no launcher on this system, or no system python3")
+        if not (
+            usable_by_others(system_python, 0o005)
+            and usable_by_others(spawn_module.LAUNCHER_PATH, 0o004)
+        ):
+            pytest.skip("nobody cannot run the launcher from this checkout")
+        monkeypatch.setattr(spawn_module, "LAUNCHER_PYTHON", system_python)
     open_to_all(workspace, outside)
     plan = plan_for(WorkspaceWriteSandbox(), workspace)
     smoke = await run(["id", "-u"], cwd=workspace, plan=plan, backend=nobody_backend)

@@ -5,6 +5,13 @@ stdout with stderr merged (a pipe), or the master side of a pseudo-terminal. San
 spawns go through the backend `detect_backend()` picked; a plan the backend cannot
 enforce raises `SandboxUnavailable` (nothing runs unsandboxed silently: the caller asks
 the user, then spawns again with `plan=None`).
+
+On Linux every command is started through the launcher (`launcher.py`): a small process
+that the server starts under the command's sandbox, that forks the command and stays
+its parent, adopts the command's orphans, and kills the whole tree as soon as the server
+process is gone, however it ended (SIGKILL included). It costs one interpreter start
+(about 10 ms, see `benchmarks/bench_spawn.py`). Elsewhere (macOS) commands are the
+server's children, as before, and live on if the server is killed without cleanup.
 """
 
 from __future__ import annotations
@@ -17,20 +24,37 @@ import fcntl
 import inspect
 import os
 import pty as pty_module
+import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from . import launcher
 from .backend import Backend, Launch, SandboxError, SandboxUnavailable, detect_backend
 from .bounds import BoundedBuffer
 from .plan import SandboxPlan
-from .proctree import kill_process_tree
+from .proctree import HAVE_PROC, kill_process_tree
 
 READ_CHUNK = 65536
 DEFAULT_PTY_SIZE = (24, 80)
+LAUNCHER_PATH = os.path.abspath(launcher.__file__)
+# The interpreter that runs the launcher (the server's own; any Python 3.11+ would do).
+LAUNCHER_PYTHON = sys.executable
+# Whether commands start through the launcher (module doc); benchmarks turn it off to
+# measure what it costs.
+USE_LAUNCHER = (
+    sys.platform.startswith("linux")
+    and HAVE_PROC
+    and bool(LAUNCHER_PYTHON)
+    and os.path.isfile(LAUNCHER_PATH)
+)
+# Variables the launcher's interpreter may need to start; the command's environment
+# reaches the command through the spec, never through the launcher's own environment.
+LAUNCHER_ENV_KEYS = ("LD_LIBRARY_PATH",)
 
 OnChunk = Callable[[str], Awaitable[None] | None]
 
@@ -89,9 +113,39 @@ class _Fd:
             os.close(self.fd)
 
 
+class _StatusPipe:
+    """The launcher's reports (`launcher.py`), read line by line."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: _Fd | None = _Fd(fd)
+        self._buffer = b""
+
+    async def line(self) -> bytes | None:
+        """The next line without its newline; None at end of file (or once closed)."""
+        while b"\n" not in self._buffer:
+            if self._fd is None:
+                return None
+            chunk = await self._fd.read(4096)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def close(self) -> None:
+        """Stop reading (idempotent)."""
+        if self._fd is not None:
+            self._fd.close()
+            self._fd = None
+
+
 class Spawned:
     """A started process: its pid and process group, one output stream (stdout + stderr,
-    or the PTY), input (when stdin is a pipe or a PTY), waiting and killing."""
+    or the PTY), input (when stdin is a pipe or a PTY), waiting and killing.
+
+    With the launcher, `process` is the launcher and `pid` the command (the launcher's
+    child, leader of its own session and process group); the command's exit status
+    comes from the launcher's reports."""
 
     def __init__(
         self,
@@ -100,11 +154,18 @@ class Spawned:
         pgid: int,
         pty_master: int | None,
         sandbox: str,
+        pid: int | None = None,
+        status: _StatusPipe | None = None,
     ) -> None:
         self.process = process
-        self.pid = process.pid
+        self.pid = process.pid if pid is None else pid
         self.pgid = pgid
         self.sandbox = sandbox  # backend name, or "none"
+        # The launcher's pid (None: the command is the server's own child).
+        self.launcher_pid = process.pid if status is not None else None
+        self._status = status
+        self._exit: asyncio.Task[int] | None = None
+        self._returncode: int | None = None
         self._pty = _Fd(pty_master) if pty_master is not None else None
         self.output: BoundedBuffer | None = None
 
@@ -121,6 +182,8 @@ class Spawned:
     @property
     def returncode(self) -> int | None:
         """The exit code once reaped (negative: killed by that signal), else None."""
+        if self.launcher_pid is not None:
+            return self._returncode
         return self.process.returncode
 
     async def read(self, size: int = READ_CHUNK) -> bytes:
@@ -172,13 +235,48 @@ class Spawned:
 
     async def wait(self) -> int:
         """Wait for the process to exit and return its exit code (negative: the signal
-        that killed it)."""
-        return await self.process.wait()
+        that killed it). Background processes it left behind are not waited for."""
+        if self._status is None:
+            return await self.process.wait()
+        if self._exit is None:
+            self._exit = asyncio.get_running_loop().create_task(
+                self._wait_reported(), name=f"exit-status-{self.pid}"
+            )
+        return await asyncio.shield(self._exit)
+
+    async def _wait_reported(self) -> int:
+        status = self._status
+        assert status is not None
+        code: int | None = None
+        try:
+            while (line := await status.line()) is not None:
+                if line.startswith(b"X "):
+                    code = os.waitstatus_to_exitcode(int(line[2:]))
+                    break
+        finally:
+            status.close()
+        if code is None:
+            # The launcher ended without a report (it was killed): its status is all
+            # there is.
+            code = await self.process.wait()
+        self._returncode = code
+        return code
 
     async def kill_tree(self, grace: float = 0.1) -> None:
         """SIGTERM, then after `grace` seconds SIGKILL, the process group and every
-        descendant (found through /proc, so children that called `setsid` too); then
-        reap the process. Finishes within about `grace` + 0.1 s."""
+        descendant (found through /proc, so children that called `setsid` too, and with
+        the launcher also orphans it adopted); then reap the process. Finishes within
+        about `grace` + 0.1 s."""
+        if self.launcher_pid is not None:
+            if self.process.returncode is None:
+                await kill_process_tree(self.launcher_pid, self.pgid, grace, include_root=False)
+            else:  # the launcher is gone (killed): only the group can be found
+                await kill_process_tree(None, self.pgid, 0.0)
+            # The launcher reports the exit, then ends once it has no child left.
+            for done in (self.wait(), self.process.wait()):
+                with contextlib.suppress(asyncio.TimeoutError, ProcessLookupError):
+                    await asyncio.wait_for(done, timeout=1.0)
+            return
         if self.process.returncode is None:
             await kill_process_tree(self.pid, self.pgid, grace)
         else:
@@ -188,10 +286,13 @@ class Spawned:
             await asyncio.wait_for(self.process.wait(), timeout=1.0)
 
     def close(self) -> None:
-        """Release the PTY master (after the output has been read)."""
+        """Release the PTY master (after the output has been read), and the launcher's
+        report pipe unless a `wait` is reading it."""
         if self._pty is not None:
             self._pty.close()
             self._pty = None
+        if self._status is not None and self._exit is None:
+            self._status.close()
 
 
 def _set_window_size(fd: int, rows: int, cols: int) -> None:
@@ -266,12 +367,35 @@ async def spawn(
         sandbox_name = chosen.name
     child_env = dict(os.environ if env is None else env)
     child_env.update(launch.env)
+    if USE_LAUNCHER:
+        return await _spawn_launched(launch, cwd, child_env, stdin, pty, sandbox_name)
 
+    master, process = await _start(
+        launch.argv, launch, cwd=cwd, env=child_env, stdin=stdin, pty=pty, name=sandbox_name
+    )
+    # A new session: the process leads its own process group, so pgid == pid.
+    return Spawned(process, pgid=process.pid, pty_master=master, sandbox=sandbox_name)
+
+
+async def _start(
+    program: Sequence[str],
+    launch: Launch,
+    *,
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: int | None,
+    pty: bool,
+    name: str,
+    set_ctty: bool = True,
+    pass_fds: Sequence[int] = (),
+) -> tuple[int | None, asyncio.subprocess.Process]:
+    """Start `program` in a new session with the sandbox's child setup; returns the PTY
+    master (with `pty`) and the process."""
     master: int | None = None
     slave: int | None = None
     error_r, error_w = os.pipe()  # not inherited by the program (close-on-exec)
     try:
-        preexec = _child_preexec(launch, pty, error_w)
+        preexec = _child_preexec(launch, pty and set_ctty, error_w)
         kwargs: dict[str, Any] = {}
         if pty:
             master, slave = pty_module.openpty()
@@ -281,20 +405,19 @@ async def spawn(
             kwargs.update(stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             process = await asyncio.create_subprocess_exec(
-                *launch.argv,
+                *program,
                 cwd=cwd,
-                env=child_env,
+                env=env,
                 start_new_session=True,
                 preexec_fn=preexec,
+                pass_fds=tuple(pass_fds),
                 **kwargs,
             )
         except subprocess.SubprocessError as exc:
             os.close(error_w)
             error_w = -1
             detail = os.read(error_r, 4096).decode("utf-8", errors="replace").strip()
-            raise SandboxError(
-                f"could not apply the sandbox ({sandbox_name}): {detail or exc}"
-            ) from exc
+            raise SandboxError(f"could not apply the sandbox ({name}): {detail or exc}") from exc
     except BaseException:
         if master is not None:
             os.close(master)
@@ -305,5 +428,121 @@ async def spawn(
         if error_w >= 0:
             os.close(error_w)
         os.close(error_r)
-    # A new session: the process leads its own process group, so pgid == pid.
-    return Spawned(process, pgid=process.pid, pty_master=master, sandbox=sandbox_name)
+    return master, process
+
+
+_lifeline: tuple[int, int, int] | None = None  # (owning pid, read end, write end)
+
+
+def _lifeline_fd() -> int:
+    """The read end of this process's lifeline pipe. The write end stays open in this
+    process only (close-on-exec, never written): when the process ends, however it
+    ends, every launcher sees end of file and kills its command's tree."""
+    global _lifeline
+    if _lifeline is None or _lifeline[0] != os.getpid():  # a forked child needs its own
+        read_end, write_end = os.pipe()
+        _lifeline = (os.getpid(), read_end, write_end)
+    return _lifeline[1]
+
+
+def _spec_fd(data: bytes) -> int:
+    """A file holding `data`, positioned at its start (no size limit, unlike argv)."""
+    try:
+        fd = os.memfd_create("codex-launch", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        with tempfile.TemporaryFile() as handle:
+            fd = os.dup(handle.fileno())
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+async def _spawn_launched(
+    launch: Launch,
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: int | None,
+    pty: bool,
+    sandbox_name: str,
+) -> Spawned:
+    """Start the command through the launcher (module doc): the server starts the
+    launcher under the sandbox's child setup; the launcher starts the command in its own
+    session (taking the PTY as its controlling terminal) and reports its pid."""
+    spec = launcher.encode_spec(launch.argv, env)  # ValueError before anything starts
+    lifeline = _lifeline_fd()
+    spec_fd = _spec_fd(spec)
+    status_r, status_w = os.pipe()
+    try:
+        program = (
+            LAUNCHER_PYTHON,
+            "-I",
+            "-S",
+            "-B",
+            LAUNCHER_PATH,
+            str(lifeline),
+            str(status_w),
+            str(spec_fd),
+            "pty" if pty else "pipe",
+        )
+        launcher_env = {key: os.environ[key] for key in LAUNCHER_ENV_KEYS if key in os.environ}
+        try:
+            master, process = await _start(
+                program,
+                launch,
+                cwd=cwd,
+                env=launcher_env,
+                stdin=stdin,
+                pty=pty,
+                name=sandbox_name,
+                set_ctty=False,
+                pass_fds=(lifeline, status_w, spec_fd),
+            )
+        except SandboxError:
+            raise
+        except OSError as exc:  # not the command's fault: do not let it read as one
+            raise RuntimeError(
+                f"could not start the process launcher ({LAUNCHER_PYTHON}): {exc}"
+            ) from exc
+    except BaseException:
+        os.close(status_r)
+        raise
+    finally:
+        os.close(status_w)
+        os.close(spec_fd)
+
+    status = _StatusPipe(status_r)
+    try:
+        first = await status.line()
+    except BaseException:
+        # Cancelled while the launcher starts: it kills whatever it started.
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        status.close()
+        if master is not None:
+            os.close(master)
+        raise
+    if first is not None and first.startswith(b"P "):
+        pid = int(first[2:])
+        return Spawned(
+            process, pgid=pid, pid=pid, pty_master=master, sandbox=sandbox_name, status=status
+        )
+    status.close()
+    if master is not None:
+        os.close(master)
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(process.wait(), timeout=1.0)
+    if first is not None and first.startswith(b"E "):
+        code_text, _, message = first[2:].partition(b" ")
+        code = int(code_text)
+        text = message.decode("utf-8", errors="replace") or os.strerror(code)
+        raise OSError(code, text, launch.argv[0])  # FileNotFoundError, PermissionError...
+    raise RuntimeError(
+        f"the process launcher ended without starting {launch.argv[0]!r} "
+        f"(exit status {process.returncode})"
+    )
