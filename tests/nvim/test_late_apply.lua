@@ -3,8 +3,9 @@
 -- it reaches the server about 3 s after the answer, as in the report). The server must
 -- wait for it and report the patch applied, not declined.
 --
--- Mock script (queued by tests/e2e/test_late_apply.py): apply_patch of notes.txt, final
--- message.
+-- Mock script (queued by tests/e2e/test_late_apply.py): apply_patch of notes.txt and of
+-- other.txt (not open: Neovim edits it in a hidden buffer it neither syncs nor writes),
+-- final message.
 local H = require("harness")
 
 local ws = assert(vim.env.CODEX_TEST_WS, "CODEX_TEST_WS not set")
@@ -101,13 +102,22 @@ H.step("the answer was late and the patch counts as applied", function()
   H.ok(fc ~= nil, "a fileChange item")
   if fc then
     H.eq(fc.status, "completed", "the fileChange item completed")
-    local diff = (fc.changes and fc.changes[1] and fc.changes[1].diff) or ""
-    H.contains(diff, "+line three", "the item's diff has hunk 1")
-    H.contains(diff, "+line twenty-six", "the item's diff has hunk 2")
+    local diffs = {}
+    for _, c in ipairs(fc.changes or {}) do
+      diffs[vim.fs.basename(c.path)] = c.diff
+    end
+    H.contains(diffs["notes.txt"] or "", "+line three", "the item's diff has hunk 1")
+    H.contains(diffs["notes.txt"] or "", "+line twenty-six", "the item's diff has hunk 2")
+    H.contains(diffs["other.txt"] or "", "+BETA", "the item's diff has other.txt")
   end
   local disk = H.read_file(notes) or ""
   H.contains(disk, "line 2\nline three\nline 4\n", "the server wrote hunk 1 to disk")
   H.contains(disk, "line 25\nline twenty-six\nline 27\n", "the server wrote hunk 2 to disk")
+  H.eq(H.read_file(ws .. "/other.txt"), "alpha\nBETA\ngamma\n", "the server wrote other.txt")
+  local other = vim.fn.bufnr(ws .. "/other.txt")
+  if other ~= -1 and vim.api.nvim_buf_is_loaded(other) then
+    H.eq(H.buf_text(other), "alpha\nBETA\ngamma\n", "Neovim's hidden buffer of other.txt")
+  end
 end)
 
 H.finish()
