@@ -134,8 +134,13 @@ async def test_kill_mid_turn_then_resume(
     [turn] = resumed["thread"]["turns"]
     assert turn["id"] == turn_id
     assert turn["status"] == "interrupted"
-    # The message that was streaming never completed: only completed items come back.
-    assert turn["items"] == [user_item, reasoning["item"]]
+    # The message that was streaming comes back with (at least) the text the user saw.
+    deltas = first.of("codex/item/agentMessage/delta")
+    seen = "".join(d["delta"] for d in deltas if d["turnId"] == turn_id)
+    assert turn["items"][:2] == [user_item, reasoning["item"]]
+    [message] = turn["items"][2:]
+    assert message["type"] == "agentMessage" and message["text"].startswith(seen)
+    assert long_text.startswith(message["text"])
 
     after = await run_turn(second, mock_model, thread_id, "try again", "done now")
     assert after["status"] == "completed"

@@ -2,7 +2,9 @@
 
 Clients see the `item_completed` items grouped into turns; the model gets every
 `response_item` back in order. A turn that was started but never completed (the server
-stopped mid-turn) comes back `interrupted` with the items that did complete.
+stopped mid-turn) comes back `interrupted` with the items that did complete, plus the
+items that were still streaming, made of the deltas journaled so far (a message keeps the
+text the user saw, which also stays in the model's history, as after an interrupt).
 `glance_rollout` is the cheap variant for listing: meta, preview, name, last timestamp.
 """
 
@@ -17,12 +19,13 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from codex_lsp.protocol.account import TokenUsage
-from codex_lsp.protocol.items import ThreadItem
+from codex_lsp.protocol.items import AgentMessageItem, ReasoningItem, ThreadItem
 from codex_lsp.protocol.thread import Turn, TurnError
 
 from .rollout import (
     ATTEMPT_DISCARDED,
     ITEM_COMPLETED,
+    ITEM_DELTA,
     RESPONSE_ITEM,
     SESSION_META,
     THREAD_NAME,
@@ -59,6 +62,9 @@ class ThreadHistory:
     last_context: dict[str, Any] | None
     preview: str
     warnings: list[str] = field(default_factory=list)
+    # Records that would make the rollout hold the partial items folded from deltas
+    # (`item_completed`, and `response_item` for a message), as `(type, payload)`.
+    unsettled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def preview_of(item: dict[str, Any]) -> str | None:
@@ -105,6 +111,52 @@ class _TurnBuilder:
         return Turn.model_construct(id=self.id, status=status, items=self.items, error=error)
 
 
+class _Partial:
+    """An item known only from its journaled deltas (the server stopped mid-stream)."""
+
+    __slots__ = ("content", "id", "kind", "summary", "text", "turn_id")
+
+    def __init__(self, turn_id: str, item_id: str, kind: str) -> None:
+        self.turn_id = turn_id
+        self.id = item_id
+        self.kind = kind  # "message" | "reasoning"
+        self.text: list[str] = []
+        self.summary: list[list[str]] = []
+        self.content: list[list[str]] = []
+
+    def add(self, kind: str, index: int, delta: str) -> None:
+        if kind == "text":
+            self.text.append(delta)
+            return
+        parts = self.summary if kind == "summary" else self.content
+        while len(parts) <= index:
+            parts.append([])
+        parts[index].append(delta)
+
+    def item(self) -> ThreadItem:
+        if self.kind == "message":
+            return AgentMessageItem(id=self.id, text="".join(self.text))
+        return ReasoningItem(
+            id=self.id,
+            summary=["".join(p) for p in self.summary],
+            content=["".join(p) for p in self.content],
+        )
+
+    def history_item(self) -> dict[str, Any] | None:
+        """What the model keeps of it: a message's text so far (as after an interrupt)."""
+        if self.kind != "message" or not self.text:
+            return None
+        text = "".join(self.text)
+        return {
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": text}],
+        }
+
+
+_DELTA_KINDS = {"text": "message", "summary": "reasoning", "reasoning": "reasoning"}
+
+
 def _turn_error(raw: Any, where: str, warnings: list[str]) -> TurnError | None:
     if raw is None:
         return None
@@ -133,6 +185,9 @@ def build_history(
     last_context: dict[str, Any] | None = None
     preview: str | None = None
     thread_id = contents.meta.id
+    completed_ids: set[str] = set()
+    partials: dict[str, _Partial] = {}
+    unsettled: list[tuple[str, dict[str, Any]]] = []
 
     def turn_for(turn_id: Any, where: str) -> _TurnBuilder | None:
         if not isinstance(turn_id, str):
@@ -143,10 +198,32 @@ def build_history(
             turn = turns[turn_id] = _TurnBuilder(turn_id)
         return turn
 
+    def fold_partials(next_turn: Any = None) -> None:
+        """Partial items become items of their turn (before a later turn's records)."""
+        for partial in list(partials.values()):
+            if partial.turn_id == next_turn:
+                continue
+            del partials[partial.id]
+            turn = turns.get(partial.turn_id)
+            if turn is None:
+                turn = turns[partial.turn_id] = _TurnBuilder(partial.turn_id)
+            item = partial.item()
+            turn.items.append(item)
+            unsettled.append((ITEM_COMPLETED, {"turnId": partial.turn_id, "item": item.wire()}))
+            history_item = partial.history_item()
+            if history_item is not None:
+                model_items.append(history_item)
+                unsettled.append((RESPONSE_ITEM, {"turnId": partial.turn_id, "item": history_item}))
+
     for number, record in enumerate(contents.records, 1):
         kind = record.type
         payload = record.payload
         where = f"thread {thread_id} record {number} ({kind})"
+        if kind == ITEM_DELTA:
+            _add_delta(payload, completed_ids, partials)
+            continue
+        if partials and kind in (TURN_STARTED, TURN_CONTEXT):
+            fold_partials(payload.get("turnId"))
         if kind == RESPONSE_ITEM:
             item = payload.get("item")
             if isinstance(item, dict):
@@ -158,6 +235,9 @@ def build_history(
             raw = payload.get("item")
             if turn is None:
                 continue
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                completed_ids.add(raw["id"])
+                partials.pop(raw["id"], None)
             try:
                 turn.items.append(_ITEM_ADAPTER.validate_python(raw))
             except ValidationError as exc:
@@ -193,6 +273,7 @@ def build_history(
             dropped = payload.get("itemIds")
             if turn is not None and isinstance(dropped, list):
                 turn.items = [i for i in turn.items if i.id not in dropped]
+    fold_partials()
     for warning in warnings[len(contents.warnings) :]:
         log.warning("%s", warning)
     return ThreadHistory(
@@ -203,7 +284,26 @@ def build_history(
         last_context=last_context,
         preview=preview or "",
         warnings=warnings,
+        unsettled=unsettled,
     )
+
+
+def _add_delta(
+    payload: dict[str, Any], completed_ids: set[str], partials: dict[str, _Partial]
+) -> None:
+    """Add one journaled delta to its partial item (ignored once the item completed)."""
+    turn_id, item_id = payload.get("turnId"), payload.get("itemId")
+    kind, index, delta = payload.get("kind"), payload.get("index", 0), payload.get("delta")
+    if not (isinstance(turn_id, str) and isinstance(item_id, str) and isinstance(delta, str)):
+        return
+    if kind not in _DELTA_KINDS or type(index) is not int or not 0 <= index < 1000:
+        return
+    if item_id in completed_ids:
+        return
+    partial = partials.get(item_id)
+    if partial is None:
+        partial = partials[item_id] = _Partial(turn_id, item_id, _DELTA_KINDS[kind])
+    partial.add(kind, index, delta)
 
 
 def records_through_turn(

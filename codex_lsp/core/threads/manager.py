@@ -1,10 +1,18 @@
-"""ThreadManager: start, resume, fork, read, list, archive and rename threads; run turns."""
+"""ThreadManager: start, resume, fork, read, list, archive and rename threads; run turns.
+
+Every turn it starts ends with `turn/completed`, whatever its runner does (a failing
+runner's turn is completed `failed` here). A rollout the server stopped writing mid-stream
+is settled when the thread is loaded again: the partial items rebuilt from the journaled
+deltas are recorded, and the journal removed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
+import sqlite3
 import threading
 import time
 import uuid
@@ -15,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from ... import __version__
 from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary
+from ...protocol.notifications import ErrorInfo
 from ...protocol.sandbox import SandboxPolicy
-from ...protocol.thread import IdleThreadStatus, Thread, Turn
+from ...protocol.thread import IdleThreadStatus, Thread, Turn, TurnError
 from ...protocol.user_input import UserInput
 from .. import events as ev
 from ..approvals.gate import ApprovalGate, ApprovalTransport
@@ -26,7 +35,7 @@ from ..private_files import private_dir
 from ..tasks import spawn
 from ..tools.base import ToolRouter
 from ..tools.registry import ToolRegistry
-from ..turns.runner import TurnRunner
+from ..turns.runner import TurnRunner, save_failed_message
 
 if TYPE_CHECKING:
     from ..turns.user_shell import UserShellRunner
@@ -37,7 +46,18 @@ from .errors import ThreadBusy, ThreadError, UnknownThread
 from .history import ThreadHistory, build_history, records_through_turn
 from .index import ListQuery, ThreadIndex, ThreadSummary
 from .loaded import ActiveTurn, LoadedThread
-from .rollout import RolloutContents, RolloutCorrupt, RolloutWriter, SessionMeta, read_rollout
+from .rollout import (
+    ITEM_DELTA,
+    RolloutContents,
+    RolloutCorrupt,
+    RolloutRecord,
+    RolloutWriteError,
+    RolloutWriter,
+    SessionMeta,
+    journal_path,
+    now_ms,
+    read_rollout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +212,11 @@ class ThreadManager:
             raise ThreadError(
                 "threadId", f"thread {thread_id} cannot be read: its rollout {exc}"
             ) from exc
+        except OSError as exc:
+            raise ThreadError(
+                "threadId",
+                f"thread {thread_id} cannot be read from {summary.path}: {exc.strerror or exc}",
+            ) from exc
         for warning in contents.warnings:
             log.warning("%s", warning)
         return summary, contents
@@ -260,6 +285,11 @@ class ThreadManager:
         except FileNotFoundError as exc:  # archived or deleted meanwhile
             self._forget_missing()
             raise UnknownThread(thread_id) from exc
+        except OSError as exc:
+            # Readable but not writable now: the thread loads; its turns say why they fail.
+            log.warning("rollout %s cannot be opened for writing: %s", summary.path, exc)
+            writer = RolloutWriter(Path(summary.path))
+        _settle(writer, history.unsettled)
         writer.release()
         thread = LoadedThread(
             meta=contents.meta,
@@ -292,6 +322,9 @@ class ThreadManager:
                 "lastTurnId", f"unknown turn id {last_turn_id!r} in thread {thread_id}"
             ) from exc
         history = build_history(RolloutContents(meta=contents.meta, records=records, warnings=[]))
+        # Items cut short by a crash are copied as the items they became, not as deltas.
+        records = [r for r in records if r.type != ITEM_DELTA]
+        records += [RolloutRecord(now_ms(), kind, p) for kind, p in history.unsettled]
         settings = self._resolve(self._request_from_record(request, contents.meta, history))
         return self._new_thread(
             settings, ephemeral=False, forked_from=thread_id, records=records, history=history
@@ -361,6 +394,10 @@ class ThreadManager:
         except FileNotFoundError as exc:
             self._forget_missing()
             raise UnknownThread(thread_id) from exc
+        journal = journal_path(Path(source))
+        if journal.exists():  # a crash's deltas not yet settled go with their rollout
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(shutil.move, journal, journal_path(target))
 
     async def archive(self, thread_id: str) -> None:
         """Move the rollout to `archived_sessions/`."""
@@ -439,6 +476,7 @@ class ThreadManager:
         turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
         thread.turns.append(turn)
         client = self.clients.get(thread.settings.model_provider, thread.settings.provider)
+        events = _TurnEvents(self.emit, turn.id)
         runner = TurnRunner(
             thread,
             turn,
@@ -446,7 +484,7 @@ class ThreadManager:
             content,
             client,
             self._tools(thread),
-            self.emit,
+            events,
             output_schema=overrides.output_schema,
             workspace=self.workspace,
         )
@@ -455,9 +493,9 @@ class ThreadManager:
         if thread.writer is not None:
             # A running thread is as recent as its view says, for `sortKey: updated_at` too.
             thread.updated_at = int(time.time())
-            self.index().touch(thread.id, thread.updated_at)
+            self._touch_index(thread, None)
         self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
-        active.task = spawn(self._run_turn(thread, runner), name=f"turn {turn.id}")
+        active.task = spawn(self._run_turn(thread, runner, events), name=f"turn {turn.id}")
         return turn.model_copy(deep=True)
 
     async def start_shell_command(
@@ -472,22 +510,66 @@ class ThreadManager:
         thread.turns.append(turn)
         from ..turns.user_shell import UserShellRunner
 
-        runner = UserShellRunner(thread, turn, command, timeout_ms, self.emit)
+        events = _TurnEvents(self.emit, turn.id)
+        runner = UserShellRunner(thread, turn, command, timeout_ms, events)
         thread.active = ActiveTurn(turn=turn, runner=runner)
         self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
-        thread.active.task = spawn(self._run_turn(thread, runner), name=f"shell {turn.id}")
+        thread.active.task = spawn(self._run_turn(thread, runner, events), name=f"shell {turn.id}")
         return turn.model_copy(deep=True)
 
-    async def _run_turn(self, thread: LoadedThread, runner: TurnRunner | UserShellRunner) -> None:
+    async def _run_turn(
+        self, thread: LoadedThread, runner: TurnRunner | UserShellRunner, events: _TurnEvents
+    ) -> None:
+        failure: BaseException | None = None
         try:
             await runner.run()
+        except asyncio.CancelledError as exc:
+            failure = exc
+            raise
+        except Exception as exc:
+            failure = exc  # the turn is completed `failed` below
+            log.exception("turn %s of thread %s ended abnormally", runner.turn.id, thread.id)
         finally:
+            if not events.completed:
+                self._complete_abandoned(thread, runner.turn, failure)
             thread.active = None
             if thread.writer is not None:
                 thread.writer.release()
             if thread.writer is not None:
-                self.index().touch(thread.id, thread.updated_at, thread.preview or None)
+                self._touch_index(thread, thread.preview or None)
             self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
+
+    def _touch_index(self, thread: LoadedThread, preview: str | None) -> None:
+        """Keep the index's `updatedAt` (and preview) current. The index is a cache of the
+        rollouts, rebuilt from them: failing to update it (a full disk) fails no turn."""
+        try:
+            self.index().touch(thread.id, thread.updated_at, preview)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("thread index not updated for %s: %s", thread.id, exc)
+
+    def _complete_abandoned(
+        self, thread: LoadedThread, turn: Turn, failure: BaseException | None
+    ) -> None:
+        """A runner stopped without `turn/completed`: the turn ends here, `interrupted` if
+        it was cancelled, else `failed`."""
+        if isinstance(failure, asyncio.CancelledError):
+            turn.status, turn.error = "interrupted", None
+        else:
+            if isinstance(failure, RolloutWriteError):
+                message = save_failed_message(failure)
+            else:
+                reason = f": {type(failure).__name__}: {failure}" if failure is not None else ""
+                message = f"internal error: the turn stopped unexpectedly{reason}"
+            turn.status = "failed"
+            turn.error = TurnError(message=message, codex_error_info="other")
+            info = ErrorInfo(message=message, codex_error_info="other")
+            self.emit(ev.TurnError(thread.id, turn.id, info, will_retry=False))
+        error = turn.error.wire() if turn.error is not None else None
+        with contextlib.suppress(RolloutWriteError):
+            thread.record(
+                "turn_completed", {"turnId": turn.id, "status": turn.status, "error": error}
+            )
+        self.emit(ev.TurnCompleted(thread.id, turn.model_copy(deep=True)))
 
     async def undo_turn(self, thread_id: str, turn_id: str | None = None) -> UndoResult:
         """Put back the files the thread's last file-changing turn changed (`turn_id`, if
@@ -532,6 +614,34 @@ class ThreadManager:
             await thread.close_resources()
         if self._index is not None:
             self._index.close()
+
+
+class _TurnEvents:
+    """The event sink of one turn: forwards events, noting when its `turn/completed`
+    went out."""
+
+    __slots__ = ("_emit", "completed", "turn_id")
+
+    def __init__(self, emit: ev.EventSink, turn_id: str) -> None:
+        self._emit = emit
+        self.turn_id = turn_id
+        self.completed = False
+
+    def __call__(self, event: ev.CoreEvent) -> None:
+        if isinstance(event, ev.TurnCompleted) and event.turn.id == self.turn_id:
+            self.completed = True
+        self._emit(event)
+
+
+def _settle(writer: RolloutWriter, records: list[tuple[str, dict[str, Any]]]) -> None:
+    """Record the items a crash cut short (rebuilt from the journal), then drop the
+    journal. What cannot be written now is kept by the writer for its next write."""
+    for kind, payload in records:
+        try:
+            writer.append(kind, payload)
+        except RolloutWriteError as exc:
+            log.warning("cannot record the partial items of %s yet: %s", writer.path, exc)
+    writer.drop_journal()
 
 
 def _refuse_while_undoing(thread: LoadedThread) -> None:

@@ -13,26 +13,33 @@ camelCase):
 - `turn_completed` `{turnId, status, error}`
 - `token_usage` `{turnId, tokenUsage}`
 - `thread_name` `{name}`
+- `attempt_discarded` `{turnId, itemIds}` (a failed model attempt's items, superseded)
+- `item_delta` `{turnId, itemId, kind: "text"|"summary"|"reasoning", index, delta}`: a
+  piece of an item still streaming, kept in the journal beside the rollout (see
+  `journal_path`) until the item's `item_completed` is written. After a crash, readers
+  fold the deltas of items that never completed into partial items.
 
-Lines are written and flushed one at a time. A crash can leave a torn last line: readers
-skip it with a warning, and `RolloutWriter.open_append` isolates it before appending.
+Lines are written one at a time, straight to the file. A crash can leave a torn last line:
+readers skip it with a warning, and `RolloutWriter` isolates it before appending.
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
+import errno
 import json
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 
-from ..private_files import open_private, private_dir
+from ..private_files import FILE_MODE, private_dir
 from .paths import day_dir, file_name_for
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,8 @@ TURN_COMPLETED = "turn_completed"
 TOKEN_USAGE = "token_usage"
 THREAD_NAME = "thread_name"
 ATTEMPT_DISCARDED = "attempt_discarded"
+ITEM_DELTA = "item_delta"
+JOURNAL_SUFFIX = ".partial"
 
 
 def now_ms() -> int:
@@ -151,15 +160,84 @@ def rollout_path(sessions_root: Path, meta: SessionMeta) -> Path:
     return day_dir(sessions_root, meta.created_at) / rollout_file_name(meta)
 
 
-class RolloutWriter:
-    """Appends records to one rollout file, one flushed line at a time (thread-safe)."""
+class RolloutWriteError(Exception):
+    """A record could not be written to the rollout (disk full, file removed, replaced or
+    read-only, ...). The record is kept and written before the next one once writing works
+    again; nothing already in the file is touched."""
 
-    def __init__(self, path: Path, file: io.BufferedWriter) -> None:
-        """Wrap an open binary file; use `create` or `open_append` instead."""
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot write to {path}: {reason}")
         self.path = path
-        self._file: io.BufferedWriter | None = file
+        self.reason = reason
+
+
+def journal_path(path: Path) -> Path:
+    """The file beside a rollout that holds the deltas of the items still streaming."""
+    return path.with_name(path.name + JOURNAL_SUFFIX)
+
+
+def _reason(exc: OSError) -> str:
+    name = errno.errorcode.get(exc.errno or 0)
+    text = exc.strerror or str(exc)
+    return f"{text} ({name})" if name else text
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of `data`; on failure, cut what was written of it (no torn line stays)."""
+    view = memoryview(data)
+    done = 0
+    try:
+        while done < len(data):
+            count = os.write(fd, view[done:])
+            if count <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            done += count
+    except OSError:
+        if done:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, os.fstat(fd).st_size - done)
+        raise
+
+
+def _private_fd(fd: int) -> None:
+    """Give a rollout file exactly the private mode (a umask cannot loosen or lock it)."""
+    with contextlib.suppress(OSError):
+        if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:
+            os.fchmod(fd, FILE_MODE)
+
+
+class RolloutWriter:
+    """Appends records to one rollout file, one written line at a time (thread-safe).
+
+    Lines go straight to the file descriptor (no user-space buffer), so what `append`
+    returned from is in the file even if the process is killed right after. The path is
+    checked before each write: a rollout that was removed or replaced (by a folder, a pipe,
+    another file) is never written through a stale descriptor; the path is reopened instead,
+    and never created anew. A write that fails raises `RolloutWriteError` and leaves the
+    file as it was (a partly written line is cut off again); the records that could not be
+    written are kept in order and written first once the path accepts writes again.
+
+    Deltas of items still streaming go to a journal beside the rollout (`journal_path`),
+    emptied when their item is recorded complete and removed when the writer is released:
+    a crash keeps the text streamed so far without filling the rollout with deltas.
+    """
+
+    def __init__(self, path: Path, fd: int | None = None) -> None:
+        """Wrap an open descriptor of `path` (or none yet); use `create` or `open_append`."""
+        self.path = path
+        self._fd: int | None = None
+        self._ident: tuple[int, int] | None = None
+        self._lead = b""
         self._closed = False
         self._lock = threading.Lock()
+        self._backlog: list[bytes] = []
+        self._journal_fd: int | None = None
+        self._streaming: set[str] = set()
+        self._delta_heads: dict[tuple[str, str, str, int], bytes] = {}
+        # Why the last write failed; None while writes succeed.
+        self.failure: str | None = None
+        if fd is not None:
+            self._adopt(fd)
 
     @classmethod
     def create(
@@ -175,68 +253,184 @@ class RolloutWriter:
         """
         path = rollout_path(sessions_root, meta)
         private_dir(path.parent)
-        file = open_private(path, "xb")
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
+        fd = os.open(path, flags, FILE_MODE)
         try:
+            _private_fd(fd)
             head = RolloutRecord(now_ms(), SESSION_META, meta.to_payload())
-            file.write(b"".join([head.to_line(), *(r.to_line() for r in records)]))
-            file.flush()
+            _write_all(fd, b"".join([head.to_line(), *(r.to_line() for r in records)]))
         except BaseException:
-            file.close()
+            os.close(fd)
             path.unlink(missing_ok=True)
             raise
-        return cls(path, file)
+        return cls(path, fd)
 
     @classmethod
     def open_append(cls, path: Path) -> RolloutWriter:
         """Reopen an existing rollout to append to it (resume).
 
         If the file does not end with a newline (a crash tore the last line), a newline is
-        written first so the torn line stays on its own and is skipped by readers.
-        Raises FileNotFoundError when the file does not exist.
+        written before the next record so the torn line stays on its own and is skipped by
+        readers. Raises FileNotFoundError when the file does not exist, OSError when it
+        cannot be opened for writing.
         """
-        with open(path, "rb") as reader:
-            size = reader.seek(0, os.SEEK_END)
-            last = b"\n"
-            if size:
-                reader.seek(-1, os.SEEK_END)
-                last = reader.read(1)
-        file = open_private(path, "ab")
-        if last != b"\n":
-            file.write(b"\n")
-            file.flush()
-        return cls(path, file)
+        writer = cls(path)
+        writer._adopt(writer._open_path())
+        return writer
+
+    def _open_path(self) -> int:
+        """Open the path for appending; never creates it."""
+        # O_NONBLOCK: a pipe put in the rollout's place fails at once instead of blocking.
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK
+        fd = os.open(self.path, flags)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(errno.EINVAL, "not a regular file", str(self.path))
+        return fd
+
+    def _adopt(self, fd: int) -> None:
+        info = os.fstat(fd)
+        self._fd = fd
+        self._ident = (info.st_dev, info.st_ino)
+        self._lead = b""
+        if info.st_size and os.pread(fd, 1, info.st_size - 1) != b"\n":
+            self._lead = b"\n"
+        _private_fd(fd)
+
+    def _drop_fd(self) -> None:
+        fd, self._fd, self._ident = self._fd, None, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _ready_fd(self) -> int:
+        """The descriptor to write to, (re)opened if the path no longer names its file."""
+        fd = self._fd
+        if fd is not None:
+            try:
+                info = os.stat(self.path)
+                same = (info.st_dev, info.st_ino) == self._ident
+            except OSError:
+                same = False
+            if same:
+                return fd
+            log.warning("rollout %s was removed or replaced; reopening the path", self.path)
+            self._drop_fd()
+        self._adopt(self._open_path())
+        assert self._fd is not None
+        return self._fd
 
     @property
     def closed(self) -> bool:
         """Whether `close` was called."""
         return self._closed
 
-    def append(self, type: str, payload: dict[str, Any]) -> RolloutRecord:
-        """Write one record (a line) and flush it; returns the record with its timestamp.
+    @property
+    def pending(self) -> int:
+        """How many records wait to be written (kept after a failed write)."""
+        return len(self._backlog)
 
-        A released handle is reopened (in append mode) first.
-        """
+    def append(self, type: str, payload: dict[str, Any]) -> RolloutRecord:
+        """Write one record (a line, after any records kept from failed writes); returns it
+        with its timestamp. Raises `RolloutWriteError` when it cannot be written now (the
+        record is kept for the next write)."""
         record = RolloutRecord(now_ms(), type, payload)
         line = record.to_line()
         with self._lock:
             if self._closed:
                 raise ValueError(f"rollout writer for {self.path} is closed")
-            if self._file is None:
-                self._file = open_private(self.path, "ab")
-            self._file.write(line)
-            self._file.flush()
+            self._backlog.append(line)
+            try:
+                fd = self._ready_fd()
+                data = self._lead + (line if len(self._backlog) == 1 else b"".join(self._backlog))
+                _write_all(fd, data)
+            except OSError as exc:
+                self._fail(exc)
+            self._lead = b""
+            self._backlog.clear()
+            self.failure = None
         return record
 
-    def release(self) -> None:
-        """Close the file handle while the thread is idle; the next `append` reopens it.
-        Keeps one descriptor per running turn rather than one per loaded thread."""
+    def _fail(self, exc: OSError) -> NoReturn:
+        self._drop_fd()
+        reason = _reason(exc)
+        if self.failure != reason:
+            log.error("cannot write to rollout %s: %s", self.path, reason)
+        self.failure = reason
+        raise RolloutWriteError(self.path, reason) from exc
+
+    # ---- the journal of streaming items ----------------------------------------------
+
+    def append_delta(self, turn_id: str, item_id: str, kind: str, index: int, delta: str) -> None:
+        """Journal one delta of an item still streaming (see `ITEM_DELTA`); raises
+        `RolloutWriteError` when it cannot be written. On every model delta's path: the line
+        is built from a cached head rather than a whole `json.dumps`."""
+        key = (turn_id, item_id, kind, index)
+        head = self._delta_heads.get(key)
+        if head is None:
+            ids = json.dumps({"turnId": turn_id, "itemId": item_id, "kind": kind, "index": index})
+            head = self._delta_heads[key] = ids[1:-1].encode() + b',"delta":'
+        text = json.dumps(delta, ensure_ascii=False).encode()
+        line = b'{"ts":%d,"type":"item_delta","payload":{%b%b}}\n' % (now_ms(), head, text)
         with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            if self._closed:
+                raise ValueError(f"rollout writer for {self.path} is closed")
+            try:
+                fd = self._journal_fd
+                if fd is None:
+                    fd = self._open_journal()
+                _write_all(fd, line)
+            except OSError as exc:
+                reason = _reason(exc)
+                log.error("cannot write to %s: %s", journal_path(self.path), reason)
+                raise RolloutWriteError(journal_path(self.path), reason) from exc
+            self._streaming.add(item_id)
+
+    def _open_journal(self) -> int:
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
+        if not self._backlog:
+            # Every item a leftover journal could speak for is recorded complete by now.
+            flags |= os.O_TRUNC
+        fd = os.open(journal_path(self.path), flags, FILE_MODE)
+        _private_fd(fd)
+        self._journal_fd = fd
+        return fd
+
+    def item_done(self, item_id: str) -> None:
+        """The item's `item_completed` record is written: its deltas are no longer needed."""
+        with self._lock:
+            self._streaming.discard(item_id)
+            if not self._streaming:
+                self._delta_heads.clear()
+            if not self._streaming and self._journal_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._journal_fd, 0)
+
+    def drop_journal(self) -> None:
+        """Remove the journal if everything it could hold is recorded in the rollout."""
+        with self._lock:
+            self._close_journal()
+
+    def _close_journal(self) -> None:
+        fd, self._journal_fd = self._journal_fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if not self._streaming and not self._backlog:
+            with contextlib.suppress(OSError):
+                os.unlink(journal_path(self.path))
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def release(self) -> None:
+        """Close the file handles while the thread is idle; the next `append` reopens the
+        path. Keeps descriptors per running turn rather than per loaded thread."""
+        with self._lock:
+            self._drop_fd()
+            self._close_journal()
 
     def close(self) -> None:
-        """Flush and close the file (idempotent)."""
+        """Close the file (idempotent)."""
         self.release()
         self._closed = True
 
@@ -282,8 +476,28 @@ def parse_record(line: str) -> RolloutRecord | None:
     return RolloutRecord(ts, kind, payload)
 
 
+def _journal_records(path: Path, warnings: list[str]) -> list[RolloutRecord]:
+    """The `item_delta` records of the journal beside `path` (none when it has none)."""
+    journal = journal_path(path)
+    try:
+        data = journal.read_bytes()
+    except OSError:
+        return []
+    out = []
+    for number, line in enumerate(_split_lines(data), 1):
+        if not line:
+            continue
+        record = parse_record(line)
+        if record is not None and record.type == ITEM_DELTA:
+            out.append(record)
+        else:
+            warnings.append(f"{journal}:{number}: line is not a delta record, skipped")
+    return out
+
+
 def read_rollout(path: Path) -> RolloutContents:
-    """Read a whole rollout. Bad lines are skipped and described in `warnings`.
+    """Read a whole rollout, then the deltas its journal holds (a crash mid-stream). Bad
+    lines are skipped and described in `warnings`.
 
     Raises RolloutCorrupt when the first line is not a valid `session_meta` record, and
     OSError when the file cannot be read.
@@ -322,6 +536,7 @@ def read_rollout(path: Path) -> RolloutContents:
         else:
             reason = "line is not a valid record, skipped"
         warnings.append(f"{path}:{index + 1}: {reason}")
+    records.extend(_journal_records(path, warnings))
     for warning in warnings:
         log.warning("%s", warning)
     return RolloutContents(meta=meta, records=records, warnings=warnings)

@@ -1,8 +1,13 @@
 """TurnRunner: one turn of a thread, looping model -> tool calls -> model until done.
 
-Deltas are forwarded as they arrive. Completed items are written to the rollout at once
-(a crash loses nothing completed); what the model will see next time (its history) is
-committed when a response completes, or, on interrupt, with the text streamed so far.
+Deltas are forwarded as they arrive, each journaled beside the rollout first (a crash
+keeps the text the user saw). Completed items are written to the rollout at once (a crash
+loses nothing completed); what the model will see next time (its history) is committed
+when a response completes, or, on interrupt, with the text streamed so far.
+
+Every turn ends with `turn/completed`: a rollout that cannot be written (disk full, the
+file removed or replaced) stops the turn `failed`, its items completed for the client;
+the thread stays usable and writes resume once the file can be written again.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from ..model.prompt import Prompt
 from ..sandbox.plan import plan_for
 from ..threads.history import PREVIEW_CHARS
 from ..threads.loaded import LoadedThread
-from ..threads.rollout import ATTEMPT_DISCARDED
+from ..threads.rollout import ATTEMPT_DISCARDED, RolloutWriteError
 from ..tools.base import ToolCall, ToolContext, ToolRouter
 from ..tools.registry import local_shell_payload
 from ..workspace.snapshots import ThreadSnapshots, TurnSnapshots
@@ -47,6 +52,8 @@ log = logging.getLogger(__name__)
 
 # Settings whose change the model is told about with a fresh environment context.
 _ENV_KEYS = ("cwd", "approvalPolicy", "sandbox", "model")
+# History items that are tool calls (each needs its output in the history after it).
+_CALL_TYPES = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
 
 
 def _now_ms() -> int:
@@ -92,6 +99,12 @@ class TurnRunner:
         self._interrupt_requested = False
         self._open_tool_items: dict[str, ThreadItem] = {}
         self._snapshots: TurnSnapshots | None = None
+        # Set once the turn is ending: records that cannot be written then are kept by the
+        # writer for later instead of failing the ending itself.
+        self._closing = False
+        # Calls in the model's history whose outputs are not (yet): answered "aborted" if
+        # the turn stops before they are.
+        self._unanswered: list[ToolCall] = []
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -115,21 +128,62 @@ class TurnRunner:
             await self._loop()
             turn.status = "completed"
         except (asyncio.CancelledError, TurnCancelled):
-            self._close_open_items(keep_partial=True)
-            self._close_tool_items()
+            self._end_items()
             turn.status = "interrupted"
+        except RolloutWriteError as exc:
+            self._end_items()
+            self._fail(save_failed_message(exc), "other", None)
         except ModelError as exc:
-            self._close_open_items(keep_partial=True)
+            self._end_items()
             self._fail(exc.message, exc.info, exc.details)
         except Exception as exc:
             log.exception("turn %s of thread %s failed", turn.id, t.id)
-            self._close_open_items(keep_partial=True)
+            self._end_items()
             self._fail(f"internal error: {type(exc).__name__}: {exc}", "other", None)
         finally:
+            self._closing = True
             self._finish_snapshots()
-            error = turn.error.wire() if turn.error is not None else None
-            t.record("turn_completed", {"turnId": turn.id, "status": turn.status, "error": error})
+            self._record_end()
             self.emit(ev.TurnCompleted(t.id, turn.model_copy(deep=True)))
+
+    def _end_items(self) -> None:
+        """The turn stops: every item it started completes with what it has so far, and
+        the model's history stays valid (no tool call without an output)."""
+        self._closing = True
+        self._pending_history = [
+            i for i in self._pending_history if i.get("type") not in _CALL_TYPES
+        ]
+        self._close_open_items(keep_partial=True)
+        self._close_tool_items()
+        for call in self._unanswered:
+            self._add_history(call.output_item("aborted"))
+        self._unanswered = []
+
+    def _record_end(self) -> None:
+        """Record the turn's outcome. If that cannot be written, the turn failed after all:
+        the client and (once writable) the rollout both say so."""
+        turn = self.turn
+        for _attempt in range(2):
+            error = turn.error.wire() if turn.error is not None else None
+            payload = {"turnId": turn.id, "status": turn.status, "error": error}
+            try:
+                self.thread.record("turn_completed", payload)
+                return
+            except RolloutWriteError as exc:
+                if turn.status == "failed":
+                    return  # kept by the writer; written once the file accepts writes
+                self._fail(save_failed_message(exc), "other", None)
+
+    def _record(self, type_: str, payload: dict[str, Any]) -> bool:
+        """Write one record; a failure stops the turn (raises), unless it is ending
+        already. Returns whether the record was written."""
+        try:
+            self.thread.record(type_, payload)
+            return True
+        except RolloutWriteError:
+            if not self._closing:
+                raise
+            return False
 
     def _finish_snapshots(self) -> None:
         """Settle what the turn changed (for its last diff and for undo); never raises."""
@@ -165,7 +219,7 @@ class TurnRunner:
 
     def _add_history(self, item: dict[str, Any]) -> None:
         self.thread.model_items.append(item)
-        self.thread.record("response_item", {"turnId": self.turn.id, "item": item})
+        self._record("response_item", {"turnId": self.turn.id, "item": item})
 
     def _begin(self) -> None:
         t, s = self.thread, self.thread.settings
@@ -178,9 +232,9 @@ class TurnRunner:
             if agents is not None:
                 self._add_history(agents)
         changed = previous is None or any(previous.get(k) != context[k] for k in _ENV_KEYS)
-        t.record("turn_context", context)
+        self._record("turn_context", context)
         t.last_context = context
-        t.record("turn_started", {"turnId": self.turn.id})
+        self._record("turn_started", {"turnId": self.turn.id})
         if t.snapshots is None:
             t.snapshots = ThreadSnapshots()
         self._snapshots = t.snapshots.begin_turn(
@@ -205,8 +259,20 @@ class TurnRunner:
 
     def _item_completed(self, item: ThreadItem) -> None:
         self.turn.items.append(item)
-        self.thread.record("item_completed", {"turnId": self.turn.id, "item": item.wire()})
-        self.emit(ev.ItemCompleted(self.thread.id, self.turn.id, item, _now_ms()))
+        try:
+            if self._record("item_completed", {"turnId": self.turn.id, "item": item.wire()}):
+                writer = self.thread.writer
+                if writer is not None:
+                    writer.item_done(item.id)
+        finally:
+            # The client sees every item it saw start complete, even when saving failed.
+            self.emit(ev.ItemCompleted(self.thread.id, self.turn.id, item, _now_ms()))
+
+    def _journal(self, item_id: str, kind: str, index: int, delta: str) -> None:
+        """Keep a delta on disk before the client sees it (see `RolloutWriter.append_delta`)."""
+        writer = self.thread.writer
+        if writer is not None:
+            writer.append_delta(self.turn.id, item_id, kind, index, delta)
 
     def _tool_item_started(self, item: ThreadItem) -> None:
         self._open_tool_items[item.id] = item
@@ -228,13 +294,13 @@ class TurnRunner:
         state = self._state
         if state is None:
             return
-        for streaming in list(state.open.values()):
+        while state.open:
+            streaming = state.open.pop(next(iter(state.open)))
             state.done_ids.append(streaming.item_id)
-            self._item_completed(streaming.thread_item())
             partial = streaming.partial_history_item() if keep_partial else None
             if partial is not None:
                 self._pending_history.append(partial)
-        state.open.clear()
+            self._item_completed(streaming.thread_item())
         if keep_partial:
             self._commit_history()
 
@@ -267,7 +333,10 @@ class TurnRunner:
             calls = await self._sample()
             if not calls:
                 return
-            for output in await self.tools.run_calls(calls, self._tool_context()):
+            self._unanswered = calls
+            outputs = await self.tools.run_calls(calls, self._tool_context())
+            self._unanswered = []
+            for output in outputs:
                 self._add_history(output)
 
     def _prompt(self) -> Prompt:
@@ -324,9 +393,7 @@ class TurnRunner:
         dropped = set(state.done_ids)
         if dropped:
             self.turn.items = [i for i in self.turn.items if i.id not in dropped]
-            self.thread.record(
-                ATTEMPT_DISCARDED, {"turnId": self.turn.id, "itemIds": sorted(dropped)}
-            )
+            self._record(ATTEMPT_DISCARDED, {"turnId": self.turn.id, "itemIds": sorted(dropped)})
         self._pending_history = []
 
     def _on_event(self, event: se.ModelEvent, calls: list[ToolCall]) -> None:
@@ -336,11 +403,13 @@ class TurnRunner:
         if isinstance(event, se.TextDelta):
             item = state.open.get(event.item_id)
             if item is not None:
+                self._journal(item.item_id, "text", 0, event.delta)
                 item.text.append(event.delta)
                 self.emit(ev.AgentMessageDelta(t, turn_id, item.item_id, event.delta))
         elif isinstance(event, se.SummaryDelta):
             item = state.open.get(event.item_id)
             if item is not None:
+                self._journal(item.item_id, "summary", event.summary_index, event.delta)
                 item.add_summary(event.summary_index, event.delta)
                 self.emit(
                     ev.ReasoningSummaryTextDelta(
@@ -350,6 +419,7 @@ class TurnRunner:
         elif isinstance(event, se.ReasoningDelta):
             item = state.open.get(event.item_id)
             if item is not None:
+                self._journal(item.item_id, "reasoning", event.content_index, event.delta)
                 item.add_content(event.content_index, event.delta)
                 self.emit(
                     ev.ReasoningTextDelta(
@@ -390,9 +460,9 @@ class TurnRunner:
                 streaming = StreamingItem(kind, new_id("msg" if kind == "message" else "rs"))
                 self._item_started(streaming.thread_item())
             _fill_from_done(streaming, raw)
-            self._item_completed(streaming.thread_item())
             state.done_ids.append(streaming.item_id)
             self._pending_history.append(raw)
+            self._item_completed(streaming.thread_item())
         elif kind in ("function_call", "custom_tool_call"):
             payload = raw.get("arguments") if kind == "function_call" else raw.get("input")
             calls.append(
@@ -459,8 +529,17 @@ class TurnRunner:
 
     def _set_usage(self, usage: TokenUsage) -> None:
         self.thread.token_usage = usage
-        self.thread.record("token_usage", {"turnId": self.turn.id, "tokenUsage": usage.wire()})
+        self._record("token_usage", {"turnId": self.turn.id, "tokenUsage": usage.wire()})
         self.emit(ev.TokenUsageUpdated(self.thread.id, self.turn.id, usage))
+
+
+def save_failed_message(exc: RolloutWriteError) -> str:
+    """What the user reads when the thread could not be saved."""
+    return (
+        f"This turn was stopped because the conversation could not be saved to {exc.path}: "
+        f"{exc.reason}. What was saved before is kept; saving resumes with the next turn "
+        "once the file can be written again."
+    )
 
 
 def _fill_from_done(streaming: StreamingItem, raw: dict[str, Any]) -> None:
