@@ -1,12 +1,18 @@
-"""Model failures: retried with backoff and announced, or failing the turn at once."""
+"""Turn errors: model failures retried with backoff and announced, or failing the turn at
+once; tool calls refused before they ran, shown to the user as failed items."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 from codex_lsp.mock_model import (
+    CustomToolCallItem,
+    FunctionCallItem,
+    MockItem,
     MockModelServer,
+    MockResponse,
     context_exceeded_response,
     cut_response,
     error_response,
@@ -192,3 +198,67 @@ async def test_rate_limit_headers_of_a_429_are_reported(
     update = await client.wait_for("codex/account/rateLimits/updated")
     primary = update["rateLimits"]["primary"]
     assert primary == {"usedPercent": 100.0, "windowDurationMins": 300, "resetsAt": 2000000000}
+
+
+async def test_calls_refused_before_running_show_failed_items(
+    client: CodexClient, mock_model: MockModelServer, workspace: Path
+) -> None:
+    """Each refused call shows the user a failed item of the type the call would have
+    shown, with the reason; the model reads the same reason in the call's output."""
+    patch = "*** Begin Patch\n*** Update File: missing.txt\n@@\n-old\n+new\n*** End Patch"
+    calls: list[MockItem] = [
+        FunctionCallItem(name="frobnicate", arguments='{"x": 1}', call_id="c_unknown"),
+        FunctionCallItem(name="mcp__docs__search", arguments="{}", call_id="c_mcp"),
+        FunctionCallItem(name="shell", arguments='{"command": ["ls"', call_id="c_json"),
+        FunctionCallItem(name="shell", arguments='{"command": []}', call_id="c_empty"),
+        FunctionCallItem(
+            name="shell",
+            arguments=json.dumps({"command": ["ls", "-l"], "workdir": "nowhere"}),
+            call_id="c_workdir",
+        ),
+        FunctionCallItem(name="read_file", arguments='{"offset": 1}', call_id="c_read"),
+        CustomToolCallItem(name="apply_patch", input=patch, call_id="c_patch"),
+        CustomToolCallItem(name="apply_patch", input="not a patch", call_id="c_garbage"),
+    ]
+    mock_model.enqueue(MockResponse(items=calls), text_response("noted"))
+    thread = (await client.start_thread())["thread"]
+    turn = await client.turn(thread["id"], "try things")
+    assert turn["status"] == "completed"
+    items = [i for i in turn["items"] if i["type"] not in ("userMessage", "agentMessage")]
+    assert [i["status"] for i in items] == ["failed"] * len(calls)
+    started = {p["item"]["id"] for p in client.of("codex/item/started")}
+    assert {i["id"] for i in items} <= started
+
+    unknown, mcp, bad_json, empty, workdir, read, bad_patch, garbage = items
+    assert (unknown["type"], unknown["server"], unknown["tool"]) == (
+        "mcpToolCall",
+        "codex",
+        "frobnicate",
+    )
+    assert unknown["arguments"] == {"x": 1} and "unknown tool 'frobnicate'" in unknown["error"]
+    assert (mcp["server"], mcp["tool"]) == ("docs", "search")
+    assert bad_json["type"] == "commandExecution" and bad_json["exitCode"] is None
+    assert "not JSON" in bad_json["aggregatedOutput"]
+    assert empty["type"] == "commandExecution" and "command" in empty["aggregatedOutput"]
+    assert workdir["type"] == "commandExecution" and workdir["command"] == "ls -l"
+    assert workdir["cwd"] == str(workspace / "nowhere")
+    assert "does not exist" in workdir["aggregatedOutput"]
+    assert (read["type"], read["tool"]) == ("mcpToolCall", "read_file")
+    assert "file_path" in read["error"]
+    assert bad_patch["type"] == "fileChange"
+    [change] = bad_patch["changes"]
+    assert change["path"] == str(workspace / "missing.txt")
+    assert change["kind"]["type"] == "update" and change["diff"].startswith("# ")
+    assert "missing.txt" in change["diff"]
+    assert garbage["type"] == "fileChange" and garbage["changes"] == []
+
+    outputs = dict(
+        (i["call_id"], str(i["output"]))
+        for i in mock_model.requests[-1].body["input"]
+        if i.get("type") in ("function_call_output", "custom_tool_call_output")
+    )
+    assert "unknown tool 'frobnicate'" in outputs["c_unknown"]
+    assert outputs["c_workdir"] == workdir["aggregatedOutput"]
+    assert outputs["c_read"] == read["error"]
+    assert "missing.txt" in outputs["c_patch"]
+    assert len(outputs) == len(calls)

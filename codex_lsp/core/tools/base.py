@@ -56,6 +56,10 @@ class ToolError(Exception):
     """A failure the model should read (bad arguments, a missing file, ...)."""
 
 
+class InvalidArguments(ToolError):
+    """The call's arguments are not JSON or not what the tool takes: refused unrun."""
+
+
 @dataclass(frozen=True)
 class ToolCaps:
     """What the model provider supports, deciding which tool shapes are offered."""
@@ -136,7 +140,7 @@ def parse_arguments(call: ToolCall, model: type[M]) -> M:
     try:
         raw = json.loads(call.payload or "{}")
     except json.JSONDecodeError as exc:
-        raise ToolError(f"invalid arguments for {call.name}: not JSON ({exc.msg})") from None
+        raise InvalidArguments(f"invalid arguments for {call.name}: not JSON ({exc.msg})") from None
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -144,4 +148,4 @@ def parse_arguments(call: ToolCall, model: type[M]) -> M:
             f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ToolError(f"invalid arguments for {call.name}: {problems}") from None
+        raise InvalidArguments(f"invalid arguments for {call.name}: {problems}") from None

@@ -1,20 +1,28 @@
 """The tool registry: the list offered to the model and the router for the calls it makes.
 
 Consecutive calls to parallel-safe (read-only) tools run concurrently; anything that
-changes the workspace runs alone, in the order the model asked.
+changes the workspace runs alone, in the order the model asked. A call refused before it
+ran (an unknown tool, invalid arguments, a patch that does not apply, ...) still shows the
+user a failed item (see `rejected.py`); the model reads why in the call's output.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..approvals.gate import TurnCancelled
 from ..sandbox.bounds import bounded_text
-from .base import Tool, ToolCall, ToolCaps, ToolContext, ToolError, ToolResult
+from ..threads.rollout import RolloutWriteError
+from .base import InvalidArguments, Tool, ToolCall, ToolCaps, ToolContext, ToolError, ToolResult
+from .rejected import rejected_item
+
+if TYPE_CHECKING:
+    from ...protocol.items import ThreadItem
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +77,50 @@ class ToolRegistry:
         if tool is None:
             known = ", ".join(sorted(self._tools)) or "none"
             result = ToolResult(f"unknown tool {call.name!r}; available tools: {known}", False)
+            _show_rejected(call, result.output, ctx, known_tool=False, invalid=False)
         else:
+            shown = _ShownItems(ctx.item_started)
             try:
-                result = await tool.run(call, ctx)
+                result = await tool.run(call, dataclasses.replace(ctx, item_started=shown))
             except ToolError as exc:
                 result = ToolResult(str(exc), success=False)
-            except (asyncio.CancelledError, TurnCancelled):
+                if not shown.any:
+                    invalid = isinstance(exc, InvalidArguments)
+                    _show_rejected(call, result.output, ctx, known_tool=True, invalid=invalid)
+            except (asyncio.CancelledError, TurnCancelled, RolloutWriteError):
                 raise
             except Exception as exc:
                 log.exception("tool %s failed", call.name)
                 result = ToolResult(f"{call.name} failed: {type(exc).__name__}: {exc}", False)
+                if not shown.any:
+                    _show_rejected(call, result.output, ctx, known_tool=True, invalid=False)
         # Tools with a cap of their own (exec_command: 128 KiB) keep it.
         limit = getattr(tool, "max_output_bytes", MAX_OUTPUT_BYTES) if tool else MAX_OUTPUT_BYTES
         output = bounded_text(result.output, limit)
         return [call.output_item(output), *result.extra_history]
+
+
+class _ShownItems:
+    """A tool's `item_started` callback that notes whether the tool showed an item."""
+
+    __slots__ = ("_started", "any")
+
+    def __init__(self, started: Callable[[ThreadItem], None]) -> None:
+        self._started = started
+        self.any = False
+
+    def __call__(self, item: ThreadItem) -> None:
+        self.any = True
+        self._started(item)
+
+
+def _show_rejected(
+    call: ToolCall, reason: str, ctx: ToolContext, *, known_tool: bool, invalid: bool
+) -> None:
+    item = rejected_item(call, reason, ctx.cwd, known_tool=known_tool, invalid_arguments=invalid)
+    if item is not None:
+        ctx.item_started(item)
+        ctx.item_completed(item)
 
 
 def local_shell_payload(action: dict[str, Any]) -> str:
