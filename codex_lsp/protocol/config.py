@@ -6,12 +6,13 @@ from typing import Any
 
 from .base import WireModel
 from .enums import MergeStrategy, WriteStatus
+from .paths import AbsoluteDirectory
 
 
 class ConfigReadParams(WireModel):
     """`codex/config/read` params."""
 
-    cwd: str | None = None
+    cwd: AbsoluteDirectory | None = None
 
 
 class ConfigOrigin(WireModel):

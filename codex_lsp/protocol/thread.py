@@ -19,6 +19,7 @@ from .enums import (
     TurnStatus,
 )
 from .items import ThreadItem
+from .paths import AbsoluteDirectory
 from .sandbox import SandboxPolicy
 
 
@@ -87,7 +88,7 @@ class ThreadOverrides(WireModel):
 
     model: str | None = None
     model_provider: str | None = None
-    cwd: str | None = None
+    cwd: AbsoluteDirectory | None = None
     approval_policy: AskForApproval | None = None
     sandbox: SandboxMode | None = None
     config: dict[str, Any] | None = None
@@ -148,7 +149,7 @@ class ThreadListParams(WireModel):
     sort_key: ThreadSortKey | None = None
     model_providers: list[str] | None = None
     archived: bool | None = None
-    cwd: str | None = None
+    cwd: AbsoluteDirectory | None = None
     search_term: str | None = None
 
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from .base import WireModel
 from .enums import AskForApproval, ReasoningEffort, ReasoningSummary
+from .paths import AbsoluteDirectory
 from .sandbox import SandboxPolicy
 from .thread import Turn
 from .user_input import UserInput
@@ -18,7 +19,7 @@ class TurnStartParams(WireModel):
 
     thread_id: str
     input: list[UserInput] = Field(min_length=1)
-    cwd: str | None = None
+    cwd: AbsoluteDirectory | None = None
     approval_policy: AskForApproval | None = None
     sandbox_policy: SandboxPolicy | None = None
     model: str | None = None

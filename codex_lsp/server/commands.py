@@ -30,6 +30,7 @@ from ..core.threads.errors import UnknownThread
 from ..core.threads.manager import TurnOverrides
 from ..core.turns.user_input import InputError
 from ..protocol.base import WireModel
+from ..protocol.paths import AbsoluteDirectory
 from ..protocol.user_input import DocumentInput, Range, TextInput, UserInput
 from .requests import core_errors, invalid_params, parse_params
 
@@ -59,7 +60,7 @@ class RequestFailed(JsonRpcException):
 class NewThreadArgs(WireModel):
     """`codex.newThread`."""
 
-    cwd: str | None = None
+    cwd: AbsoluteDirectory | None = None
     model: str | None = None
 
 

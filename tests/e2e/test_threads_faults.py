@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
 from codex_lsp.mock_model import MockModelServer, text_response
@@ -152,3 +153,34 @@ async def test_ephemeral_and_loaded_thread_edge_cases(
     thread_id = (await client.start_thread())["thread"]["id"]
     back = await client.request("codex/thread/unarchive", {"threadId": thread_id})
     assert back["thread"]["status"] == {"type": "idle"}
+
+
+async def test_cwd_must_be_an_existing_absolute_directory(
+    make_client: ClientFactory, mock_model: MockModelServer, workspace: Path
+) -> None:
+    client = await make_client()
+    thread_id = (await client.start_thread())["thread"]["id"]
+    await run_turn(client, mock_model, thread_id, "first", "ok")
+    a_file = workspace / "notes.txt"
+    a_file.write_text("not a folder\n")
+    text = [{"type": "text", "text": "hi"}]
+    for bad in ("relative/dir", ".", "~", str(workspace / "missing"), str(a_file)):
+        for method, params in [
+            ("codex/thread/start", {"cwd": bad}),
+            ("codex/thread/resume", {"threadId": thread_id, "cwd": bad}),
+            ("codex/thread/fork", {"threadId": thread_id, "cwd": bad}),
+            ("codex/turn/start", {"threadId": thread_id, "input": text, "cwd": bad}),
+            ("codex/thread/list", {"cwd": bad}),
+            ("codex/config/read", {"cwd": bad}),
+            (
+                lsp.WORKSPACE_EXECUTE_COMMAND,
+                lsp.ExecuteCommandParams(command="codex.newThread", arguments=[{"cwd": bad}]),
+            ),
+        ]:
+            exc = await expect_error(client, method, params, "cwd")
+            assert bad in exc.message or repr(bad) in exc.message, (method, exc.message)
+    # Nothing was started, and the thread still runs where it was.
+    assert len(await list_all(client)) == 1
+    turn = await run_turn(client, mock_model, thread_id, "still fine", "yes")
+    assert turn["status"] == "completed"
+    assert mock_model.requests[-1].body["input"][-1]["content"][0]["text"] == "still fine"
