@@ -275,8 +275,21 @@ async def test_rollout_write_faults_fail_the_turn_and_the_thread_goes_on(
         assert error["turnId"] == failed["id"] and error["willRetry"] is False
         view = await client.request("codex/thread/read", {"threadId": thread_id})
         assert view["thread"]["status"] == {"type": "idle"}, name
+        live.append(failed)
+        if name == "removed":
+            # A user shell command is a turn too: it completes, failed, for the same reason.
+            await client.request(
+                "codex/thread/shellCommand", {"threadId": thread_id, "command": "echo hi"}
+            )
+            shell = await client.wait_for(
+                "codex/turn/completed",
+                lambda p: p["turn"]["id"] not in {t["id"] for t in live},
+            )
+            assert shell["turn"]["status"] == "failed"
+            assert reason in shell["turn"]["error"]["message"]
+            live.append(shell["turn"])
         repair(path)
-        live += [failed, await run_turn(client, mock_model, thread_id, f"after {name}", "ok")]
+        live.append(await run_turn(client, mock_model, thread_id, f"after {name}", "ok"))
 
     # A full disk mid-stream: the rollout may not grow past its size (EFBIG, real).
     mock_model.enqueue(text_response(_text("x", 400), delay_ms_between_events=10))
