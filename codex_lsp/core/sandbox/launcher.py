@@ -15,7 +15,8 @@ in a new session, under the command's sandbox. The launcher then:
    `E <errno> <message>` when it failed;
 4. closes its copies of the command's stdio (output ends when the command's tree is done
    with it), then waits: for children (the command's exit status goes to STATUS as
-   `X <wait status>`, adopted orphans are reaped) and for LIFELINE;
+   `X <wait status>`, with ` last` when nothing else is left, adopted orphans are
+   reaped) and for LIFELINE;
 5. exits once it has no child left.
 
 LIFELINE is the read end of a pipe whose write end only the server holds: when the
@@ -288,18 +289,25 @@ class Launcher:
             raise OSError(int(number), message.decode(errors="replace"))
 
     def reap(self) -> bool:
-        """Reap every exited child (reporting the command's status); False once the
-        launcher has no child left."""
+        """Reap every exited child, reporting the command's status (`X <status>`, plus
+        ` last` when the launcher has no child left and is about to exit); False once
+        the launcher has no child left."""
+        more = True
+        exited: int | None = None
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return False
+                more = False
+                break
             if pid == 0:
-                return True
+                break
             if pid == self.child and self.child_status is None:
-                self.child_status = status
-                self.report(b"X %d" % status)
+                exited = status
+        if exited is not None:
+            self.child_status = exited
+            self.report(b"X %d%s" % (exited, b"" if more else b" last"))
+        return more
 
     def woken_to_terminate(self) -> bool:
         """Drain the wakeup fd; True if a terminating signal arrived."""

@@ -55,6 +55,8 @@ USE_LAUNCHER = (
 # Variables the launcher's interpreter may need to start; the command's environment
 # reaches the command through the spec, never through the launcher's own environment.
 LAUNCHER_ENV_KEYS = ("LD_LIBRARY_PATH",)
+# How long `wait` waits for a launcher that reported it is exiting to be reaped.
+LAUNCHER_EXIT_WAIT_S = 1.0
 
 OnChunk = Callable[[str], Awaitable[None] | None]
 
@@ -251,15 +253,33 @@ class Spawned:
         try:
             while (line := await status.line()) is not None:
                 if line.startswith(b"X "):
-                    code = os.waitstatus_to_exitcode(int(line[2:]))
+                    fields = line[2:].split()
+                    code = os.waitstatus_to_exitcode(int(fields[0]))
+                    if b"last" in fields[1:]:
+                        # Nothing is left below the launcher: it is exiting; have it
+                        # reaped too, so a finished command leaves no process behind.
+                        await self._launcher_exit(LAUNCHER_EXIT_WAIT_S)
                     break
         finally:
             status.close()
         if code is None:
             # The launcher ended without a report (it was killed): its status is all
             # there is.
-            code = await self.process.wait()
+            code = await self._launcher_exit(None)
+            assert code is not None
         self._returncode = code
+        return code
+
+    async def _launcher_exit(self, timeout: float | None) -> int | None:
+        """The launcher's exit code once the event loop has reaped it (polled:
+        `process.wait()` would also wait for the output pipe, which the command's
+        leftovers may hold), or None after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while (code := self.process.returncode) is None:
+            if deadline is not None and loop.time() >= deadline:
+                return None
+            await asyncio.sleep(0.002)
         return code
 
     async def kill_tree(self, grace: float = 0.1) -> None:
