@@ -9,8 +9,10 @@ from pygls.lsp.server import LanguageServer
 from ..core.config.settings import ThreadRequest
 from ..core.threads.index import InvalidCursor, ListQuery
 from ..core.threads.loaded import LoadedThread
+from ..core.threads.rollout import RolloutWriteError
 from ..protocol import thread as t
 from ..protocol.base import EmptyResult
+from .commands import RequestFailed
 from .requests import invalid_params, register
 from .session import Session
 
@@ -85,7 +87,10 @@ def register_thread_handlers(server: LanguageServer, session: Session) -> None:
         return t.ThreadUnarchiveResult(thread=await manager.unarchive(p.thread_id))
 
     async def set_name(p: t.ThreadSetNameParams) -> EmptyResult:
-        await manager.set_name(p.thread_id, p.name)
+        try:
+            await manager.set_name(p.thread_id, p.name)
+        except RolloutWriteError as exc:
+            raise RequestFailed(f"the name could not be saved: {exc}") from None
         return EmptyResult()
 
     async def shell_command(p: t.ThreadShellCommandParams) -> EmptyResult:

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pygls.exceptions import JsonRpcException
+
 from codex_lsp.core.threads.history import STOPPED_MESSAGE
 from codex_lsp.core.threads.rollout import journal_path, read_rollout
 from codex_lsp.mock_model import (
@@ -276,6 +279,14 @@ async def test_rollout_write_faults_fail_the_turn_and_the_thread_goes_on(
         view = await client.request("codex/thread/read", {"threadId": thread_id})
         assert view["thread"]["status"] == {"type": "idle"}, name
         live.append(failed)
+        if name == "a folder in its place":
+            # A rename applies at once; it is saved when the file can be written again.
+            with pytest.raises(JsonRpcException) as info:
+                await client.request(
+                    "codex/thread/name/set", {"threadId": thread_id, "name": "kept"}
+                )
+            assert info.value.code == -32803 and reason in info.value.message
+            assert (await client.wait_for("codex/thread/name/updated"))["name"] == "kept"
         if name == "removed":
             # A user shell command is a turn too: it completes, failed, for the same reason.
             await client.request(
@@ -314,5 +325,6 @@ async def test_rollout_write_faults_fail_the_turn_and_the_thread_goes_on(
     client = await make_client()
     resumed = await client.request("codex/thread/resume", {"threadId": thread_id})
     assert resumed["thread"]["turns"] == live
+    assert resumed["thread"]["name"] == "kept"
     assert read_rollout(path).warnings == []
     assert not journal_path(path).exists()

@@ -431,13 +431,20 @@ class ThreadManager:
         return summary_view(self._summary(thread_id))
 
     async def set_name(self, thread_id: str, name: str) -> None:
-        """Rename a thread (an empty name clears it)."""
+        """Rename a thread (an empty name clears it). Raises `RolloutWriteError` when the
+        name cannot be saved: a loaded thread is renamed all the same (saved once its
+        rollout can be written), another one is left as it was."""
         await self.open_index()
         value = name.strip() or None
         thread = self.loaded.get(thread_id)
+        unsaved: RolloutWriteError | None = None
         if thread is not None:
             thread.name = value
-            thread.record("thread_name", {"name": value})
+            try:
+                thread.record("thread_name", {"name": value})
+            except RolloutWriteError as exc:
+                # The name applies now; the writer keeps the record until it can write it.
+                unsaved = exc
             if thread.writer is None:
                 self.emit(ev.ThreadNameUpdated(thread_id, value))
                 return
@@ -449,6 +456,8 @@ class ThreadManager:
             except FileNotFoundError as exc:
                 self._forget_missing()
                 raise UnknownThread(thread_id) from exc
+            except OSError as exc:
+                raise RolloutWriteError(Path(summary.path), exc.strerror or str(exc)) from exc
             try:
                 updated_at = writer.append("thread_name", {"name": value}).ts // 1000
             finally:
@@ -457,6 +466,8 @@ class ThreadManager:
         # The rename is the thread's latest record: keep updatedAt as a rebuild would see it.
         self.index().touch(thread_id, updated_at)
         self.emit(ev.ThreadNameUpdated(thread_id, value))
+        if unsaved is not None:
+            raise unsaved
 
     # ---- turns -----------------------------------------------------------------------
 
