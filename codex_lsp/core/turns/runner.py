@@ -336,6 +336,7 @@ class TurnRunner:
             self._unanswered = calls
             outputs = await self.tools.run_calls(calls, self._tool_context())
             self._unanswered = []
+            self._close_tool_items()  # an item a tool started and never completed (a bug)
             for output in outputs:
                 self._add_history(output)
 
