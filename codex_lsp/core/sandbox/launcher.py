@@ -45,14 +45,25 @@ The same helpers (/proc process trees, pidfd-based signalling) serve the server'
 
 from __future__ import annotations
 
-import contextlib
+# Start-up time is the launcher's whole cost (benchmarks/bench_spawn.py), so it imports
+# only what it cannot do without: no contextlib, no collections (type names only for
+# mypy), and the C part of the signal module, whose enum wrappers alone cost more than
+# a third of the imports (the names and calls used here are the same in both).
 import errno
 import os
 import select
-import signal
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal
+    from collections.abc import Iterable, Mapping, Sequence
+else:
+    try:
+        import _signal as signal
+    except ImportError:  # another Python implementation
+        import signal
 
 SPEC_MAGIC = b"codex-launch-1"
 # Signals that make the launcher kill the command's tree and exit (beside the lifeline).
@@ -161,15 +172,19 @@ class Targets:
         """Release the pidfds."""
         for fd in self.fds.values():
             if fd is not None:
-                with contextlib.suppress(OSError):
+                try:  # noqa: SIM105 (contextlib costs start-up time)
                     os.close(fd)
+                except OSError:
+                    pass
         self.fds.clear()
 
 
 def killpg_quietly(pgid: int, sig: int) -> None:
     """`killpg`, ignoring a group that is gone."""
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 (contextlib costs start-up time)
         os.killpg(pgid, sig)
+    except OSError:
+        pass
 
 
 # --- the command spec (server -> launcher) -------------------------------------------
@@ -220,6 +235,11 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
+def _read_file(fd: int, offset: int) -> bytes:
+    """The contents of the file open as `fd` from `offset` on."""
+    return os.pread(fd, max(0, os.fstat(fd).st_size - offset), offset)
+
+
 def _set_child_subreaper() -> None:
     import ctypes  # here: the one import that only the launcher process needs
 
@@ -244,8 +264,10 @@ class Launcher:
 
     def report(self, line: bytes) -> None:
         """One line to the server (which may be gone: then nobody needs it)."""
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 (contextlib costs start-up time)
             os.write(self.status, line + b"\n")
+        except OSError:
+            pass
 
     def install_signals(self) -> None:
         """Every signal the launcher waits for wakes its poll through the wakeup fd."""
@@ -274,8 +296,10 @@ class Launcher:
                 code, text = errno.EINVAL, str(exc)
                 if isinstance(exc, OSError) and exc.errno:
                     code, text = exc.errno, exc.strerror or text
-                with contextlib.suppress(BaseException):
+                try:  # noqa: SIM105 (contextlib costs start-up time)
                     os.write(error_w, b"%d %s" % (code, text.encode(errors="replace")))
+                except BaseException:
+                    pass
             os._exit(127)
         self.child = pid
         os.close(error_w)
@@ -366,8 +390,10 @@ def _release_stdio() -> None:
         null = os.open("/dev/null", os.O_RDWR)
     except OSError:
         for fd in (0, 1, 2):
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.close(fd)
+            except OSError:
+                pass
         return
     for fd in (0, 1, 2):
         os.dup2(null, fd)
@@ -376,14 +402,17 @@ def _release_stdio() -> None:
 
 
 def main(args: Sequence[str]) -> int:
-    """The launcher process (see the module doc); returns its exit code."""
+    """The launcher process (see the module doc); returns its exit code. `args`:
+    LIFELINE STATUS SPEC MODE [OFFSET] (where the spec starts in SPEC's file: the
+    server may put this module's compiled code before it, see `spawn.py`)."""
     lifeline, status, spec = (int(value) for value in args[:3])
     pty = args[3] == "pty"
+    offset = int(args[4]) if len(args) > 4 else 0
     for fd in (lifeline, status, spec):
         os.set_inheritable(fd, False)
     launcher = Launcher(lifeline, status, pty)
     try:
-        argv, env = decode_spec(_read_all(spec))
+        argv, env = decode_spec(_read_file(spec, offset))
         os.close(spec)
         _set_child_subreaper()
         launcher.install_signals()
@@ -405,4 +434,5 @@ def main(args: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # No interpreter teardown (several ms): nothing is buffered, every fd can just close.
+    os._exit(main(sys.argv[1:]))

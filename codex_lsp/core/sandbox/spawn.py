@@ -21,7 +21,9 @@ import codecs
 import contextlib
 import errno
 import fcntl
+import functools
 import inspect
+import marshal
 import os
 import pty as pty_module
 import signal
@@ -57,6 +59,13 @@ USE_LAUNCHER = (
 LAUNCHER_ENV_KEYS = ("LD_LIBRARY_PATH",)
 # How long `wait` waits for a launcher that reported it is exiting to be reaped.
 LAUNCHER_EXIT_WAIT_S = 1.0
+# Run by the launcher's interpreter: the launcher's code, compiled once by the server
+# (`_launcher_code`), is read from the spec file (argv[3], its first argv[5] bytes),
+# which saves compiling the module at every spawn.
+LAUNCHER_BOOTSTRAP = (
+    "import marshal,os,sys;"
+    "exec(marshal.loads(os.pread(int(sys.argv[3]),int(sys.argv[5]),0)),{'__name__':'__main__'})"
+)
 
 OnChunk = Callable[[str], Awaitable[None] | None]
 
@@ -483,6 +492,23 @@ def _spec_fd(data: bytes) -> int:
     return fd
 
 
+@functools.cache
+def _launcher_code() -> bytes:
+    """The launcher module compiled and marshalled (for this interpreter's version)."""
+    with open(LAUNCHER_PATH, "rb") as handle:
+        source = handle.read()
+    return marshal.dumps(compile(source, LAUNCHER_PATH, "exec", dont_inherit=True))
+
+
+def _launcher_argv(lifeline: int, status: int, spec: int, pty: bool, code_size: int) -> list[str]:
+    """How to run the launcher: this interpreter runs its precompiled code; another one
+    (`LAUNCHER_PYTHON` changed) compiles the file itself."""
+    fds = [str(lifeline), str(status), str(spec), "pty" if pty else "pipe", str(code_size)]
+    if code_size:
+        return [LAUNCHER_PYTHON, "-I", "-S", "-B", "-c", LAUNCHER_BOOTSTRAP, *fds]
+    return [LAUNCHER_PYTHON, "-I", "-S", "-B", LAUNCHER_PATH, *fds]
+
+
 async def _spawn_launched(
     launch: Launch,
     cwd: str,
@@ -495,21 +521,12 @@ async def _spawn_launched(
     launcher under the sandbox's child setup; the launcher starts the command in its own
     session (taking the PTY as its controlling terminal) and reports its pid."""
     spec = launcher.encode_spec(launch.argv, env)  # ValueError before anything starts
+    code = _launcher_code() if sys.executable == LAUNCHER_PYTHON else b""
     lifeline = _lifeline_fd()
-    spec_fd = _spec_fd(spec)
+    spec_fd = _spec_fd(code + spec)
     status_r, status_w = os.pipe()
     try:
-        program = (
-            LAUNCHER_PYTHON,
-            "-I",
-            "-S",
-            "-B",
-            LAUNCHER_PATH,
-            str(lifeline),
-            str(status_w),
-            str(spec_fd),
-            "pty" if pty else "pipe",
-        )
+        program = _launcher_argv(lifeline, status_w, spec_fd, pty, len(code))
         launcher_env = {key: os.environ[key] for key in LAUNCHER_ENV_KEYS if key in os.environ}
         try:
             master, process = await _start(
@@ -558,10 +575,9 @@ async def _spawn_launched(
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(process.wait(), timeout=1.0)
     if first is not None and first.startswith(b"E "):
-        code_text, _, message = first[2:].partition(b" ")
-        code = int(code_text)
-        text = message.decode("utf-8", errors="replace") or os.strerror(code)
-        raise OSError(code, text, launch.argv[0])  # FileNotFoundError, PermissionError...
+        number, _, message = first[2:].partition(b" ")
+        text = message.decode("utf-8", errors="replace") or os.strerror(int(number))
+        raise OSError(int(number), text, launch.argv[0])  # FileNotFoundError, PermissionError...
     raise RuntimeError(
         f"the process launcher ended without starting {launch.argv[0]!r} "
         f"(exit status {process.returncode})"
