@@ -32,6 +32,7 @@ from ..approvals.gate import ApprovalGate, ApprovalTransport
 from ..config.settings import ThreadRequest, ThreadSettings
 from ..model.client import ModelClients
 from ..private_files import private_dir
+from ..redact import redact
 from ..tasks import spawn
 from ..tools.base import ToolRouter
 from ..tools.registry import ToolRegistry
@@ -570,7 +571,7 @@ class ThreadManager:
                 message = save_failed_message(failure)
             else:
                 reason = f": {type(failure).__name__}: {failure}" if failure is not None else ""
-                message = f"internal error: the turn stopped unexpectedly{reason}"
+                message = redact(f"internal error: the turn stopped unexpectedly{reason}")
             turn.status = "failed"
             turn.error = TurnError(message=message, codex_error_info="other")
             info = ErrorInfo(message=message, codex_error_info="other")

@@ -38,6 +38,7 @@ from ..model import stream_events as se
 from ..model.client import ModelClient
 from ..model.errors import ModelError
 from ..model.prompt import Prompt
+from ..redact import redact
 from ..sandbox.plan import plan_for
 from ..threads.history import PREVIEW_CHARS
 from ..threads.loaded import LoadedThread
@@ -139,7 +140,7 @@ class TurnRunner:
         except Exception as exc:
             log.exception("turn %s of thread %s failed", turn.id, t.id)
             self._end_items()
-            self._fail(f"internal error: {type(exc).__name__}: {exc}", "other", None)
+            self._fail(redact(f"internal error: {type(exc).__name__}: {exc}"), "other", None)
         finally:
             self._closing = True
             self._finish_snapshots()
