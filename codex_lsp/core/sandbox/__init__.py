@@ -20,6 +20,9 @@ Pieces
   shared with every tool result.
 - `denial.py`: `looks_like_sandbox_denial(exit_code, output, plan)` for `on-failure`.
 - `proctree.py`: /proc process trees for `kill_tree`.
+- `launcher.py` (Linux): the small process every command starts through; it adopts the
+  command's orphans and kills the whole tree once the server process is gone, SIGKILL
+  of the server included (no process started for a thread outlives the server).
 
 What is enforced, and how
 -------------------------
@@ -58,9 +61,10 @@ Limits
 - Kernels before 6.2 (Landlock ABI < 3) do not check `truncate(2)` by path.
 - `/dev/shm` is not writable (POSIX semaphores, e.g. Python multiprocessing locks,
   fail); processes allocating their own PTYs work (`/dev/ptmx`, `/dev/pts`).
-- `kill_tree` finds descendants through /proc: a process whose parent had already
-  exited before the kill (reparented to init) and that left the process group is not
-  found. On macOS only the process group is signalled.
+- `kill_tree` finds descendants through /proc; on Linux the launcher adopts orphans, so
+  a process that left the process group and lost its parent is found too (unless the
+  launcher itself was SIGKILLed by someone else). On macOS there is no launcher: only
+  the process group is signalled, and commands outlive a server killed with SIGKILL.
 - A root command keeps the capabilities not in the dropped list (e.g. `CAP_DAC_OVERRIDE`,
   `CAP_KILL`, though Landlock still confines its files and, on ABI 6+, its signals).
 """

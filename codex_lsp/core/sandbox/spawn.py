@@ -302,9 +302,9 @@ class Spawned:
             else:  # the launcher is gone (killed): only the group can be found
                 await kill_process_tree(None, self.pgid, 0.0)
             # The launcher reports the exit, then ends once it has no child left.
-            for done in (self.wait(), self.process.wait()):
-                with contextlib.suppress(asyncio.TimeoutError, ProcessLookupError):
-                    await asyncio.wait_for(done, timeout=1.0)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wait(), timeout=1.0)
+            await self._launcher_exit(1.0)
             return
         if self.process.returncode is None:
             await kill_process_tree(self.pid, self.pgid, grace)
