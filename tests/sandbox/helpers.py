@@ -60,7 +60,7 @@ def proc_alive(pid: int) -> bool:
     """Independent of the code under test: /proc/<pid>/stat exists and is no zombie."""
     try:
         data = Path(f"/proc/{pid}/stat").read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # ESRCH: it exited while being read
         return False
     return data[data.rfind(b")") + 2 : data.rfind(b")") + 3] not in (b"Z", b"X")
 
