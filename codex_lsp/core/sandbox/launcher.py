@@ -2,11 +2,13 @@
 so that no process started for a thread outlives the server, even when the server is
 killed with SIGKILL and runs no cleanup at all.
 
-`spawn()` starts `python -I -S -B launcher.py LIFELINE STATUS SPEC MODE` (this file, run
-as a script: standard library only, nothing from codex_lsp, so it starts in about 10 ms),
-in a new session, under the command's sandbox. The launcher then:
+`spawn()` runs this module (standard library only, nothing from codex_lsp) as
+`python -I -S -B -c <bootstrap> LIFELINE STATUS SPEC MODE OFFSET`, where the bootstrap
+executes the module's code that the server compiled once and wrote at the start of SPEC
+(saving the compilation at every spawn; `python -I -S -B launcher.py ...` runs it from
+source), in a new session, under the command's sandbox. The launcher then:
 
-1. reads the command (argv and the whole environment) from SPEC (a memfd);
+1. reads the command (argv and the whole environment) from SPEC (a memfd), after OFFSET;
 2. becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`): every process of the command
    whose parent exits is re-parented to the launcher instead of init, so the whole tree
    stays below it, even processes that left the session with `setsid` and were orphaned;
@@ -360,6 +362,8 @@ class Launcher:
     def kill_all(self) -> None:
         """SIGKILL the command's process group and every descendant, rescanning until
         none is left alive (orphans are re-parented here), then reap them."""
+        if self.child <= 0:  # nothing started (and killpg(0) would be the launcher)
+            return
         me = os.getpid()
         targets = Targets()
         deadline = time.monotonic() + KILL_DEADLINE_S
