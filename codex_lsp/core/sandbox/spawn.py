@@ -288,7 +288,7 @@ class Spawned:
         while (code := self.process.returncode) is None:
             if deadline is not None and loop.time() >= deadline:
                 return None
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.001)
         return code
 
     async def kill_tree(self, grace: float = 0.1) -> None:
