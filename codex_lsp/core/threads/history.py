@@ -19,9 +19,10 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from codex_lsp.protocol.account import TokenUsage
-from codex_lsp.protocol.items import AgentMessageItem, ReasoningItem, ThreadItem
+from codex_lsp.protocol.items import ThreadItem
 from codex_lsp.protocol.thread import Turn, TurnError
 
+from ..turns.stream_state import StreamingItem
 from .rollout import (
     ATTEMPT_DISCARDED,
     ITEM_COMPLETED,
@@ -111,49 +112,6 @@ class _TurnBuilder:
         return Turn.model_construct(id=self.id, status=status, items=self.items, error=error)
 
 
-class _Partial:
-    """An item known only from its journaled deltas (the server stopped mid-stream)."""
-
-    __slots__ = ("content", "id", "kind", "summary", "text", "turn_id")
-
-    def __init__(self, turn_id: str, item_id: str, kind: str) -> None:
-        self.turn_id = turn_id
-        self.id = item_id
-        self.kind = kind  # "message" | "reasoning"
-        self.text: list[str] = []
-        self.summary: list[list[str]] = []
-        self.content: list[list[str]] = []
-
-    def add(self, kind: str, index: int, delta: str) -> None:
-        if kind == "text":
-            self.text.append(delta)
-            return
-        parts = self.summary if kind == "summary" else self.content
-        while len(parts) <= index:
-            parts.append([])
-        parts[index].append(delta)
-
-    def item(self) -> ThreadItem:
-        if self.kind == "message":
-            return AgentMessageItem(id=self.id, text="".join(self.text))
-        return ReasoningItem(
-            id=self.id,
-            summary=["".join(p) for p in self.summary],
-            content=["".join(p) for p in self.content],
-        )
-
-    def history_item(self) -> dict[str, Any] | None:
-        """What the model keeps of it: a message's text so far (as after an interrupt)."""
-        if self.kind != "message" or not self.text:
-            return None
-        text = "".join(self.text)
-        return {
-            "type": "message",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": text}],
-        }
-
-
 _DELTA_KINDS = {"text": "message", "summary": "reasoning", "reasoning": "reasoning"}
 
 
@@ -186,7 +144,7 @@ def build_history(
     preview: str | None = None
     thread_id = contents.meta.id
     completed_ids: set[str] = set()
-    partials: dict[str, _Partial] = {}
+    partials: dict[str, tuple[str, StreamingItem]] = {}  # item id -> (turn id, item)
     unsettled: list[tuple[str, dict[str, Any]]] = []
 
     def turn_for(turn_id: Any, where: str) -> _TurnBuilder | None:
@@ -200,20 +158,20 @@ def build_history(
 
     def fold_partials(next_turn: Any = None) -> None:
         """Partial items become items of their turn (before a later turn's records)."""
-        for partial in list(partials.values()):
-            if partial.turn_id == next_turn:
+        for turn_id, partial in list(partials.values()):
+            if turn_id == next_turn:
                 continue
-            del partials[partial.id]
-            turn = turns.get(partial.turn_id)
+            del partials[partial.item_id]
+            turn = turns.get(turn_id)
             if turn is None:
-                turn = turns[partial.turn_id] = _TurnBuilder(partial.turn_id)
-            item = partial.item()
+                turn = turns[turn_id] = _TurnBuilder(turn_id)
+            item = partial.thread_item()
             turn.items.append(item)
-            unsettled.append((ITEM_COMPLETED, {"turnId": partial.turn_id, "item": item.wire()}))
-            history_item = partial.history_item()
+            unsettled.append((ITEM_COMPLETED, {"turnId": turn_id, "item": item.wire()}))
+            history_item = partial.partial_history_item()
             if history_item is not None:
                 model_items.append(history_item)
-                unsettled.append((RESPONSE_ITEM, {"turnId": partial.turn_id, "item": history_item}))
+                unsettled.append((RESPONSE_ITEM, {"turnId": turn_id, "item": history_item}))
 
     for number, record in enumerate(contents.records, 1):
         kind = record.type
@@ -289,7 +247,9 @@ def build_history(
 
 
 def _add_delta(
-    payload: dict[str, Any], completed_ids: set[str], partials: dict[str, _Partial]
+    payload: dict[str, Any],
+    completed_ids: set[str],
+    partials: dict[str, tuple[str, StreamingItem]],
 ) -> None:
     """Add one journaled delta to its partial item (ignored once the item completed)."""
     turn_id, item_id = payload.get("turnId"), payload.get("itemId")
@@ -300,10 +260,15 @@ def _add_delta(
         return
     if item_id in completed_ids:
         return
-    partial = partials.get(item_id)
-    if partial is None:
-        partial = partials[item_id] = _Partial(turn_id, item_id, _DELTA_KINDS[kind])
-    partial.add(kind, index, delta)
+    if item_id not in partials:
+        partials[item_id] = (turn_id, StreamingItem(_DELTA_KINDS[kind], item_id))
+    partial = partials[item_id][1]
+    if kind == "text":
+        partial.text.append(delta)
+    elif kind == "summary":
+        partial.add_summary(index, delta)
+    else:
+        partial.add_content(index, delta)
 
 
 def records_through_turn(
