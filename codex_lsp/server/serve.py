@@ -60,7 +60,14 @@ async def _read_loop(
         if body is None:
             s.stop("end of input")
             return
-        if dispatch(body, server.protocol, writer) == "exit":
+        try:
+            method = dispatch(body, server.protocol, writer)
+        except Exception:
+            # pygls fails on some valid messages (e.g. an error response to a request it
+            # already cancelled); one bad message must never stop the reading.
+            log.exception("could not handle a message from the client")
+            continue
+        if method == "exit":
             s.stop("exit", exit_code=0 if server.shutdown_requested else 1)
             return
 

@@ -19,6 +19,7 @@ Writes go through `FrameWriter`, which is also the writer pygls is given.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 from collections.abc import Callable
@@ -178,7 +179,14 @@ def dispatch(body: bytes, protocol: JsonRPCProtocol, writer: FrameWriter) -> str
         else:
             log.warning("dropped a %s message pygls could not read", method or "response")
         return None
-    protocol.handle_message(message)
+    try:
+        protocol.handle_message(message)
+    except (asyncio.InvalidStateError, concurrent.futures.InvalidStateError):
+        if method is not None:
+            raise
+        # pygls sets the result of the request's future even when the server already
+        # cancelled that request (an approval the turn no longer waits for): nothing to do.
+        log.debug("a response to request %r, which was already cancelled", obj.get("id"))
     return method
 
 

@@ -319,6 +319,10 @@ async def test_interrupt_abandons_a_pending_approval(
     assert cmd["status"] == "failed"
     assert client.of("codex/serverRequest/resolved")
     assert not (workspace / "never.txt").exists()
+    # The client answers the cancelled approval with an error (-32800); the server still
+    # reads what comes next.
+    read = await client.request("codex/thread/read", {"threadId": thread}, timeout=5)
+    assert read["thread"]["id"] == thread
 
 
 async def test_exec_command_sessions_end_with_the_server(
