@@ -57,6 +57,10 @@ async def _read_loop(
             log.error("cannot read the client's stream: %s; exiting", exc)
             s.stop("framing error", exit_code=1)
             return
+        except OSError as exc:  # a reset connection (TCP), a broken pipe
+            log.warning("the client's stream failed: %s", exc)
+            s.stop("end of input")
+            return
         if body is None:
             s.stop("end of input")
             return
@@ -83,12 +87,18 @@ async def _serve(
     server.protocol.set_writer(writer)
     server.on_connection_lost = lambda: s.stop("the client's stream closed")
     reading = asyncio.create_task(_read_loop(server, reader, writer, s), name="lsp-read")
+    # Whatever ends the reading ends the session: never alive and deaf.
+    reading.add_done_callback(lambda _: s.stop("the reader stopped", exit_code=1))
     try:
         await s.stopped.wait()
     finally:
         reading.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await reading
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("reading the client's stream failed")
     log.info("stopping: %s", s.reason)
     loop.set_exception_handler(_quiet_cancellations)
     timeout = FRAMING_STOP_TIMEOUT_S if s.reason == "framing error" else STOP_TIMEOUT_S
