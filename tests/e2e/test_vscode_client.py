@@ -56,6 +56,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 pytestmark = [
     pytest.mark.skipif(NPM is None, reason="npm not found"),
     pytest.mark.skipif(not (CLIENT / "package.json").exists(), reason="no client-vscode/"),
+    # One pytest-xdist worker runs them all, in order: they share client-vscode/node_modules
+    # (`npm ci`) and its build output.
+    pytest.mark.xdist_group("client-vscode"),
 ]
 
 
