@@ -8,6 +8,7 @@ from pydantic import Field
 
 from .base import WireModel
 from .enums import CommandSource, ItemStatus, McpToolCallStatus
+from .review_output import ReviewOutput
 from .user_input import UserInput
 
 
@@ -152,11 +153,13 @@ class EnteredReviewModeItem(WireModel):
 
 
 class ExitedReviewModeItem(WireModel):
-    """A review ended; `review` holds its findings."""
+    """A review ended: `review` is its rendered text, `output` its findings (null when the
+    reviewer's answer was not valid review JSON; `review` then holds that answer)."""
 
     type: Literal["exitedReviewMode"] = "exitedReviewMode"
     id: str
     review: str
+    output: ReviewOutput | None = None
 
 
 ThreadItem = Annotated[

@@ -141,6 +141,15 @@ def _document_input(_type: str, payload: Json) -> bool:
     return changed
 
 
+def _review_output(_type: str, payload: Json) -> bool:
+    changed = False
+    for node in _walk(payload):
+        if node.get("type") == "exitedReviewMode" and "output" in node:
+            del node["output"]
+            changed = True
+    return changed
+
+
 def _unknown_effort(_type: str, payload: Json) -> bool:
     changed = False
     for node in _walk(payload):
@@ -200,6 +209,14 @@ DEVIATIONS: list[Deviation] = [
         "documentInput",
         "UserInput `{type: document, uri, range}`",
         _document_input,
+        session=False,
+    ),
+    # The review's structured findings (PROTOCOL.md "Review"); Codex hands clients the
+    # rendered text only.
+    Deviation(
+        "reviewOutput",
+        "exitedReviewMode items carry `output`",
+        _review_output,
         session=False,
     ),
     # Known, not fixed yet (core/model/catalog.py): a model the catalog has no preset for

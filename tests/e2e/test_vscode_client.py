@@ -56,9 +56,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 pytestmark = [
     pytest.mark.skipif(NPM is None, reason="npm not found"),
     pytest.mark.skipif(not (CLIENT / "package.json").exists(), reason="no client-vscode/"),
-    # One pytest-xdist worker runs them all, in order: they share client-vscode/node_modules
-    # (`npm ci`) and its build output.
-    pytest.mark.xdist_group("client-vscode"),
 ]
 
 
@@ -108,7 +105,8 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> str:
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
     modules = CLIENT / "node_modules"
-    if not modules.exists():
+    # npm writes this file last: without it an earlier install was cut short.
+    if not (modules / ".package-lock.json").exists():
         _run(["ci", "--no-audit", "--no-fund"])
     return modules
 
