@@ -11,8 +11,8 @@ from pathlib import Path
 import keyring
 import pytest
 
-from codex_lsp import cli_auth
-from codex_lsp.cli import build_parser
+from codex_lsp.cli import auth as cli_auth
+from codex_lsp.cli.commands import build_parser
 from codex_lsp.core.auth import keyring_account
 
 from .fakes import DictKeyring

@@ -7,17 +7,17 @@ import signal
 import sys
 from pathlib import Path
 
-from .core import events as ev
-from .core.auth import AuthService
-from .core.config.loader import load_config
-from .core.config.settings import SettingsError, ThreadRequest, resolve
-from .core.model.client import ModelClients
-from .core.threads.manager import ThreadManager, TurnOverrides
-from .core.tools.defaults import thread_tools
-from .protocol.initialize import EditorSettings
-from .protocol.user_input import TextInput
-from .terminal import JsonRenderer, TerminalRenderer
-from .terminal_approvals import TerminalApprovals
+from ..core import events as ev
+from ..core.auth import AuthService
+from ..core.config.loader import load_config
+from ..core.config.settings import SettingsError, ThreadRequest, resolve
+from ..core.model.client import ModelClients
+from ..core.threads.manager import ThreadManager, TurnOverrides
+from ..core.tools.defaults import thread_tools
+from ..protocol.initialize import EditorSettings
+from ..protocol.user_input import TextInput
+from .approvals import TerminalApprovals
+from .render import JsonRenderer, TerminalRenderer
 
 
 async def run_exec(

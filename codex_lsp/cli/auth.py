@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .core.auth import AuthError, AuthService
-from .core.auth.service import ENV_KEY
-from .core.config.loader import load_config
+from ..core.auth import AuthError, AuthService
+from ..core.auth.service import ENV_KEY
+from ..core.config.loader import load_config
 
 PROMPT = "OpenAI API key: "
 

@@ -1,5 +1,6 @@
-"""The `codex-lsp` command: serve an editor (default), `exec`, `demo`, `schema`, `login`,
-`logout`."""
+"""The `codex-lsp` argument parser and the dispatch of its commands: serve an editor
+(default), `exec`, `demo`, `schema`, `login`, `logout`. Each command imports what it needs
+when it runs."""
 
 from __future__ import annotations
 
@@ -53,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     from lsprotocol import types as lsp
 
-    from .core.config.loader import codex_home
-    from .logs import ClientLogHandler, setup_logging
-    from .server.app import create_server
+    from ..core.config.loader import codex_home
+    from ..logs import ClientLogHandler, setup_logging
+    from ..server.app import create_server
 
     setup_logging(args.log_level, args.log_file)
     server = create_server(codex_home())
@@ -72,7 +73,7 @@ def _serve(args: argparse.Namespace) -> int:
     logging.getLogger("codex_lsp").addHandler(ClientLogHandler(send))
     # Start-up objects live as long as the process: keep full collections from scanning them.
     gc.freeze()
-    from .server.serve import serve_stdio, serve_tcp
+    from ..server.serve import serve_stdio, serve_tcp
 
     if args.tcp:
         return asyncio.run(serve_tcp(server, args.host, args.port))
@@ -83,15 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = build_parser().parse_args(argv)
     if args.command == "schema":
-        from .protocol.schema import write_schemas
+        from ..protocol.schema import write_schemas
 
         written = write_schemas(Path(args.out))
         print(f"wrote {len(written)} schema files to {args.out}")
         return 0
     if args.command == "exec":
-        from .core.config.loader import codex_home
+        from ..core.config.loader import codex_home
+        from ..logs import setup_logging
         from .exec_run import run_exec
-        from .logs import setup_logging
 
         setup_logging("WARNING")
         return asyncio.run(
@@ -105,19 +106,19 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     if args.command in ("login", "logout"):
-        from . import cli_auth
-        from .core.config.loader import codex_home
-        from .logs import setup_logging
+        from ..core.config.loader import codex_home
+        from ..logs import setup_logging
+        from . import auth
 
         setup_logging("WARNING")
         if args.command == "logout":
-            return cli_auth.run_logout(codex_home())
+            return auth.run_logout(codex_home())
         if args.login_command == "status":
-            return cli_auth.run_login_status(codex_home())
-        return cli_auth.run_login(codex_home())
+            return auth.run_login_status(codex_home())
+        return auth.run_login(codex_home())
     if args.command == "demo":
+        from ..logs import setup_logging
         from .demo import run_demo
-        from .logs import setup_logging
 
         setup_logging("WARNING")
         return asyncio.run(run_demo(json_mode=args.json))

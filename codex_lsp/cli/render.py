@@ -6,9 +6,9 @@ import json
 import sys
 from typing import TextIO
 
-from .core import events as ev
-from .protocol.items import AgentMessageItem, ReasoningItem
-from .server.notifications import to_notification
+from ..core import events as ev
+from ..protocol.items import AgentMessageItem, ReasoningItem
+from ..server.notifications import to_notification
 
 DIM, BOLD, RED, RESET = "\x1b[2m", "\x1b[1m", "\x1b[31m", "\x1b[0m"
 

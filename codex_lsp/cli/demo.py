@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..mock_model import MockModelServer, reasoning_then_text
 from .exec_run import run_exec
-from .mock_model import MockModelServer, reasoning_then_text
 
 PROMPT = "What is codex-lsp?"
 SUMMARY = [

@@ -7,10 +7,10 @@ import asyncio
 import sys
 from typing import TextIO
 
-from .core.approvals.gate import ChangeOutcome, ChangeRequest
-from .core.tools.apply_patch import write_changes
-from .protocol.approvals import CommandApprovalParams
-from .protocol.enums import ApprovalDecision
+from ..core.approvals.gate import ChangeOutcome, ChangeRequest
+from ..core.tools.apply_patch import write_changes
+from ..protocol.approvals import CommandApprovalParams
+from ..protocol.enums import ApprovalDecision
 
 _ANSWERS: dict[str, ApprovalDecision] = {
     "y": "accept",
