@@ -22,13 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from codex_lsp.core.tools.apply_patch import (  # noqa: E402
-    FileChange,
-    apply_hunks,
-    compute_changes,
-    hunks_applied,
-    parse_patch,
-)
+from codex_lsp.core.text import FileChange, apply_hunks, hunks_applied  # noqa: E402
+from codex_lsp.core.tools.apply_patch import compute_changes, parse_patch  # noqa: E402
 
 TARGET_MS = 100.0
 CWD = Path("/bench")

@@ -8,7 +8,7 @@ import sys
 from typing import TextIO
 
 from ..core.approvals.gate import ChangeOutcome, ChangeRequest
-from ..core.tools.apply_patch import write_changes
+from ..core.text import write_changes
 from ..protocol.approvals import CommandApprovalParams
 from ..protocol.enums import ApprovalDecision
 

@@ -22,7 +22,8 @@ from lsprotocol import types as lsp
 from pydantic import ValidationError
 
 from ..core.approvals.gate import ChangeOutcome, ChangeRequest
-from ..core.tools.apply_patch import ApplyPatchError, FileChange
+from ..core.text import FileChange
+from ..core.tools.apply_patch import ApplyPatchError
 from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import ApprovalResult, CommandApprovalParams, FileChangeApprovalParams
 from ..protocol.enums import ApprovalDecision

@@ -29,7 +29,7 @@ from lsprotocol import types as lsp
 
 from ..core import events as ev
 from ..core.tasks import spawn
-from ..core.tools.apply_patch import FileChange, read_disk_text, write_changes
+from ..core.text import FileChange, read_disk_text, write_changes
 from ..protocol.items import FileChangeItem
 
 if TYPE_CHECKING:

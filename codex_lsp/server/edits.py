@@ -28,15 +28,16 @@ from typing import TYPE_CHECKING, Literal
 from lsprotocol import types as lsp
 
 from ..core.approvals.gate import ChangeOutcome
-from ..core.tools.apply_patch import (
+from ..core.text import (
     FileChange,
     Hunk,
     apply_hunks,
     hunks_applied,
     split_lines,
+    text_change,
+    updated_file_diff,
     write_changes,
 )
-from ..core.tools.apply_patch.diff import text_change, updated_file_diff
 from ..protocol.enums import ApprovalDecision
 from .documents import DISK_POLL, LANDING_TIMEOUT, SETTLE_TIMEOUT
 

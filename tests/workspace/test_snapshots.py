@@ -11,8 +11,8 @@ import pytest
 from unidiff.patch import PatchSet
 
 from codex_lsp.core import events as ev
-from codex_lsp.core.tools.apply_patch import apply_hunks, compute_changes, write_changes
-from codex_lsp.core.tools.apply_patch.hunks import hunks_between
+from codex_lsp.core.text import apply_hunks, hunks_between, write_changes
+from codex_lsp.core.tools.apply_patch import compute_changes
 from codex_lsp.core.workspace import inventory as inv
 from codex_lsp.core.workspace.file_states import ABSENT, Original, file_diff
 from codex_lsp.core.workspace.snapshots import ThreadSnapshots, TurnSnapshots

@@ -16,7 +16,7 @@ from ...protocol.approvals import CommandApprovalParams
 from ...protocol.enums import ApprovalDecision
 
 if TYPE_CHECKING:
-    from ..tools.apply_patch import FileChange
+    from ..text import FileChange
 
 
 class TurnCancelled(Exception):

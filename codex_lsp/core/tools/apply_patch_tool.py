@@ -16,16 +16,14 @@ from typing import Any
 from ...protocol.items import FileChangeItem
 from ..approvals.gate import ChangeOutcome, ChangeRequest, TurnCancelled
 from ..approvals.policy import patch_verdict
+from ..text import FileChange, read_disk_text, write_changes
 from ..turns.stream_state import new_id
 from .apply_patch import (
     ApplyPatchError,
-    FileChange,
     compute_changes,
     custom_tool_spec,
     function_tool_spec,
-    read_disk_text,
     summarize,
-    write_changes,
 )
 from .base import ToolCall, ToolCaps, ToolContext, ToolError, ToolResult
 from .file_changes import edited_note, rejected_note, wire_changes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...protocol.items import FileUpdateChange
-from .apply_patch import FileChange
+from ..text import FileChange
 
 
 def wire_changes(changes: Sequence[FileChange]) -> list[FileUpdateChange]:

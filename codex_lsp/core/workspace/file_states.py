@@ -1,5 +1,5 @@
 """Files as they were and as they are: captured originals, observed states, and the unified
-diff between them (built with the apply_patch package's hunks and diff writers)."""
+diff between them (built with `core.text`'s hunks and diff writers)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, text_change
-from ..tools.apply_patch.text import split_lines
+from ..text import added_file_diff, deleted_file_diff, split_lines, text_change
 from .inventory import MAX_FILE_BYTES, Stamp, is_text, read_small, stamp_of
 
 

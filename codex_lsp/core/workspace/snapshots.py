@@ -60,7 +60,7 @@ from .inventory import (
 )
 
 if TYPE_CHECKING:
-    from ..tools.apply_patch import FileChange
+    from ..text import FileChange
     from .view import WorkspaceView
 
 log = logging.getLogger(__name__)

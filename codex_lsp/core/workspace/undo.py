@@ -33,9 +33,16 @@ from typing import TYPE_CHECKING, Any
 from .. import events as ev
 from ..approvals.gate import ChangeOutcome, ChangeRequest
 from ..instructions import user_text_message
+from ..text import (
+    FileChange,
+    Hunk,
+    added_file_diff,
+    deleted_file_diff,
+    split_lines,
+    text_change,
+    write_changes,
+)
 from ..threads.errors import ThreadError
-from ..tools.apply_patch import FileChange, Hunk, split_lines, write_changes
-from ..tools.apply_patch.diff import added_file_diff, deleted_file_diff, text_change
 from .file_states import binary_diff, label_of, observe
 from .inventory import is_text
 from .snapshots import TurnSnapshots

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codex_lsp.core.tools.apply_patch import FileChange, compute_changes
+from codex_lsp.core.text import FileChange
+from codex_lsp.core.tools.apply_patch import compute_changes
 
 CWD = Path("/work/project")
 

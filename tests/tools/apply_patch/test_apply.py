@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp.core.tools.apply_patch import (
-    Hunk,
-    PatchApplyError,
-    compute_changes,
-    read_disk_text,
-    summarize,
-)
+from codex_lsp.core.text import Hunk, read_disk_text
+from codex_lsp.core.tools.apply_patch import PatchApplyError, compute_changes, summarize
 
 from .helpers import CWD, patch, result, run
 

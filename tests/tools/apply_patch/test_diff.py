@@ -6,7 +6,7 @@ import difflib
 
 from unidiff.patch import PatchSet
 
-from codex_lsp.core.tools.apply_patch import FileChange
+from codex_lsp.core.text import FileChange
 
 from .helpers import patch, run
 

@@ -6,7 +6,7 @@ from itertools import combinations
 
 import pytest
 
-from codex_lsp.core.tools.apply_patch import FileChange, Hunk, apply_hunks, hunks_applied
+from codex_lsp.core.text import FileChange, Hunk, apply_hunks, hunks_applied
 
 from .helpers import patch, run
 

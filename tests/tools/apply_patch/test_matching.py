@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from codex_lsp.core.text.lines import SourceText, line_keys, split_lines, strip_eol
 from codex_lsp.core.tools.apply_patch.matching import LineMatcher, normalize_line
-from codex_lsp.core.tools.apply_patch.text import SourceText, line_keys, split_lines, strip_eol
 
 LEVELS: list[Callable[[str], str]] = [lambda s: s, str.rstrip, str.strip, normalize_line]
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from unidiff.patch import PatchSet
 
-from codex_lsp.core.tools.apply_patch import apply_hunks, hunks_applied
+from codex_lsp.core.text import apply_hunks, hunks_applied
 
 from .helpers import patch, run
 

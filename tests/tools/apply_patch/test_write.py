@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp.core.tools.apply_patch import compute_changes, write_changes
+from codex_lsp.core.text import write_changes
+from codex_lsp.core.tools.apply_patch import compute_changes
 
 from .helpers import patch
 

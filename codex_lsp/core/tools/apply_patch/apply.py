@@ -30,55 +30,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Literal
 
-from .diff import added_file_diff, deleted_file_diff, updated_file_diff
+from ...text.changes import FileChange
+from ...text.diff import added_file_diff, deleted_file_diff, updated_file_diff
+from ...text.disk import read_disk_text
+from ...text.hunks import Hunk
+from ...text.lines import SourceText, detect_eol, split_lines
 from .errors import PatchApplyError
-from .hunks import Hunk
 from .matching import LineMatcher
 from .parser import AddFile, DeleteFile, OpKind, Patch, UpdateChunk, UpdateFile, parse_patch
-from .text import SourceText, detect_eol, split_lines
 
 ReadText = Callable[[Path], str | None]
 _BOM = "\ufeff"
 _SHOWN_LINES = 40
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """What one file operation of a patch does.
-
-    `path` is absolute; for a move, `move_path` is the absolute destination. `old_text` is
-    None for an add, `new_text` None for a delete. `diff` is a unified diff (see `diff`).
-    `hunks` are minimal line replacements of `old_text` giving `new_text` (an add is one
-    hunk inserting every line, a delete one hunk removing every line, a pure move none).
-    """
-
-    path: Path
-    kind: Literal["add", "delete", "update"]
-    move_path: Path | None
-    old_text: str | None
-    new_text: str | None
-    diff: str
-    hunks: list[Hunk]
-
-    def to_protocol(self) -> dict[str, Any]:
-        """The `fileChange` item's entry: `{path, kind: {type, movePath}, diff}`."""
-        move = str(self.move_path) if self.move_path is not None else None
-        return {
-            "path": str(self.path),
-            "kind": {"type": self.kind, "movePath": move},
-            "diff": self.diff,
-        }
-
-
-def read_disk_text(path: Path) -> str | None:
-    """A file's text as on disk (line endings untouched), or None when it does not exist."""
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
 
 
 def compute_changes(

@@ -1,4 +1,5 @@
-"""Writing computed changes to disk: atomic per file, file mode bits kept."""
+"""File text on disk: read as it is (line endings untouched); changes written atomically per
+file, file mode bits kept."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from .apply import FileChange
+from .changes import FileChange
+
+
+def read_disk_text(path: Path) -> str | None:
+    """A file's text as on disk (line endings untouched), or None when it does not exist."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def write_changes(changes: Sequence[FileChange]) -> None:

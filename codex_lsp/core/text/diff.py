@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .hunks import Hunk, hunks_between
-from .text import split_lines, strip_eol
+from .lines import split_lines, strip_eol
 
 CONTEXT_LINES = 3
 _NO_NEWLINE = "\\ No newline at end of file\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import pairwise
 
-from .text import SourceText, line_keys, split_lines, strip_eol
+from .lines import SourceText, line_keys, split_lines, strip_eol
 
 # Above this many lines, SequenceMatcher's "popular line" heuristic keeps diffs fast.
 _EXACT_DIFF_LINES = 5_000
