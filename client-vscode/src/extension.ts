@@ -29,13 +29,6 @@ function resolveMention(name: string): string | undefined {
   return candidate !== undefined && fs.existsSync(candidate) ? candidate : undefined;
 }
 
-interface AskArgs {
-  text?: unknown;
-  uri?: unknown;
-  range?: unknown;
-  threadId?: unknown;
-}
-
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("Codex", { log: true });
   const manager = new ServerManager(log, log);
@@ -59,14 +52,10 @@ export function activate(context: vscode.ExtensionContext): void {
   manager.middleware.workspace = { handleApplyEdit: approvals.handleApplyEdit };
   // The server's own commands (code actions "Ask Codex ...") go through the chat UI.
   manager.middleware.executeCommand = async (command, args, next) => {
-    const arg = (args[0] ?? {}) as AskArgs;
-    if (command === "codex.ask" && typeof arg.text === "string") {
-      const selection =
-        typeof arg.uri === "string"
-          ? { uri: arg.uri, range: (arg.range ?? null) as { start: { line: number; character: number }; end: { line: number; character: number } } | null }
-          : undefined;
+    if (command === "codex.ask") {
       chat.reveal();
-      return session.send(arg.text, typeof arg.threadId === "string" ? arg.threadId : session.current, selection);
+      const sent = await session.askFromServer(args[0]);
+      if (sent !== undefined) return sent;
     }
     if (command === "codex.newThread") return (await session.newThread()).id;
     if (command === "codex.interrupt") return session.interrupt();

@@ -2,8 +2,9 @@
 // the commands run (start, send, interrupt, resume, fork, rename, archive, undo). No
 // `vscode` import: the extension and the node integration test both drive this class.
 import type { CodexProtocol, DisposableLike } from "../protocol/client.js";
-import type { EditorSettings, Thread, ThreadStartResult, TurnStartResult } from "../protocol/types.js";
+import type { EditorSettings, Range, ReviewStartResult, Thread, ThreadStartResult, TurnStartResult } from "../protocol/types.js";
 import { parseChatInput, type SelectionContext } from "./chatInput.js";
+import type { ReviewDelivery, ReviewTarget } from "./review.js";
 import { turnOverrides } from "./settings.js";
 import { TranscriptStore, threadTitle } from "./transcript.js";
 import type { OpenThreadTab } from "./viewMessages.js";
@@ -232,6 +233,44 @@ export class ChatSession implements DisposableLike {
     return { kind: "turn", threadId: target, turn: result.turn };
   }
 
+  /**
+   * The server's `codex.ask` command (its "Ask Codex ..." code actions, and a review
+   * finding's "Ask Codex to fix: <title>"): `{text, uri?, range?, threadId?}`. The turn runs
+   * on the named thread (resumed if this window does not have it open) and that thread is
+   * shown; without a thread, on the current one. Undefined when the argument is not one.
+   */
+  async askFromServer(argument: unknown): Promise<SendResult | undefined> {
+    const arg = (typeof argument === "object" && argument !== null ? argument : {}) as Record<string, unknown>;
+    if (typeof arg.text !== "string") return undefined;
+    const selection: SelectionContext | undefined =
+      typeof arg.uri === "string" ? { uri: arg.uri, range: isRange(arg.range) ? arg.range : null } : undefined;
+    let threadId = this.currentId;
+    if (typeof arg.threadId === "string") {
+      threadId = arg.threadId;
+      await this.openThread(threadId);
+    }
+    return this.send(arg.text, threadId, selection);
+  }
+
+  /**
+   * Review (`codex/review/start`) on a thread (a new one when none is open). Inline, the
+   * review is a turn of that thread; detached, a new thread, which is opened and shown.
+   */
+  async review(target: ReviewTarget, threadId: string | null = this.currentId, delivery: ReviewDelivery = "inline"): Promise<ReviewStartResult> {
+    let parent = threadId;
+    if (parent === null || !this.openIds.includes(parent)) parent = (await this.newThread()).id;
+    await this.ensureLoaded(parent);
+    const result = await this.protocol.request("codex/review/start", { threadId: parent, target, delivery });
+    if (result.reviewThreadId === parent) this.select(parent);
+    else await this.openThread(result.reviewThreadId);
+    return result;
+  }
+
+  /** `codex.clearReview`: the review findings leave the Problems panel. */
+  clearReview(threadId?: string): Promise<unknown> {
+    return this.protocol.executeCommand("codex.clearReview", threadId === undefined ? {} : { threadId });
+  }
+
   /** Stop the running turn of a thread; false when none runs. */
   async interrupt(threadId: string | null = this.currentId): Promise<boolean> {
     if (threadId === null) return false;
@@ -257,4 +296,14 @@ export class ChatSession implements DisposableLike {
     this.threadListeners.clear();
     this.listListeners.clear();
   }
+}
+
+function isPosition(value: unknown): value is Range["start"] {
+  const p = value as { line?: unknown; character?: unknown } | null;
+  return typeof p === "object" && p !== null && typeof p.line === "number" && typeof p.character === "number";
+}
+
+function isRange(value: unknown): value is Range {
+  const r = value as { start?: unknown; end?: unknown } | null;
+  return typeof r === "object" && r !== null && isPosition(r.start) && isPosition(r.end);
 }

@@ -4,6 +4,7 @@ import type {
   CodexNotification,
   FileUpdateChange,
   PlanStep,
+  ReviewOutput,
   Thread,
   ThreadItem,
   TokenUsage,
@@ -95,6 +96,20 @@ export interface NoticeEntry extends EntryBase {
   text: string;
 }
 
+/** A review began (`enteredReviewMode`): `review` says what is reviewed. */
+export interface ReviewStartEntry extends EntryBase {
+  kind: "reviewStart";
+  review: string;
+}
+
+/** A review ended (`exitedReviewMode`): its findings and verdict, or (when the reviewer's
+ * answer was not review JSON, `output: null`) its text as markdown. */
+export interface ReviewEntry extends EntryBase {
+  kind: "review";
+  review: string;
+  output: ReviewOutput | null;
+}
+
 export type Entry =
   | UserEntry
   | AgentEntry
@@ -102,7 +117,9 @@ export type Entry =
   | CommandEntry
   | FileChangeEntry
   | ToolEntry
-  | NoticeEntry;
+  | NoticeEntry
+  | ReviewStartEntry
+  | ReviewEntry;
 
 export interface PlanView {
   turnId: string;
@@ -346,9 +363,9 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
     case "contextCompaction":
       return { kind: "notice", id: item.id, turnId, level: "info", text: "Context compacted" };
     case "enteredReviewMode":
-      return { kind: "notice", id: item.id, turnId, level: "info", text: `Review started: ${item.review}` };
+      return { kind: "reviewStart", id: item.id, turnId, review: item.review };
     case "exitedReviewMode":
-      return { kind: "notice", id: item.id, turnId, level: "info", text: "Review finished" };
+      return { kind: "review", id: item.id, turnId, review: item.review, output: item.output };
   }
 }
 

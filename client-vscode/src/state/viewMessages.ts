@@ -27,6 +27,8 @@ export type FromWebview =
   | { type: "openDiff"; threadId: string; itemId: string; path: string }
   | { type: "openTurnDiff"; threadId: string }
   | { type: "openLink"; href: string }
+  /** A review finding's place: 1-based inclusive lines, as the reviewer wrote them. */
+  | { type: "openLocation"; path: string; startLine: number; endLine: number }
   | { type: "mentionQuery"; requestId: number; query: string };
 
 export function isFromWebview(value: unknown): value is FromWebview {

@@ -183,6 +183,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         case "openLink":
           await openLink(m.href);
           break;
+        case "openLocation":
+          await openLocation(m.path, m.startLine, m.endLine);
+          break;
         case "mentionQuery":
           this.post({ type: "mentionResults", requestId: m.requestId, items: await mentionCandidates(m.query) });
           break;
@@ -212,6 +215,19 @@ async function openLink(href: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(target);
   const n = Math.max(0, Number(line ?? "1") - 1);
   await vscode.window.showTextDocument(doc, { selection: new vscode.Range(n, 0, n, 0) });
+}
+
+/** Open a file with lines `startLine..endLine` (1-based, inclusive) selected, clamped to the
+ * document. */
+export async function openLocation(file: string, startLine: number, endLine: number): Promise<void> {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const uri = path.isAbsolute(file) || !root ? vscode.Uri.file(file) : vscode.Uri.joinPath(root, file);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const last = Math.max(0, doc.lineCount - 1);
+  const start = Math.min(last, Math.max(0, Math.floor(startLine) - 1));
+  const end = Math.min(last, Math.max(start, Math.floor(endLine) - 1));
+  const selection = new vscode.Range(start, 0, end, doc.lineAt(end).text.length);
+  await vscode.window.showTextDocument(doc, { selection, preview: true });
 }
 
 const EXCLUDE = "**/{node_modules,.git,dist,out,build,.venv,venv,__pycache__}/**";

@@ -6,6 +6,7 @@ import type { ChatSession } from "../state/session.js";
 import { describeUndo } from "../state/undo.js";
 import type { ApprovalUi } from "./approvalUi.js";
 import type { ChatViewProvider } from "./chatView.js";
+import { clearReviewFindings, reviewChanges, type ReviewCommandArgs, type ReviewDeps } from "./review.js";
 import type { ServerManager } from "./serverManager.js";
 import type { ThreadNode, ThreadsProvider } from "./threadsView.js";
 
@@ -108,7 +109,15 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     };
   };
 
+  const reviewDeps = (): ReviewDeps => ({
+    session,
+    reveal: () => d.chat.reveal(),
+    cwd: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+  });
+
   return [
+    reg("codex.reviewChanges", (args?: ReviewCommandArgs) => reviewChanges(reviewDeps(), args)),
+    reg("codex.clearReviewFindings", () => clearReviewFindings(reviewDeps())),
     reg("codex.chat.newThread", async () => {
       await session.newThread();
       d.chat.focusInput();

@@ -1,8 +1,9 @@
 // The chat webview: renders transcript patches, sends what the user does to the extension.
 // Everything model-produced goes through textContent or the safe markdown renderer.
-import type { Entry, ThreadMeta, TranscriptPatch } from "../state/transcript.js";
+import type { Entry, ReviewEntry, ThreadMeta, TranscriptPatch } from "../state/transcript.js";
 import type { FromWebview, OpenThreadTab, ToWebview } from "../state/viewMessages.js";
 import { formatTokens } from "../state/status.js";
+import { confidenceLabel, findingLocation, priorityLabel, summarizeFindings, verdictTone } from "../state/review.js";
 import { closeOpenFence, renderMarkdown } from "./markdown.js";
 
 interface VsCodeApi {
@@ -109,6 +110,52 @@ function relative(p: string): string {
   return p;
 }
 
+function markdownBlock(text: string): HTMLDivElement {
+  const body = el("div", { class: "markdown" });
+  body.innerHTML = renderMarkdown(text);
+  return body;
+}
+
+/** The review's card: verdict, explanation, confidence, then the findings (worst first), each
+ * a button that opens its place in the editor. Without structured output: the text. */
+function renderReview(e: ReviewEntry): HTMLElement {
+  const node = el("article", { class: "entry review", "aria-label": "Review" });
+  const head = el("div", { class: "card-head" }, el("strong", {}, "Review"));
+  node.append(head);
+  const out = e.output;
+  if (out === null) {
+    head.append(el("span", { class: "badge" }, "no structured findings"));
+    node.append(markdownBlock(e.review));
+    return node;
+  }
+  const tone = verdictTone(out.overallCorrectness);
+  head.append(el("span", { class: `badge verdict verdict-${tone}` }, out.overallCorrectness || "no verdict"));
+  if (out.overallExplanation) node.append(markdownBlock(out.overallExplanation));
+  const confidence = confidenceLabel(out.overallConfidenceScore);
+  node.append(el("div", { class: "muted" }, `${summarizeFindings(out)}${confidence ? ` · confidence ${confidence}` : ""}`));
+  if (out.findings.length === 0) return node;
+  const list = el("ol", { class: "findings", "aria-label": "Findings" });
+  const ordered = out.findings.map((f, i) => ({ f, i })).sort((a, b) => a.f.priority - b.f.priority || a.i - b.i);
+  for (const { f } of ordered) {
+    const where = findingLocation(f, currentMeta?.cwd ?? null);
+    const open = el(
+      "button",
+      { class: "finding-open", type: "button", title: `Open ${where}` },
+      el("span", { class: `prio prio-${f.priority}`, "aria-label": `priority ${f.priority}` }, priorityLabel(f.priority)),
+      el("span", { class: "finding-title" }, f.title),
+      el("span", { class: "finding-where" }, where),
+    );
+    const { absoluteFilePath, lineRange } = f.codeLocation;
+    open.addEventListener("click", () => post({ type: "openLocation", path: absoluteFilePath, startLine: lineRange.start, endLine: lineRange.end }));
+    const item = el("li", { class: `finding finding-p${f.priority}` }, open, markdownBlock(f.body));
+    const score = confidenceLabel(f.confidenceScore);
+    if (score) item.append(el("div", { class: "muted" }, `confidence ${score}`));
+    list.append(item);
+  }
+  node.append(list);
+  return node;
+}
+
 function renderEntry(e: Entry): HTMLElement {
   switch (e.kind) {
     case "user": {
@@ -200,6 +247,10 @@ function renderEntry(e: Entry): HTMLElement {
     }
     case "notice":
       return el("div", { class: `entry notice notice-${e.level}`, role: e.level === "error" ? "alert" : "status" }, e.text);
+    case "reviewStart":
+      return el("div", { class: "entry review-start", role: "status" }, `Reviewing: ${e.review}`);
+    case "review":
+      return renderReview(e);
   }
 }
 

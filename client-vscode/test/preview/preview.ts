@@ -2,7 +2,7 @@
 // screenshots (`npm run preview`, then open out/preview/index.html or screenshot it).
 import { TranscriptStore } from "../../src/state/transcript.js";
 import type { FromWebview, ToWebview } from "../../src/state/viewMessages.js";
-import { THREAD, agent, change, command, fileChange, n, thread } from "../unit/fixtures.js";
+import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread } from "../unit/fixtures.js";
 
 const posted: FromWebview[] = [];
 (window as unknown as { posted: FromWebview[] }).posted = posted;
@@ -19,6 +19,31 @@ const FILES = ["notes.txt", "src/app.ts", "src/notes/index.ts", "README.md"];
   completeTurn(): void {
     store.apply(n.completed(agent("m1", "Done.")));
     store.apply(n.turnCompleted());
+    const patch = store.takeChanges(THREAD);
+    if (patch) send({ type: "patch", patch });
+  },
+  /** A review turn: "Reviewing: …", a command, then the findings (or, with `structured`
+   * false, the reviewer's plain text). */
+  showReview(structured = true): void {
+    const turnId = structured ? "turn_rv" : "turn_rv2";
+    const output = reviewOutput([
+      finding("Typo in the comment", 3, "/ws/src/app.ts", 2),
+      finding("Loop skips the last line", 1, "/ws/notes.txt", 3, 5),
+      finding("Unchecked file outside the change", 2, "/other/lib.ts", 40),
+    ]);
+    const steps = [
+      n.turnStarted(turnId),
+      n.completed({ type: "enteredReviewMode", id: `${turnId}_in`, review: "uncommitted changes" }, turnId),
+      n.completed(command(`${turnId}_c`, "completed", "notes.txt | 2 +-\n", 0), turnId),
+      n.completed(
+        structured
+          ? { type: "exitedReviewMode", id: `${turnId}_out`, review: "Loop skips the last line", output }
+          : { type: "exitedReviewMode", id: `${turnId}_out`, review: "I could not finish: **no diff** found.\n\n- check `git status`", output: null },
+        turnId,
+      ),
+      n.turnCompleted("completed", turnId),
+    ];
+    for (const step of steps) store.apply(step);
     const patch = store.takeChanges(THREAD);
     if (patch) send({ type: "patch", patch });
   },

@@ -2,6 +2,8 @@
 import type {
   CodexNotification,
   FileUpdateChange,
+  ReviewFinding,
+  ReviewOutput,
   Thread,
   ThreadItem,
   Turn,
@@ -133,3 +135,23 @@ export const NOTES_TWO_HUNKS = [
   " line 29",
   "",
 ].join("\n");
+
+/** A review's structured output: `findings` as given, a verdict of "patch is incorrect". */
+export function reviewOutput(findings: ReviewFinding[]): ReviewOutput {
+  return {
+    findings,
+    overallCorrectness: "patch is incorrect",
+    overallExplanation: "The new loop misses the last element.",
+    overallConfidenceScore: 0.8,
+  };
+}
+
+export function finding(title: string, priority: ReviewFinding["priority"], file: string, start: number, end = start): ReviewFinding {
+  return {
+    title,
+    body: `Body of ${title}.`,
+    confidenceScore: 0.9,
+    priority,
+    codeLocation: { absoluteFilePath: file, lineRange: { start, end } },
+  };
+}

@@ -26,7 +26,11 @@ function setup(settings: EditorSettings = {}) {
     .answer("codex/thread/shellCommand", () => ({}))
     .answer("codex/turn/interrupt", () => ({}))
     .answer("workspace/executeCommand", () => ({ undone: true }))
-    .answer("codex/thread/read", () => ({ thread: thread({ turns: [] }) }));
+    .answer("codex/thread/read", () => ({ thread: thread({ turns: [] }) }))
+    .answer("codex/review/start", (p) => {
+      const { threadId, delivery } = p as { threadId: string; delivery: string };
+      return { turn: turn("inProgress", [], "turn_rv"), reviewThreadId: delivery === "detached" ? "thr_rv" : threadId };
+    });
   const protocol = new CodexProtocol(endpoint);
   let generation = 1;
   const session = new ChatSession(protocol, {
@@ -131,5 +135,62 @@ describe("ChatSession", () => {
     await session.undoLastTurn();
     expect(endpoint.requests("workspace/executeCommand")).toEqual([{ command: "codex.undoTurn", arguments: [{ threadId: THREAD }] }]);
     expect(endpoint.requests("codex/thread/read")).toEqual([{ threadId: THREAD, includeTurns: true }]);
+  });
+
+  it("reviews inline on the current thread, starting one when none is open", async () => {
+    const { endpoint, session } = setup();
+    const result = await session.review({ type: "uncommittedChanges" });
+    expect(result.reviewThreadId).toBe(THREAD);
+    expect(endpoint.requests("codex/thread/start")).toHaveLength(1);
+    expect(endpoint.requests("codex/review/start")).toEqual([{ threadId: THREAD, target: { type: "uncommittedChanges" }, delivery: "inline" }]);
+    expect(session.current).toBe(THREAD);
+    await session.review({ type: "baseBranch", branch: "main" });
+    expect(endpoint.requests("codex/thread/start")).toHaveLength(1);
+    expect(endpoint.requests("codex/review/start").at(-1)).toEqual({ threadId: THREAD, target: { type: "baseBranch", branch: "main" }, delivery: "inline" });
+  });
+
+  it("opens and shows the new thread of a detached review", async () => {
+    const { endpoint, session } = setup();
+    await session.newThread();
+    await session.review({ type: "commit", sha: "abc1234", title: "Fix" }, THREAD, "detached");
+    expect(endpoint.requests("codex/thread/resume")).toEqual([{ threadId: "thr_rv" }]);
+    expect(session.openThreads).toEqual([THREAD, "thr_rv"]);
+    expect(session.current).toBe("thr_rv");
+  });
+
+  it("runs the server's codex.ask (a finding's quick fix) on the named thread, with its place", async () => {
+    const { endpoint, session } = setup();
+    await session.newThread();
+    const range = { start: { line: 2, character: 0 }, end: { line: 4, character: 0 } };
+    // A thread this window does not have open is resumed and shown first.
+    const sent = await session.askFromServer({ text: "Fix: Off by one", uri: "file:///ws/a.ts", range, threadId: "thr_2" });
+    expect(sent).toMatchObject({ kind: "turn", threadId: "thr_2" });
+    expect(endpoint.requests("codex/thread/resume")).toEqual([{ threadId: "thr_2" }]);
+    expect(session.current).toBe("thr_2");
+    expect(endpoint.requests("codex/turn/start").at(-1)).toMatchObject({
+      threadId: "thr_2",
+      input: [
+        { type: "text", text: "Fix: Off by one" },
+        { type: "document", uri: "file:///ws/a.ts", range },
+      ],
+    });
+    // Without a thread: the current one; a malformed range is dropped; no text: not ours.
+    await session.askFromServer({ text: "Explain", uri: "file:///ws/a.ts", range: { start: 1 } });
+    expect(endpoint.requests("codex/turn/start").at(-1)).toMatchObject({
+      threadId: "thr_2",
+      input: [{ type: "text", text: "Explain" }, { type: "document", uri: "file:///ws/a.ts" }],
+    });
+    expect(await session.askFromServer({ uri: "file:///ws/a.ts" })).toBeUndefined();
+    expect(await session.askFromServer(undefined)).toBeUndefined();
+  });
+
+  it("clears review findings through the server's codex.clearReview", async () => {
+    const { endpoint, session } = setup();
+    await session.clearReview();
+    await session.clearReview(THREAD);
+    expect(endpoint.requests("workspace/executeCommand")).toEqual([
+      { command: "codex.clearReview", arguments: [{}] },
+      { command: "codex.clearReview", arguments: [{ threadId: THREAD }] },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TranscriptStore, type AgentEntry, type CommandEntry, type FileChangeEntry, type ReasoningEntry } from "../../src/state/transcript.js";
-import { THREAD, agent, change, command, fileChange, n, thread, turn } from "./fixtures.js";
+import { TranscriptStore, type AgentEntry, type CommandEntry, type FileChangeEntry, type ReasoningEntry, type ReviewEntry } from "../../src/state/transcript.js";
+import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread, turn } from "./fixtures.js";
 
 function storeWithThread(): TranscriptStore {
   const store = new TranscriptStore();
@@ -205,6 +205,50 @@ describe("TranscriptStore", () => {
     // Patches are copies: later deltas don't change what was sent.
     store.apply(n.agentDelta("m1", "c"));
     expect(second?.entries[0]).toMatchObject({ text: "ab" });
+  });
+
+  it("shows a review: the target while it runs, then its findings and verdict (or its text)", () => {
+    const store = storeWithThread();
+    store.apply(n.turnStarted());
+    store.apply(n.started({ type: "enteredReviewMode", id: "rv_1", review: "uncommitted changes" }));
+    store.apply(n.completed({ type: "enteredReviewMode", id: "rv_1", review: "uncommitted changes" }));
+    expect(store.entry(THREAD, "rv_1")).toEqual({ kind: "reviewStart", id: "rv_1", turnId: "turn_1", review: "uncommitted changes" });
+    store.apply(n.started(command("c1", "inProgress", null, null)));
+    const output = reviewOutput([finding("Off by one", 1, "/ws/a.ts", 3, 4), finding("Typo", 3, "/ws/b.ts", 10)]);
+    store.apply(n.completed({ type: "exitedReviewMode", id: "rv_2", review: "**Off by one**", output }));
+    store.apply(n.turnCompleted());
+    const review = store.entry(THREAD, "rv_2") as ReviewEntry;
+    expect(review).toMatchObject({ kind: "review", turnId: "turn_1", review: "**Off by one**" });
+    expect(review.output?.findings.map((f) => [f.title, f.priority, f.codeLocation.lineRange])).toEqual([
+      ["Off by one", 1, { start: 3, end: 4 }],
+      ["Typo", 3, { start: 10, end: 10 }],
+    ]);
+    expect(store.entries(THREAD).map((e) => e.kind)).toEqual(["reviewStart", "command", "review"]);
+    // Patches carry copies of the findings (the webview gets them whole).
+    const patch = store.takeChanges(THREAD);
+    expect(patch?.entries.find((e) => e.id === "rv_2")).toEqual(review);
+    expect(patch?.entries.find((e) => e.id === "rv_2")).not.toBe(review);
+    // A reviewer answer that was not review JSON: the text, no output.
+    store.apply(n.completed({ type: "exitedReviewMode", id: "rv_3", review: "Looks fine to me.", output: null }));
+    expect(store.entry(THREAD, "rv_3")).toMatchObject({ kind: "review", review: "Looks fine to me.", output: null });
+  });
+
+  it("re-renders a review turn from a resumed thread's history", () => {
+    const store = new TranscriptStore();
+    const output = reviewOutput([finding("Leak", 0, "/ws/a.ts", 7)]);
+    store.load(
+      thread({
+        turns: [
+          turn("completed", [
+            { type: "enteredReviewMode", id: "rv_1", review: "changes against main" },
+            { type: "reasoning", id: "r1", summary: ["Reading the diff"], content: [] },
+            { type: "exitedReviewMode", id: "rv_2", review: "Leak", output },
+          ]),
+        ],
+      }),
+    );
+    expect(store.entries(THREAD).map((e) => e.kind)).toEqual(["reviewStart", "reasoning", "review"]);
+    expect((store.entry(THREAD, "rv_2") as ReviewEntry).output).toEqual(output);
   });
 
   it("ignores notifications of threads it does not show, except to start tracking turns", () => {

@@ -75,6 +75,20 @@ export class TabInputTextDiff {
 export class TabInputText {
   constructor(readonly uri: Uri) {}
 }
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+}
+export class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(startLine: number, startCharacter: number, endLine: number, endCharacter: number) {
+    this.start = new Position(startLine, startCharacter);
+    this.end = new Position(endLine, endCharacter);
+  }
+}
 export enum ConfigurationTarget {
   Global = 1,
 }
@@ -93,7 +107,20 @@ export const stub = {
   config: {} as Record<string, unknown>,
   openTabs: [] as { input: unknown }[],
   closedTabs: [] as unknown[],
+  /** Quick picks shown (their item labels and options), and how each is answered: a
+   * function choosing among the items (undefined: dismissed). */
+  quickPicks: [] as { labels: string[]; options: unknown }[],
+  pickAnswers: [] as ((items: { label: string }[]) => { label: string } | undefined)[],
+  /** Input boxes shown, and their answers in order. */
+  inputBoxes: [] as unknown[],
+  inputAnswers: [] as (string | undefined)[],
+  shownDocuments: [] as { uri: Uri; options: unknown }[],
   reset(): void {
+    this.quickPicks = [];
+    this.pickAnswers = [];
+    this.inputBoxes = [];
+    this.inputAnswers = [];
+    this.shownDocuments = [];
     this.providers.clear();
     this.commands.length = 0;
     this.messages.length = 0;
@@ -131,7 +158,15 @@ export const workspace = {
   },
   openTextDocument(uri: Uri) {
     const text = textOf(uri);
-    return Promise.resolve({ uri, getText: () => text, isDirty: false, save: () => Promise.resolve(true) });
+    const lines = text.split("\n");
+    return Promise.resolve({
+      uri,
+      getText: () => text,
+      isDirty: false,
+      save: () => Promise.resolve(true),
+      lineCount: lines.length,
+      lineAt: (line: number) => ({ text: lines[line] ?? "" }),
+    });
   },
   getConfiguration() {
     return { get: <T>(key: string, fallback?: T) => (key in stub.config ? (stub.config[key] as T) : fallback) };
@@ -150,7 +185,21 @@ export const window = {
   showWarningMessage: prompt("warning"),
   showInformationMessage: prompt("info"),
   showErrorMessage: prompt("error"),
-  showTextDocument: () => Promise.resolve(undefined),
+  showTextDocument(doc: { uri: Uri }, options?: unknown) {
+    stub.shownDocuments.push({ uri: doc.uri, options });
+    return Promise.resolve(undefined);
+  },
+  showQuickPick<T extends { label: string }>(items: T[] | Promise<T[]>, options?: unknown): Promise<T | undefined> {
+    return Promise.resolve(items).then((list) => {
+      stub.quickPicks.push({ labels: list.map((i) => i.label), options });
+      const answer = stub.pickAnswers.shift();
+      return answer ? (answer(list) as T | undefined) : undefined;
+    });
+  },
+  showInputBox(options?: unknown): Promise<string | undefined> {
+    stub.inputBoxes.push(options);
+    return Promise.resolve(stub.inputAnswers.shift());
+  },
   setStatusBarMessage(text: string) {
     stub.messages.push({ kind: "status", message: text, items: [] });
     return new Disposable(() => undefined);

@@ -99,4 +99,42 @@ describe.skipIf(!CHROMIUM)("chat webview (keyboard only)", () => {
     await page.keyboard.press("ArrowDown");
     expect((await posted(page)).at(-1)).toEqual({ type: "selectThread", threadId: "thr_2" });
   });
+
+  it("shows a review's verdict and findings, worst first; a finding opens its place (mouse and keyboard)", async () => {
+    await page.evaluate(() => (window as unknown as { codexPreview: { showReview(structured?: boolean): void } }).codexPreview.showReview());
+    const start = page.locator(".entry.review-start").first();
+    await start.waitFor({ timeout: 5_000 });
+    expect(await start.innerText()).toBe("Reviewing: uncommitted changes");
+    const card = page.locator(".entry.review").first();
+    expect(await card.locator(".verdict").innerText()).toBe("patch is incorrect");
+    expect(await card.locator(".verdict").getAttribute("class")).toContain("verdict-bad");
+    expect(await card.innerText()).toContain("The new loop misses the last element.");
+    expect(await card.locator(".muted").first().innerText()).toBe("3 findings, worst P1 · confidence 80%");
+    // Worst first; paths relative to the thread's folder when inside it.
+    expect(await card.locator(".finding .prio").allInnerTexts()).toEqual(["P1", "P2", "P3"]);
+    expect(await card.locator(".finding .finding-title").allInnerTexts()).toEqual(["Loop skips the last line", "Unchecked file outside the change", "Typo in the comment"]);
+    expect(await card.locator(".finding .finding-where").allInnerTexts()).toEqual(["notes.txt:3-5", "/other/lib.ts:40", "src/app.ts:2"]);
+    expect(await card.locator(".finding").first().locator(".markdown").innerText()).toBe("Body of Loop skips the last line.");
+    expect(await card.locator(".finding .prio-1").evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe(
+      await card.locator(".finding .prio-3").evaluate((e) => getComputedStyle(e).backgroundColor),
+    );
+    await card.locator(".finding-open").first().click();
+    expect((await posted(page)).at(-1)).toEqual({ type: "openLocation", path: "/ws/notes.txt", startLine: 3, endLine: 5 });
+    await card.locator(".finding-open").nth(2).focus();
+    await page.keyboard.press("Enter");
+    expect((await posted(page)).at(-1)).toEqual({ type: "openLocation", path: "/ws/src/app.ts", startLine: 2, endLine: 2 });
+    await card.scrollIntoViewIfNeeded();
+    fs.mkdirSync(path.join(ROOT, "out", "preview"), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, "out", "preview", "review.png") });
+  });
+
+  it("shows a review without structured output as its (safe) markdown text", async () => {
+    await page.evaluate(() => (window as unknown as { codexPreview: { showReview(structured?: boolean): void } }).codexPreview.showReview(false));
+    const card = page.locator(".entry.review").nth(1);
+    await card.waitFor({ timeout: 5_000 });
+    expect(await card.locator(".badge").innerText()).toBe("no structured findings");
+    expect(await card.locator(".markdown strong").innerText()).toBe("no diff");
+    expect(await card.locator(".markdown code").innerText()).toBe("git status");
+    expect(await card.locator(".finding").count()).toBe(0);
+  });
 });
