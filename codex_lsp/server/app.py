@@ -32,6 +32,8 @@ from .documents import Documents, register_documents
 from .model_handlers import register_model_handlers
 from .notifications import Notifier
 from .progress import TurnProgress, register_progress
+from .review_diagnostics import ReviewDiagnostics
+from .review_handlers import register_review_handlers
 from .session import Session
 from .thread_handlers import register_thread_handlers
 from .transport import FrameWriter
@@ -94,11 +96,17 @@ class CodexLanguageServer(LanguageServer):
         register_account_handlers(self, self.session)
         register_config_handlers(self, self.session)
         register_model_handlers(self, self.session)
+        register_review_handlers(self, self.session)
         # Standard LSP features: documents, progress, commands, code actions.
         register_documents(self, self.documents)
         self.turn_progress = TurnProgress(self)
         register_progress(self, self.turn_progress)
-        self.notifier.listeners += [self.turn_progress, self.documents.on_event]
+        self.review_diagnostics = ReviewDiagnostics(self, self.documents)
+        self.notifier.listeners += [
+            self.turn_progress,
+            self.documents.on_event,
+            self.review_diagnostics.on_event,
+        ]
         self.commands = register_commands(self)
         register_code_actions(self, self.documents)
         self._register_lifecycle()

@@ -2,7 +2,8 @@
 
 Both run `codex.ask` (see `commands.py`) with a text and a `document` input: for a
 diagnostic the lines around it (so the model sees the code, not just the flagged word), for
-a selection exactly the selected text.
+a selection exactly the selected text. A review finding's diagnostic gets "Ask Codex to
+fix: <title>", a turn on the review's thread that names the finding.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from ..core.turns.user_input import uri_to_path
 from .commands import ASK
+from .review_diagnostics import is_review_diagnostic
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
     from .documents import Documents
 
 FIX_TITLE = "Ask Codex to fix"
+REVIEW_FIX_TITLE = "Ask Codex to fix: {title}"
 SELECTION_TITLE = "Ask Codex about selection"
 SELECTION_PROMPT = "Explain this code and point out any problems in it."
 # Lines of code sent around a diagnostic.
@@ -34,6 +38,39 @@ def fix_text(diagnostic: lsp.Diagnostic) -> str:
     text = f"Fix this problem: {message}" + (f" ({origin})" if origin else "")
     start = diagnostic.range.start
     return f"{text}\nIt is at line {start.line + 1}, column {start.character + 1}."
+
+
+def review_fix_text(diagnostic: lsp.Diagnostic, uri: str) -> str:
+    """The request to fix one review finding: its priority, title, body and lines."""
+    title, _, body = diagnostic.message.partition("\n\n")
+    rng = diagnostic.range
+    first = rng.start.line + 1
+    last = max(rng.end.line + (1 if rng.end.character > 0 else 0), first)
+    lines = f"line {first}" if first == last else f"lines {first}-{last}"
+    path = uri_to_path(uri) if uri.startswith("file:") else uri
+    text = f"Fix this finding of the code review ({diagnostic.code}): {title}"
+    if body.strip():
+        text += f"\n\n{body.strip()}"
+    return f"{text}\n\nIt is at {lines} of {path}."
+
+
+def _fix_action(diagnostic: lsp.Diagnostic, uri: str, line_count: int | None) -> lsp.CodeAction:
+    arg: dict[str, Any] = {"uri": uri, "range": _with_context(diagnostic.range, line_count)}
+    title = FIX_TITLE
+    if is_review_diagnostic(diagnostic) and isinstance(diagnostic.data, dict):
+        finding = diagnostic.message.partition("\n\n")[0]
+        title = REVIEW_FIX_TITLE.format(title=finding)
+        arg["text"] = review_fix_text(diagnostic, uri)
+        arg["threadId"] = diagnostic.data["threadId"]
+    else:
+        arg["text"] = fix_text(diagnostic)
+    return lsp.CodeAction(
+        title=title,
+        kind=lsp.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        is_preferred=True if "threadId" in arg else None,
+        command=lsp.Command(title=title, command=ASK, arguments=[arg]),
+    )
 
 
 def _with_context(rng: lsp.Range, line_count: int | None) -> dict[str, Any]:
@@ -62,20 +99,7 @@ def code_actions(params: lsp.CodeActionParams, line_count: int | None) -> list[l
     only = [str(k) for k in params.context.only] if params.context.only else None
     actions: list[lsp.CodeAction] = []
     if _wanted(lsp.CodeActionKind.QuickFix, only):
-        for diagnostic in params.context.diagnostics:
-            arg = {
-                "text": fix_text(diagnostic),
-                "uri": uri,
-                "range": _with_context(diagnostic.range, line_count),
-            }
-            actions.append(
-                lsp.CodeAction(
-                    title=FIX_TITLE,
-                    kind=lsp.CodeActionKind.QuickFix,
-                    diagnostics=[diagnostic],
-                    command=lsp.Command(title=FIX_TITLE, command=ASK, arguments=[arg]),
-                )
-            )
+        actions += [_fix_action(d, uri, line_count) for d in params.context.diagnostics]
     rng = params.range
     selected = (rng.start.line, rng.start.character) != (rng.end.line, rng.end.character)
     if selected and _wanted(lsp.CodeActionKind.RefactorRewrite, only):

@@ -3,7 +3,9 @@
 Every command takes at most one argument, a JSON object (LSP `arguments: [obj]`; `[]` or
 no arguments mean `{}`). Bad arguments get -32602 naming the field. The connection keeps
 a "current thread": `codex.newThread`, `codex.resumeThread` and `codex.ask` set it, and
-`codex.ask`, `codex.interrupt` and `codex.undoTurn` use it when no `threadId` is given.
+`codex.ask`, `codex.interrupt`, `codex.review` and `codex.undoTurn` use it when no
+`threadId` is given. `codex.review` with neither starts a thread in the git work tree of
+`uri` (else the workspace folder); the reviewed thread becomes the current one.
 
 | command | argument | result |
 | --- | --- | --- |
@@ -11,7 +13,8 @@ a "current thread": `codex.newThread`, `codex.resumeThread` and `codex.ask` set 
 | `codex.ask` | `{text, uri?, range?, threadId?}` | `{threadId, turnId}` |
 | `codex.interrupt` | `{threadId?}` | `{threadId, turnId}` of the interrupted turn, or null |
 | `codex.resumeThread` | `{threadId}` | the thread (`Thread`, turns included) |
-| `codex.review` | `{threadId?, target?, delivery?}` | `codex/review/start`'s result |
+| `codex.review` | `{threadId?, target?, delivery?, uri?}` | `codex/review/start`'s result |
+| `codex.clearReview` | `{threadId?}` | how many review diagnostics were cleared |
 | `codex.login` | `{apiKey}` | `{type: "apiKey"}` (as `codex/account/login/start`) |
 | `codex.undoTurn` | `{threadId?, turnId?}` | what the thread manager's `undo_turn` returns |
 """
@@ -28,7 +31,7 @@ from pygls.exceptions import JsonRpcException
 from ..core.config.settings import ThreadRequest
 from ..core.threads.errors import UnknownThread
 from ..core.threads.manager import TurnOverrides
-from ..core.turns.user_input import InputError
+from ..core.turns.user_input import InputError, uri_to_path
 from ..protocol.base import WireModel
 from ..protocol.paths import AbsoluteDirectory
 from ..protocol.user_input import DocumentInput, Range, TextInput, UserInput
@@ -44,9 +47,10 @@ ASK = "codex.ask"
 INTERRUPT = "codex.interrupt"
 RESUME_THREAD = "codex.resumeThread"
 REVIEW = "codex.review"
+CLEAR_REVIEW = "codex.clearReview"
 LOGIN = "codex.login"
 UNDO_TURN = "codex.undoTurn"
-COMMANDS = (NEW_THREAD, ASK, INTERRUPT, RESUME_THREAD, REVIEW, LOGIN, UNDO_TURN)
+COMMANDS = (NEW_THREAD, ASK, INTERRUPT, RESUME_THREAD, REVIEW, CLEAR_REVIEW, LOGIN, UNDO_TURN)
 
 A = TypeVar("A", bound=WireModel)
 
@@ -91,6 +95,7 @@ class ReviewArgs(WireModel):
     thread_id: str | None = None
     target: dict[str, Any] = Field(default_factory=lambda: {"type": "uncommittedChanges"})
     delivery: str | None = None
+    uri: str | None = None
 
 
 class LoginArgs(WireModel):
@@ -199,14 +204,24 @@ class Commands:
         return thread
 
     async def review(self, *args: Any) -> dict[str, Any]:
-        """A review of the given or current thread (when the server serves reviews)."""
+        """Review on the given or current thread (a new one in `uri`'s work tree if none);
+        the reviewed thread becomes the current one."""
         a = parse_args(ReviewArgs, args)
-        if "codex/review/start" not in self.server.protocol.fm.features:
-            raise RequestFailed("codex.review is not supported yet by this server")
-        params: dict[str, Any] = {"threadId": self._thread_id(a.thread_id), "target": a.target}
+        thread_id = a.thread_id or self.current_thread
+        if thread_id is None:
+            cwd = work_tree_of(a.uri) if a.uri is not None else None
+            thread_id = await self.new_thread({"cwd": cwd} if cwd is not None else {})
+        params: dict[str, Any] = {"threadId": thread_id, "target": a.target}
         if a.delivery is not None:
             params["delivery"] = a.delivery
-        return await self._call("codex/review/start", params)
+        result = await self._call("codex/review/start", params)
+        self.current_thread = result["reviewThreadId"]
+        return result
+
+    async def clear_review(self, *args: Any) -> int:
+        """Clear the review diagnostics of one thread (of every thread without `threadId`)."""
+        a = parse_args(ThreadArgs, args)
+        return self.server.review_diagnostics.clear(a.thread_id)
 
     async def login(self, *args: Any) -> dict[str, Any]:
         """Log in with an API key, exactly as `codex/account/login/start`."""
@@ -232,6 +247,20 @@ class Commands:
         return wire() if callable(wire) else result
 
 
+def work_tree_of(uri: str) -> str | None:
+    """The git work tree holding the file or folder `uri` names (its folder if none)."""
+    if not uri.startswith("file:"):
+        return None
+    path = uri_to_path(uri)
+    folder = path if path.is_dir() else path.parent
+    if not folder.is_dir():
+        return None
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return str(candidate)
+    return str(folder)
+
+
 def register_commands(server: CodexLanguageServer) -> Commands:
     """Register every command (pygls advertises them in `executeCommandProvider`)."""
     commands = Commands(server)
@@ -241,6 +270,7 @@ def register_commands(server: CodexLanguageServer) -> Commands:
         INTERRUPT: commands.interrupt,
         RESUME_THREAD: commands.resume_thread,
         REVIEW: commands.review,
+        CLEAR_REVIEW: commands.clear_review,
         LOGIN: commands.login,
         UNDO_TURN: commands.undo_turn,
     }

@@ -21,6 +21,7 @@ from tests.lsp_client import CodexClient
 
 COMMANDS = [
     "codex.ask",
+    "codex.clearReview",
     "codex.interrupt",
     "codex.login",
     "codex.newThread",
@@ -161,9 +162,10 @@ async def test_bad_arguments_name_the_field(
     assert loc_of(err) == loc
 
 
-async def test_review_is_not_supported_yet(client: CodexClient) -> None:
+async def test_review_outside_a_repository_names_the_target(client: CodexClient) -> None:
     err = await error_of(client, "codex.review", {})
-    assert err.code == -32803 and "not supported" in err.message
+    assert err.code == -32602 and "not in a git repository" in err.message
+    assert err.data["errors"][0]["loc"] == ["target"]
 
 
 async def test_undo_turn_restores_the_files(

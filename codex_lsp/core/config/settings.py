@@ -62,6 +62,8 @@ class ThreadSettings:
     developer_instructions: str | None = None
     model_context_window: int | None = None
     shell_environment_policy: ShellEnvironmentPolicy = field(default_factory=ShellEnvironmentPolicy)
+    # The reviewer's model (`review_model`); None: the thread's model.
+    review_model: str | None = None
 
     def with_changes(self, **changes: Any) -> ThreadSettings:
         """A copy with some fields replaced."""
@@ -229,6 +231,9 @@ def resolve(
     window = layered("model_context_window", None, None)
     if window is not None and (not isinstance(window, int) or isinstance(window, bool)):
         raise SettingsError("config", f"model_context_window: {window!r} is not an integer")
+    review_model = layered("review_model", None, None)
+    if review_model is not None and not isinstance(review_model, str):
+        raise SettingsError("config", f"review_model: {review_model!r} is not a string")
     cwd = os.path.abspath(os.path.expanduser(request.cwd or default_cwd))
     return ThreadSettings(
         model=model,
@@ -243,4 +248,5 @@ def resolve(
         developer_instructions=request.developer_instructions,
         model_context_window=context_window_for(model, window),
         shell_environment_policy=shell_environment_policy(config, overrides),
+        review_model=review_model or None,
     )

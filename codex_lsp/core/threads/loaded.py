@@ -16,7 +16,7 @@ from .rollout import RolloutWriter, SessionMeta
 if TYPE_CHECKING:
     from ..approvals.gate import ApprovalGate
     from ..tools.pty_sessions import ExecSessions
-    from ..turns.runner import TurnRunner
+    from ..turns.lifecycle import TurnLifecycle
     from ..turns.user_shell import UserShellRunner
     from ..workspace.snapshots import ThreadSnapshots
 
@@ -26,7 +26,7 @@ class ActiveTurn:
     """The running turn of a thread and the task running it."""
 
     turn: Turn
-    runner: TurnRunner | UserShellRunner
+    runner: TurnLifecycle | UserShellRunner
     task: asyncio.Task[None] | None = None
     flags: list[str] = field(default_factory=list)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ... import __version__
 from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary
 from ...protocol.notifications import ErrorInfo
+from ...protocol.review import ReviewTarget
 from ...protocol.sandbox import SandboxPolicy
 from ...protocol.thread import IdleThreadStatus, Thread, Turn, TurnError
 from ...protocol.user_input import UserInput
@@ -36,7 +37,8 @@ from ..redact import redact
 from ..tasks import spawn
 from ..tools.base import ToolRouter
 from ..tools.registry import ToolRegistry
-from ..turns.runner import TurnRunner, save_failed_message
+from ..turns.lifecycle import TurnLifecycle, save_failed_message
+from ..turns.runner import TurnRunner
 
 if TYPE_CHECKING:
     from ..turns.user_shell import UserShellRunner
@@ -500,6 +502,17 @@ class ThreadManager:
             output_schema=overrides.output_schema,
             workspace=self.workspace,
         )
+        return self._launch(thread, runner, events, "turn")
+
+    def _launch(
+        self,
+        thread: LoadedThread,
+        runner: TurnLifecycle | UserShellRunner,
+        events: _TurnEvents,
+        kind: str,
+    ) -> Turn:
+        """Make `runner` the thread's running turn and start it in the background."""
+        turn = runner.turn
         active = ActiveTurn(turn=turn, runner=runner)
         thread.active = active
         if thread.writer is not None:
@@ -507,8 +520,39 @@ class ThreadManager:
             thread.updated_at = int(time.time())
             self._touch_index(thread, None)
         self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
-        active.task = spawn(self._run_turn(thread, runner, events), name=f"turn {turn.id}")
+        active.task = spawn(self._run_turn(thread, runner, events), name=f"{kind} {turn.id}")
         return turn.model_copy(deep=True)
+
+    async def start_review(
+        self, thread_id: str, target: ReviewTarget, detached: bool
+    ) -> tuple[Turn, str]:
+        """Start a review turn (see `core/review/runner.py`) on the thread, or on a new
+        thread with its settings when `detached`. Returns the turn and its thread's id.
+        The target's diff is computed first: a target that cannot be reviewed is refused
+        (`target`) before any turn starts."""
+        from ..review.runner import ReviewRunner
+        from ..review.targets import ReviewTargetError, prepare_review
+
+        thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        _refuse_while_undoing(thread)
+        try:
+            request = await prepare_review(target, thread.settings.cwd)
+        except ReviewTargetError as exc:
+            raise ThreadError("target", str(exc)) from exc
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        if detached:
+            thread = self._new_thread(thread.settings, ephemeral=thread.writer is None)
+        turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
+        thread.turns.append(turn)
+        client = self.clients.get(thread.settings.model_provider, thread.settings.provider)
+        events = _TurnEvents(self.emit, turn.id)
+        runner = ReviewRunner(
+            thread, turn, request, client, events, inline=not detached, workspace=self.workspace
+        )
+        return self._launch(thread, runner, events, "review"), thread.id
 
     async def start_shell_command(
         self, thread_id: str, command: str, timeout_ms: int | None
@@ -524,13 +568,10 @@ class ThreadManager:
 
         events = _TurnEvents(self.emit, turn.id)
         runner = UserShellRunner(thread, turn, command, timeout_ms, events)
-        thread.active = ActiveTurn(turn=turn, runner=runner)
-        self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
-        thread.active.task = spawn(self._run_turn(thread, runner, events), name=f"shell {turn.id}")
-        return turn.model_copy(deep=True)
+        return self._launch(thread, runner, events, "shell")
 
     async def _run_turn(
-        self, thread: LoadedThread, runner: TurnRunner | UserShellRunner, events: _TurnEvents
+        self, thread: LoadedThread, runner: TurnLifecycle | UserShellRunner, events: _TurnEvents
     ) -> None:
         failure: BaseException | None = None
         try:

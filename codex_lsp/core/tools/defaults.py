@@ -42,3 +42,10 @@ def thread_tools(thread: LoadedThread) -> ToolRegistry:
         freeform_tools=thread.settings.provider.wire_api == "responses",
         extra=[ExecCommandTool(sessions), WriteStdinTool(sessions)],
     )
+
+
+def reviewer_tools(thread: LoadedThread) -> ToolRegistry:
+    """What a reviewer may use: read files, list and search them, run commands (in its
+    read-only sandbox). Nothing that edits, no long-lived sessions."""
+    tools: list[Tool] = [ShellTool(), ReadFileTool(), ListDirTool(), GrepFilesTool()]
+    return ToolRegistry(tools, ToolCaps(freeform_tools=False))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,8 @@ from ...protocol.account import TokenUsage, TokenUsageBreakdown
 from ...protocol.items import ThreadItem, UserMessageItem
 from ...protocol.notifications import ErrorInfo
 from ...protocol.thread import Turn
-from ...protocol.thread import TurnError as WireTurnError
 from ...protocol.user_input import TextInput, UserInput
 from .. import events as ev
-from ..approvals.gate import TurnCancelled
 from ..instructions import (
     agents_message,
     base_instructions,
@@ -38,15 +35,15 @@ from ..model import stream_events as se
 from ..model.client import ModelClient
 from ..model.errors import ModelError
 from ..model.prompt import Prompt
-from ..redact import redact
 from ..sandbox.plan import plan_for
 from ..threads.history import PREVIEW_CHARS
 from ..threads.loaded import LoadedThread
-from ..threads.rollout import ATTEMPT_DISCARDED, RolloutWriteError
+from ..threads.rollout import ATTEMPT_DISCARDED
 from ..tools.base import ToolCall, ToolContext, ToolRouter
 from ..tools.registry import local_shell_payload
 from ..workspace.snapshots import ThreadSnapshots, TurnSnapshots
 from ..workspace.view import WorkspaceView
+from .lifecycle import TurnLifecycle
 from .stream_state import ResponseState, StreamingItem, new_id
 
 log = logging.getLogger(__name__)
@@ -57,10 +54,6 @@ _ENV_KEYS = ("cwd", "approvalPolicy", "sandbox", "model")
 _CALL_TYPES = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def backoff_seconds(attempt: int, retry_after: float | None) -> float:
     """Exponential backoff with jitter; the server's `retry-after` wins when given."""
     if retry_after is not None:
@@ -69,8 +62,8 @@ def backoff_seconds(attempt: int, retry_after: float | None) -> float:
     return base * random.uniform(0.9, 1.1)
 
 
-class TurnRunner:
-    """Runs one turn; the owner cancels the task to interrupt it."""
+class TurnRunner(TurnLifecycle):
+    """Runs one turn of the model <-> tools loop; the owner cancels the task to interrupt it."""
 
     def __init__(
         self,
@@ -83,69 +76,38 @@ class TurnRunner:
         emit: ev.EventSink,
         output_schema: dict[str, Any] | None = None,
         workspace: WorkspaceView | None = None,
+        show_input: bool = True,
     ) -> None:
-        """`content` is `inputs` already converted for the model (see `to_model_content`)."""
+        """`content` is `inputs` already converted for the model (see `to_model_content`).
+        `show_input: False` keeps the user message out of the turn's items (a delegated
+        agent's task, which its parent shows its own way)."""
+        super().__init__(thread, turn, emit)
         self.workspace = workspace
-        self.thread = thread
-        self.turn = turn
         self.inputs = inputs
         self.content = content
         self.client = client
         self.tools = tools
-        self.emit = emit
         self.output_schema = output_schema
+        self.show_input = show_input
         self._state: ResponseState | None = None
         self._pending_history: list[dict[str, Any]] = []
-        self._started = False
-        self._interrupt_requested = False
         self._open_tool_items: dict[str, ThreadItem] = {}
         self._snapshots: TurnSnapshots | None = None
-        # Set once the turn is ending: records that cannot be written then are kept by the
-        # writer for later instead of failing the ending itself.
-        self._closing = False
         # Calls in the model's history whose outputs are not (yet): answered "aborted" if
         # the turn stops before they are.
         self._unanswered: list[ToolCall] = []
 
-    # ---- lifecycle -------------------------------------------------------------------
+    # ---- lifecycle hooks -------------------------------------------------------------
 
-    def interrupt(self, task: asyncio.Task[None] | None) -> None:
-        """Stop the turn now. Before the task first runs, cancelling it would skip `run`
-        entirely (no turn/completed), so the request is noted instead."""
-        if self._started and task is not None:
-            task.cancel()
-        else:
-            self._interrupt_requested = True
+    async def _body(self) -> None:
+        self._begin()
+        await self._loop()
 
-    async def run(self) -> None:
-        """Run to the end; never raises (failures end the turn `failed`)."""
-        t, turn = self.thread, self.turn
-        self._started = True
-        self.emit(ev.TurnStarted(t.id, turn.model_copy(deep=True)))
-        try:
-            if self._interrupt_requested:
-                raise asyncio.CancelledError
-            self._begin()
-            await self._loop()
-            turn.status = "completed"
-        except (asyncio.CancelledError, TurnCancelled):
-            self._end_items()
-            turn.status = "interrupted"
-        except RolloutWriteError as exc:
-            self._end_items()
-            self._fail(save_failed_message(exc), "other", None)
-        except ModelError as exc:
-            self._end_items()
-            self._fail(exc.message, exc.info, exc.details)
-        except Exception as exc:
-            log.exception("turn %s of thread %s failed", turn.id, t.id)
-            self._end_items()
-            self._fail(redact(f"internal error: {type(exc).__name__}: {exc}"), "other", None)
-        finally:
-            self._closing = True
-            self._finish_snapshots()
-            self._record_end()
-            self.emit(ev.TurnCompleted(t.id, turn.model_copy(deep=True)))
+    def _stopping(self) -> None:
+        self._end_items()
+
+    def _settled(self) -> None:
+        self._finish_snapshots()
 
     def _end_items(self) -> None:
         """The turn stops: every item it started completes with what it has so far, and
@@ -160,32 +122,6 @@ class TurnRunner:
             self._add_history(call.output_item("aborted"))
         self._unanswered = []
 
-    def _record_end(self) -> None:
-        """Record the turn's outcome. If that cannot be written, the turn failed after all:
-        the client and (once writable) the rollout both say so."""
-        turn = self.turn
-        for _attempt in range(2):
-            error = turn.error.wire() if turn.error is not None else None
-            payload = {"turnId": turn.id, "status": turn.status, "error": error}
-            try:
-                self.thread.record("turn_completed", payload)
-                return
-            except RolloutWriteError as exc:
-                if turn.status == "failed":
-                    return  # kept by the writer; written once the file accepts writes
-                self._fail(save_failed_message(exc), "other", None)
-
-    def _record(self, type_: str, payload: dict[str, Any]) -> bool:
-        """Write one record; a failure stops the turn (raises), unless it is ending
-        already. Returns whether the record was written."""
-        try:
-            self.thread.record(type_, payload)
-            return True
-        except RolloutWriteError:
-            if not self._closing:
-                raise
-            return False
-
     def _finish_snapshots(self) -> None:
         """Settle what the turn changed (for its last diff and for undo); never raises."""
         if self._snapshots is None:
@@ -194,14 +130,6 @@ class TurnRunner:
             self._snapshots.finish()
         except Exception:
             log.exception("recording the file changes of turn %s failed", self.turn.id)
-
-    def _fail(self, message: str, info: Any, details: str | None) -> None:
-        self.turn.status = "failed"
-        self.turn.error = WireTurnError(
-            message=message, codex_error_info=info, additional_details=details
-        )
-        error = ErrorInfo(message=message, codex_error_info=info, additional_details=details)
-        self.emit(ev.TurnError(self.thread.id, self.turn.id, error, will_retry=False))
 
     # ---- turn start: context and user input ------------------------------------------
 
@@ -245,29 +173,16 @@ class TurnRunner:
             self._add_history(
                 user_text_message(environment_context(s.cwd, s.approval_policy, s.sandbox))
             )
-        item = UserMessageItem(id=new_id("user"), content=self.inputs)
-        self._item_started(item)
-        self._item_completed(item)
+        if self.show_input:
+            item = UserMessageItem(id=new_id("user"), content=self.inputs)
+            self._item_started(item)
+            self._item_completed(item)
         self._add_history({"type": "message", "role": "user", "content": self.content})
-        if not t.preview:
+        if self.show_input and not t.preview:
             text = " ".join(i.text for i in self.inputs if isinstance(i, TextInput))
             t.preview = text[:PREVIEW_CHARS]
 
     # ---- items -----------------------------------------------------------------------
-
-    def _item_started(self, item: ThreadItem) -> None:
-        self.emit(ev.ItemStarted(self.thread.id, self.turn.id, item, _now_ms()))
-
-    def _item_completed(self, item: ThreadItem) -> None:
-        self.turn.items.append(item)
-        try:
-            if self._record("item_completed", {"turnId": self.turn.id, "item": item.wire()}):
-                writer = self.thread.writer
-                if writer is not None:
-                    writer.item_done(item.id)
-        finally:
-            # The client sees every item it saw start complete, even when saving failed.
-            self.emit(ev.ItemCompleted(self.thread.id, self.turn.id, item, _now_ms()))
 
     def _journal(self, item_id: str, kind: str, index: int, delta: str) -> None:
         """Keep a delta on disk before the client sees it (see `RolloutWriter.append_delta`)."""
@@ -533,15 +448,6 @@ class TurnRunner:
         self.thread.token_usage = usage
         self._record("token_usage", {"turnId": self.turn.id, "tokenUsage": usage.wire()})
         self.emit(ev.TokenUsageUpdated(self.thread.id, self.turn.id, usage))
-
-
-def save_failed_message(exc: RolloutWriteError) -> str:
-    """What the user reads when the thread could not be saved."""
-    return (
-        f"This turn was stopped because the conversation could not be saved to {exc.path}: "
-        f"{exc.reason}. What was saved before is kept; saving resumes with the next turn "
-        "once the file can be written again."
-    )
 
 
 def _fill_from_done(streaming: StreamingItem, raw: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""Delegation: child agents run under a parent thread's turn (review, summaries)."""
