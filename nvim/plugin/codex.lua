@@ -43,6 +43,21 @@ command("CodexUndo", function()
   codex().undo()
 end, { desc = "Codex: undo the last turn's file changes" })
 
+command("CodexReview", function(o)
+  codex().review(o.args, { delivery = o.bang and "detached" or nil })
+end, {
+  nargs = "*",
+  bang = true,
+  complete = function(arglead, cmdline, cursorpos)
+    return require("codex.review").complete(arglead, cmdline, cursorpos)
+  end,
+  desc = "Codex: review the uncommitted changes, a branch, a commit or custom instructions",
+})
+
+command("CodexReviewClear", function()
+  codex().clear_review()
+end, { desc = "Codex: clear the review findings (diagnostics and quickfix list)" })
+
 command("CodexLogin", function()
   codex().login()
 end, { desc = "Codex: log in with an API key" })

@@ -149,6 +149,69 @@ function renderers.contextCompaction(_)
   return { "_(context compacted)_", "" }
 end
 
+function renderers.enteredReviewMode(e)
+  return { "### Reviewing: " .. (split(e.review)[1] or ""), "" }
+end
+
+local function finding_lines(f)
+  local loc = type(f.codeLocation) == "table" and f.codeLocation or {}
+  local range = type(loc.lineRange) == "table" and loc.lineRange or {}
+  local where = vim.fn.fnamemodify(tostring(loc.absoluteFilePath or "?"), ":~:.")
+  if type(range.start) == "number" then
+    where = where .. ":" .. range.start
+    if type(range["end"]) == "number" and range["end"] > range.start then
+      where = where .. "-" .. range["end"]
+    end
+  end
+  local review = require("codex.review")
+  local lines = { string.format("- %s · %s", review.badge(f.priority, tostring(f.title or "")), where) }
+  for _, l in ipairs(split(type(f.body) == "string" and f.body or "")) do
+    table.insert(lines, l == "" and "" or ("  " .. l))
+  end
+  return lines
+end
+
+function renderers.exitedReviewMode(e)
+  local out = e.reviewOutput
+  if type(out) ~= "table" then
+    -- No structured findings: the reviewer's text as it is.
+    local lines = { "### Review" }
+    vim.list_extend(lines, split(e.review))
+    table.insert(lines, "")
+    return lines
+  end
+  local review = require("codex.review")
+  local findings = vim.deepcopy(type(out.findings) == "table" and out.findings or {})
+  for i, f in ipairs(findings) do
+    f.order = i
+  end
+  table.sort(findings, function(a, b)
+    local pa, pb = tonumber(a.priority) or 9, tonumber(b.priority) or 9
+    if pa ~= pb then
+      return pa < pb
+    end
+    return a.order < b.order
+  end)
+  local lines = { "### Review · " .. review.count_text(findings) }
+  for _, f in ipairs(findings) do
+    vim.list_extend(lines, finding_lines(f))
+  end
+  local verdict = out.overallCorrectness
+  if type(verdict) == "string" and verdict ~= "" then
+    local confidence = ""
+    if type(out.overallConfidenceScore) == "number" then
+      confidence = string.format(" (confidence %.2f)", out.overallConfidenceScore)
+    end
+    table.insert(lines, "")
+    table.insert(lines, "**Verdict:** " .. verdict .. confidence)
+  end
+  if type(out.overallExplanation) == "string" and out.overallExplanation ~= "" then
+    vim.list_extend(lines, split(out.overallExplanation))
+  end
+  table.insert(lines, "")
+  return lines
+end
+
 function renderers.plan(e)
   local lines = { "### Plan" }
   if type(e.explanation) == "string" and e.explanation ~= "" then
@@ -494,6 +557,11 @@ function M.item_entry(item)
     e.server, e.tool, e.status = item.server, item.tool, item.status
   elseif item.type == "webSearch" then
     e.query = item.query
+  elseif item.type == "enteredReviewMode" then
+    e.review = type(item.review) == "string" and item.review or ""
+  elseif item.type == "exitedReviewMode" then
+    e.review = type(item.review) == "string" and item.review or ""
+    e.reviewOutput = item.output ~= vim.NIL and item.output or nil
   end
   return e
 end

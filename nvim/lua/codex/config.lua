@@ -35,6 +35,14 @@ M.defaults = {
     -- Show each file of an edit that needs confirmation in diff mode while asking per hunk.
     diff = true,
   },
+  -- :CodexReview (code review by the agent; see :help codex-code-review).
+  code_review = {
+    -- "inline": the review is a turn of the current thread; "detached": a new thread.
+    -- :CodexReview! always starts a new thread.
+    delivery = "inline",
+    -- Open the quickfix window when a review has findings (the cursor stays put).
+    open_quickfix = true,
+  },
   chat = {
     -- "right", "left", "below", "above", "tab" or "current".
     position = "right",

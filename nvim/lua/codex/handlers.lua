@@ -3,16 +3,12 @@
 -- Every codex/ notification is also re-published as `User CodexNotification` with
 -- `data = {method = ..., params = ..., client_id = ...}`, for statuslines and scripts.
 local chat = require("codex.chat")
+local review = require("codex.review")
 local state = require("codex.state")
 
 local M = {}
 
-local function nonnull(v)
-  if v == vim.NIL then
-    return nil
-  end
-  return v
-end
+local nonnull = require("codex.util").nonnull
 
 --- Is this notification about the thread the chat shows? Adopts a thread when the plugin
 --- has none yet, or when a turn starts in another thread while ours is idle (e.g. a turn
@@ -281,14 +277,22 @@ local function publish(method, params, ctx)
   })
 end
 
+local function guarded(method, fn, ...)
+  local ok, e = pcall(fn, ...)
+  if not ok then
+    vim.notify(string.format("codex: error handling %s: %s", method, e), vim.log.levels.ERROR)
+  end
+end
+
 --- The handler table given to the LSP client.
 function M.all()
   local out = {}
   for method, fn in pairs(H) do
     out[method] = function(err, params, ctx)
-      local ok, e = pcall(fn, err, params or {}, ctx or {})
-      if not ok then
-        vim.notify(string.format("codex: error handling %s: %s", method, e), vim.log.levels.ERROR)
+      guarded(method, fn, err, params or {}, ctx or {})
+      if review.hooks[method] then
+        -- Review turns of any thread (after the chat shows the notification).
+        guarded(method, review.hooks[method], params or {}, ctx or {})
       end
       publish(method, params, ctx)
     end

@@ -63,6 +63,12 @@ function M.check()
       #bufs,
       codex and (", protocol " .. tostring(codex.protocolVersion)) or ""
     ))
+    local methods = codex and type(codex.methods) == "table" and codex.methods or nil
+    if methods and vim.tbl_contains(methods, "codex/review/start") then
+      health.ok("reviews: the server serves codex/review/start (:CodexReview)")
+    elseif methods then
+      health.info("reviews: this server does not serve codex/review/start (:CodexReview fails)")
+    end
     if not client.initialized then
       health.warn("client " .. client.id .. " is not initialized yet")
     end

@@ -10,16 +10,8 @@ M.did_setup = false
 
 local has_011 = vim.fn.has("nvim-0.11") == 1
 
-local function notify(msg, level)
-  vim.notify("codex: " .. msg, level or vim.log.levels.INFO)
-end
-
-local function nonnull(v)
-  if v == vim.NIL then
-    return nil
-  end
-  return v
-end
+local util = require("codex.util")
+local nonnull, notify = util.nonnull, util.notify
 
 --- Client capabilities: the agent UI this plugin provides.
 function M.capabilities()
@@ -282,7 +274,9 @@ function M.open()
   M.ensure_client()
 end
 
-local function start_turn(inputs, bufnr)
+--- Start a turn of the current thread (started when there is none) with `method`;
+--- `make_params(thread_id)` gives its params, `on_result(result)` sees the answer first.
+local function run_turn(method, make_params, bufnr, on_result)
   chat.open({ focus = false })
   state.activity = "starting"
   state.recompute()
@@ -291,13 +285,22 @@ local function start_turn(inputs, bufnr)
       -- The server reads selections from the synced buffer.
       pcall(vim.lsp.buf_attach_client, bufnr, client.id)
     end
-    M.request(client, "codex/turn/start", { threadId = thread_id, input = inputs }, function(result)
+    M.request(client, method, make_params(thread_id), function(result)
+      if result and on_result then
+        on_result(result)
+      end
       if result and result.turn and state.turn_id == nil then
         state.turn_id = result.turn.id
       end
       state.recompute()
     end, bufnr)
   end)
+end
+
+local function start_turn(inputs, bufnr)
+  run_turn("codex/turn/start", function(thread_id)
+    return { threadId = thread_id, input = inputs }
+  end, bufnr)
 end
 
 --- Ask the agent (prompts for the text when none is given).
@@ -462,15 +465,25 @@ function M.server_has_command(client, command)
   return vim.tbl_contains(commands, command)
 end
 
+--- The running client when it offers `command` (and there is a thread, if `needs_thread`);
+--- else a warning and nil.
+local function command_client(command, needs_thread, missing)
+  local client = M.get_client()
+  if not client or (needs_thread and not state.thread_id) then
+    notify(missing, vim.log.levels.WARN)
+    return nil
+  end
+  if not M.server_has_command(client, command) then
+    notify("this codex-lsp does not offer " .. command, vim.log.levels.WARN)
+    return nil
+  end
+  return client
+end
+
 --- Undo the agent's last turn in this thread (`codex.undoTurn`).
 function M.undo(cb)
-  local client = M.get_client()
-  if not (client and state.thread_id) then
-    notify("no thread to undo", vim.log.levels.WARN)
-    return false
-  end
-  if not M.server_has_command(client, "codex.undoTurn") then
-    notify("this codex-lsp does not offer codex.undoTurn", vim.log.levels.WARN)
+  local client = command_client("codex.undoTurn", true, "no thread to undo")
+  if not client then
     return false
   end
   M.request(client, "workspace/executeCommand", {
@@ -506,6 +519,53 @@ function M.undo(cb)
   return true
 end
 
+--- Review code (`codex/review/start`): `args` as for :CodexReview ("" = the uncommitted
+--- changes, "branch <name>", "commit <sha> [title]", "custom <instructions>") or a
+--- ReviewTarget table. `opts.delivery`: "inline" or "detached" (default: config).
+---@param args? string|table
+---@param opts? {delivery?: "inline"|"detached"}
+function M.review(args, opts)
+  local review = require("codex.review")
+  local target, err = args, nil
+  if type(args) ~= "table" then
+    target, err = review.parse(args or "")
+  end
+  if not target then
+    notify(err, vim.log.levels.ERROR)
+    return
+  end
+  local delivery = (opts and opts.delivery) or config.options.code_review.delivery or "inline"
+  run_turn("codex/review/start", function(thread_id)
+    return { threadId = thread_id, target = target, delivery = delivery }
+  end, nil, function(result)
+    local review_thread = nonnull(result.reviewThreadId)
+    if result.turn and result.turn.id then
+      review.track(result.turn.id, review_thread)
+    end
+    if review_thread and review_thread ~= state.thread_id then
+      -- Detached: the chat follows the new thread (unless its turn/started already did).
+      state.reset_thread(review_thread, nil)
+      chat.info("Review in a new thread · " .. review_thread)
+    end
+  end)
+end
+
+--- Clear the review findings (`codex.clearReview`): their diagnostics and the
+--- "Codex review" quickfix list.
+function M.clear_review(cb)
+  local review = require("codex.review")
+  review.clear_quickfix()
+  local client = command_client("codex.clearReview", false, "no codex client running")
+  if not client then
+    return false
+  end
+  M.request(client, "workspace/executeCommand", {
+    command = "codex.clearReview",
+    arguments = { vim.empty_dict() }, -- every thread's findings
+  }, cb)
+  return true
+end
+
 --- Log in with an API key (typed without echo).
 function M.login()
   local ok, key = pcall(vim.fn.inputsecret, "OpenAI API key: ")
@@ -524,6 +584,7 @@ local ACTIVITY = {
   idle = "idle",
   starting = "starting…",
   thinking = "thinking…",
+  reviewing = "reviewing…",
   responding = "responding…",
   running = "running cmd",
   editing = "editing",

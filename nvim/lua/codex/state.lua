@@ -4,8 +4,10 @@ local M = {
   thread_id = nil, ---@type string|nil
   thread = nil, ---@type table|nil  the last Thread object seen for the active thread
   turn_id = nil, ---@type string|nil  the turn in progress
-  -- "idle" | "starting" | "thinking" | "responding" | "running" | "editing" | "approval"
+  -- "idle" | "starting" | "thinking" | "reviewing" | "responding" | "running" | "editing"
+  -- | "approval"
   activity = "idle",
+  review_turns = {}, ---@type table<string, boolean>  ids of review turns in progress
   running_items = {}, ---@type table<string, string>  itemId -> item type, while in progress
   token_usage = nil, ---@type table|nil  TokenUsage of the active thread
   last_error = nil, ---@type string|nil
@@ -21,13 +23,14 @@ function M.recompute()
   if not M.turn_id then
     M.activity = "idle"
   else
-    local activity = "thinking"
+    local thinking = M.review_turns[M.turn_id] and "reviewing" or "thinking"
+    local activity = thinking
     for _, kind in pairs(M.running_items) do
       if kind == "commandExecution" then
         activity = "running"
       elseif kind == "fileChange" and activity ~= "running" then
         activity = "editing"
-      elseif kind == "agentMessage" and activity == "thinking" then
+      elseif kind == "agentMessage" and activity == thinking then
         activity = "responding"
       end
     end
