@@ -175,6 +175,12 @@ H.step(":CodexReview fills the quickfix list from the diagnostics", function()
     { file = beta, lnum = 5, end_lnum = 6, text = "[P1] " .. P1, type = "E" },
     { file = alpha, lnum = 2, end_lnum = 2, text = "[P3] " .. P3, type = "I" },
   }, "the quickfix list holds both findings, P1 first")
+  -- Findings without a diagnostic (here: none of that turn) come from the output itself.
+  local from_output = vim.tbl_map(function(it)
+    return { it.filename, it.lnum, it.end_lnum, it.text, it.type }
+  end, review.quickfix_items("not-this-turn", exited.output))
+  H.eq(from_output, { { beta, 5, 6, "[P1] " .. P1, "E" }, { alpha, 2, 2, "[P3] " .. P3, "I" } },
+    "without diagnostics the entries come from the output")
   H.ok(qf.winid ~= 0, "the quickfix window is open")
   H.eq(api.nvim_get_current_win(), fwin, "the cursor stayed in the file's window")
 
