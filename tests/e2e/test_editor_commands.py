@@ -165,7 +165,7 @@ async def test_bad_arguments_name_the_field(
 async def test_review_outside_a_repository_names_the_target(client: CodexClient) -> None:
     err = await error_of(client, "codex.review", {})
     assert err.code == -32602 and "not in a git repository" in err.message
-    assert err.data["errors"][0]["loc"] == ["target"]
+    assert isinstance(err.data, dict) and err.data["errors"][0]["loc"] == ["target"]
 
 
 async def test_undo_turn_restores_the_files(

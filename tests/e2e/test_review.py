@@ -25,6 +25,7 @@ from tests.conftest import ClientFactory
 from tests.e2e.editor_helpers import eventually, model_text
 from tests.e2e.test_editor_code_actions import code_actions
 from tests.e2e.threads_helpers import completed_items, conversation, run_turn
+from tests.e2e.tool_helpers import Answers
 from tests.lsp_client import CodexClient
 
 CONVERTER = get_converter()
@@ -255,7 +256,8 @@ async def test_branch_commit_and_custom_targets(
         with pytest.raises(JsonRpcException) as info:
             await client.request("codex/review/start", {"threadId": thread_id, "target": target})
         assert info.value.code == -32602
-        assert info.value.data["errors"][0]["loc"] == ["target"]
+        data = info.value.data
+        assert isinstance(data, dict) and data["errors"][0]["loc"] == ["target"]
         assert needle in str(info.value.message)
     git(repo, "checkout", "-q", "calc.py")
     with pytest.raises(JsonRpcException) as info:
@@ -372,3 +374,34 @@ async def test_review_command_without_a_thread_starts_one_in_the_work_tree(
     assert started["thread"]["cwd"] == str(repo)
     (diagnostic,) = diagnostics_for(client, repo / "calc.py")
     assert diagnostic["severity"] == lsp.DiagnosticSeverity.Error and diagnostic["code"] == "P0"
+
+
+async def test_reviewer_approvals_reach_the_client_under_the_review_turn(
+    make_client: ClientFactory, mock_model: MockModelServer, repo: Path
+) -> None:
+    (repo / "calc.py").write_text(CHANGED)
+    answers = Answers()
+    client = await make_client(
+        codex_caps={"approvals": True, "deltas": True}, before_start=answers.install
+    )
+    thread_id = (await client.start_thread(cwd=str(repo), approvalPolicy="untrusted"))["thread"][
+        "id"
+    ]
+    answers.decisions.append("decline")
+    answers.titles.append("Decline")
+    mock_model.enqueue(
+        tool_call_response("shell", {"command": ["python3", "calc.py"]}),
+        text_response(review_json(verdict="patch is correct")),
+    )
+    _started, turn = await review(client, thread_id, {"type": "uncommittedChanges"})
+    assert turn["status"] == "completed"
+    ((method, asked),) = answers.requests
+    assert method == "codex/item/commandExecution/requestApproval"
+    assert asked["threadId"] == thread_id and asked["turnId"] == turn["id"]
+    command = next(
+        i for i in completed_items(client, turn["id"]) if i["type"] == "commandExecution"
+    )
+    assert command["status"] == "declined" and asked["itemId"] == command["id"]
+    # While it waited, the parent thread said so.
+    statuses = [p["status"] for p in client.of("codex/thread/status/changed")]
+    assert {"type": "active", "activeFlags": ["waitingOnApproval"]} in statuses

@@ -28,6 +28,8 @@ from ...protocol.review import (
 # What the reviewer is sent of the diff: per file and in all (characters).
 FILE_DIFF_CHARS = 40_000
 TOTAL_DIFF_CHARS = 200_000
+# A file is cut only if this much of it still fits; else it is named, not shown.
+MIN_FILE_CHARS = 1_000
 # Untracked files shown in an uncommitted review (each as a whole-file diff).
 MAX_UNTRACKED = 200
 GIT_TIMEOUT = 30.0
@@ -128,6 +130,8 @@ def bound_diff(text: str, root: str) -> BoundedDiff:
     try:
         patch = PatchSet(text)
     except UnidiffParseError:
+        patch = PatchSet("")
+    if not len(patch):  # not a diff unidiff understands: cut by characters
         cut = text[:TOTAL_DIFF_CHARS]
         note = f"The diff was cut at {TOTAL_DIFF_CHARS} of {len(text)} characters."
         return BoundedDiff(cut, [], [note] if len(cut) < len(text) else [])
@@ -139,16 +143,15 @@ def bound_diff(text: str, root: str) -> BoundedDiff:
         relative = patched.path
         files.append(str(Path(root, relative)))
         body = str(patched)
-        if total >= TOTAL_DIFF_CHARS:
+        limit = min(FILE_DIFF_CHARS, TOTAL_DIFF_CHARS - total)
+        if len(body) > limit and limit < MIN_FILE_CHARS:
             notes.append(f"{relative}: not shown (the diff reached its size limit); read it.")
             continue
-        limit = min(FILE_DIFF_CHARS, TOTAL_DIFF_CHARS - total)
         if len(body) > limit:
-            shown = body[:limit].rsplit("\n", 1)[0] + "\n"
-            lines_shown = shown.count("\n")
+            shown = body[: body.rfind("\n", 0, limit) + 1]
             notes.append(
-                f"{relative}: diff cut after {lines_shown} of {body.count(chr(10))} lines; "
-                "read the file for the rest."
+                f"{relative}: diff cut after {shown.count(chr(10))} of {body.count(chr(10))} "
+                "lines; read the file for the rest."
             )
             body = shown
         parts.append(body)
