@@ -4,7 +4,7 @@
 import type { CodexProtocol, DisposableLike } from "../protocol/client.js";
 import type { EditorSettings, Range, ReviewStartResult, Thread, ThreadStartResult, TurnStartResult } from "../protocol/types.js";
 import { parseChatInput, type SelectionContext } from "./chatInput.js";
-import type { ReviewDelivery, ReviewTarget } from "./review.js";
+import { describeTarget, type ReviewDelivery, type ReviewTarget } from "./review.js";
 import { turnOverrides } from "./settings.js";
 import { TranscriptStore, threadTitle } from "./transcript.js";
 import type { OpenThreadTab } from "./viewMessages.js";
@@ -220,11 +220,7 @@ export class ChatSession implements DisposableLike {
       await this.protocol.request("codex/thread/shellCommand", { threadId: target, command: parsed.command });
       return { kind: "shell", threadId: target };
     }
-    const meta = this.store.meta(target);
-    if (meta && (meta.title === "New thread" || meta.title === "")) {
-      meta.title = threadTitle({ id: target, name: null, preview: text });
-      this.listChanged();
-    }
+    this.nameIfNew(target, threadTitle({ id: target, name: null, preview: text }));
     const result = await this.protocol.request("codex/turn/start", {
       threadId: target,
       input: parsed.input,
@@ -260,6 +256,7 @@ export class ChatSession implements DisposableLike {
     let parent = threadId;
     if (parent === null || !this.openIds.includes(parent)) parent = (await this.newThread()).id;
     await this.ensureLoaded(parent);
+    this.nameIfNew(parent, `Review: ${describeTarget(target)}`);
     const result = await this.protocol.request("codex/review/start", { threadId: parent, target, delivery });
     if (result.reviewThreadId === parent) this.select(parent);
     else await this.openThread(result.reviewThreadId);
@@ -269,6 +266,15 @@ export class ChatSession implements DisposableLike {
   /** `codex.clearReview`: the review findings leave the Problems panel. */
   clearReview(threadId?: string): Promise<unknown> {
     return this.protocol.executeCommand("codex.clearReview", threadId === undefined ? {} : { threadId });
+  }
+
+  /** A thread's first turn names it in the selector (until the server's name arrives). */
+  private nameIfNew(threadId: string, title: string): void {
+    const meta = this.store.meta(threadId);
+    if (meta && (meta.title === "New thread" || meta.title === "")) {
+      meta.title = title;
+      this.listChanged();
+    }
   }
 
   /** Stop the running turn of a thread; false when none runs. */

@@ -144,7 +144,9 @@ describe("ChatSession", () => {
     expect(endpoint.requests("codex/thread/start")).toHaveLength(1);
     expect(endpoint.requests("codex/review/start")).toEqual([{ threadId: THREAD, target: { type: "uncommittedChanges" }, delivery: "inline" }]);
     expect(session.current).toBe(THREAD);
+    expect(session.tabs()).toEqual([{ threadId: THREAD, title: "Review: uncommitted changes", active: false }]);
     await session.review({ type: "baseBranch", branch: "main" });
+    expect(session.tabs()[0]?.title).toBe("Review: uncommitted changes");
     expect(endpoint.requests("codex/thread/start")).toHaveLength(1);
     expect(endpoint.requests("codex/review/start").at(-1)).toEqual({ threadId: THREAD, target: { type: "baseBranch", branch: "main" }, delivery: "inline" });
   });
