@@ -152,8 +152,9 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
   /** Run a command from the command palette by its exact title. While the workbench is still
    * starting (after a reload) the palette can close again under us (VS Code's own chat input in
    * the secondary side bar takes the focus): then it is reopened, up to a deadline. F1 reaches
-   * the workbench even when a webview has the focus. */
-  async function runCommand(title: string, deadlineMs = 60_000): Promise<void> {
+   * the workbench even when a webview has the focus. A command that opens a quick pick of its
+   * own (in the same widget) is done when that pick's placeholder shows: `nextPlaceholder`. */
+  async function runCommand(title: string, deadlineMs = 60_000, nextPlaceholder?: string): Promise<void> {
     const input = page.locator(".quick-input-widget input");
     const row = page.locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${title}$`) }) }).first();
     const end = Date.now() + deadlineMs;
@@ -168,7 +169,8 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
         ]);
         if (first !== "row") throw new Error("the palette closed");
         await row.click({ timeout: 2_000 });
-        await input.waitFor({ state: "hidden", timeout: 10_000 });
+        if (nextPlaceholder === undefined) await input.waitFor({ state: "hidden", timeout: 10_000 });
+        else await page.locator(`.quick-input-widget input[placeholder="${nextPlaceholder}"]`).waitFor({ timeout: 10_000 });
         return;
       } catch (error) {
         if (Date.now() > end) throw new Error(`could not run "${title}" from the command palette`, { cause: error });
@@ -394,5 +396,86 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     const after = JSON.stringify((await mock.requests()).at(-1)?.body);
     expect(after).toContain("The user undid the file changes of an earlier turn");
     expect(after).toContain("todo.txt");
+  });
+
+  it("reviews uncommitted changes: the finding in the chat and the Problems panel; its quick fix starts a turn", async () => {
+    // The workspace becomes a git repository with one uncommitted change.
+    const ws = path.join(base, "ws");
+    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com", GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com" };
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: ws, env: gitEnv, stdio: "ignore", timeout: 30_000 });
+    const calc = path.join(ws, "calc.py");
+    git("init", "-q", "-b", "main");
+    fs.writeFileSync(calc, "def mean(values):\n    return sum(values) / len(values)\n");
+    git("add", ".");
+    git("commit", "-q", "-m", "Initial");
+    fs.writeFileSync(calc, "def mean(values):\n    total = 0\n    for v in values[:-1]:\n        total += v\n    return total / len(values)\n");
+    const title = "Loop skips the last value";
+    const review = {
+      findings: [
+        {
+          title,
+          body: "`values[:-1]` drops the last element, so the mean is too small.",
+          confidence_score: 0.9,
+          priority: 1,
+          code_location: { absolute_file_path: calc, line_range: { start: 3, end: 4 } },
+        },
+      ],
+      overall_correctness: "patch is incorrect",
+      overall_explanation: "The new loop computes the wrong mean.",
+      overall_confidence_score: 0.8,
+    };
+    await mock.enqueue({ items: [{ type: "message", text: JSON.stringify(review) }] });
+    // Codex: Review Changes -> Uncommitted changes.
+    await runCommand("Codex: Review Changes", 60_000, "What should Codex review?");
+    const targets = page.locator(".quick-input-list .monaco-list-row");
+    await targets.first().waitFor({ timeout: 30_000 });
+    expect((await targets.allInnerTexts()).map((t) => t.split("\n")[0]?.trim())).toEqual([
+      "Uncommitted changes",
+      "Against a base branch…",
+      "A commit…",
+      "Custom instructions…",
+    ]);
+    await targets.filter({ hasText: "Uncommitted changes" }).click();
+    // The chat: "Reviewing: …", then the verdict and the finding.
+    await chat.locator(".entry.review-start", { hasText: /^Reviewing: / }).waitFor({ timeout: 60_000 });
+    const card = chat.locator(".entry.review").last();
+    await card.waitFor({ timeout: 60_000 });
+    expect(await card.locator(".verdict").innerText()).toBe("patch is incorrect");
+    expect(await card.locator(".finding .prio").allInnerTexts()).toEqual(["P1"]);
+    expect(await card.locator(".finding .finding-title").innerText()).toBe(title);
+    expect(await card.locator(".finding .finding-where").innerText()).toBe("calc.py:3-4");
+    const told = JSON.stringify((await mock.requests()).at(-1)?.body);
+    expect(told).toContain("for v in values[:-1]:");
+    await page.screenshot({ path: path.join(shots, "review-findings.png") });
+    // The Problems panel (opened from its status bar item) lists the finding.
+    await page.locator('[id="status.problems"]').click();
+    const problem = page.locator(".markers-panel .monaco-list-row", { hasText: title });
+    await problem.waitFor({ timeout: 30_000 });
+    const row = await problem.innerText();
+    expect(row).toContain("codex review");
+    expect(row).toContain("P1");
+    await page.screenshot({ path: path.join(shots, "review-problems.png") });
+    // The finding in the chat opens its lines in the editor.
+    await card.locator(".finding-open").click();
+    await page.locator(".tab.active", { hasText: "calc.py" }).waitFor({ timeout: 30_000 });
+    const editorLines = page.locator(".editor-instance .monaco-editor .view-lines");
+    await page.locator(".statusbar-item", { hasText: /Ln 4, Col \d+ \(\d+ selected\)/ }).first().waitFor({ timeout: 10_000 });
+    // The lightbulb's quick fix on the flagged line (Ctrl+.): "Ask Codex to fix: <title>".
+    await mock.enqueue({ items: [{ type: "message", text: "Fixed: the loop now covers every value." }] });
+    await editorLines.locator(".view-line", { hasText: /^\s+for\sv\sin\svalues\[:-1\]:$/ }).click();
+    await page.keyboard.press("Control+Period");
+    const fix = page.locator(".action-widget .monaco-list-row", { hasText: `Ask Codex to fix: ${title}` });
+    await fix.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, "review-quickfix.png") });
+    await fix.click();
+    // A new turn on the review's thread: the request names the finding, the chat shows it.
+    await chat.locator(".entry.agent", { hasText: "Fixed: the loop now covers every value." }).waitFor({ timeout: 60_000 });
+    expect(await chat.locator(".entry.user").last().innerText()).toContain(title);
+    const input = ((await mock.requests()).at(-1)?.body.input ?? []) as { role?: string; content?: unknown }[];
+    expect(JSON.stringify(input.filter((i) => i.role === "user").at(-1)?.content)).toContain(title);
+    await page.screenshot({ path: path.join(shots, "review-fix-turn.png") });
+    // Codex: Clear Review Findings empties the Problems panel.
+    await runCommand("Codex: Clear Review Findings");
+    await problem.waitFor({ state: "detached", timeout: 30_000 });
   });
 });

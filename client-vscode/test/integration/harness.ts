@@ -219,6 +219,21 @@ export class CodexServer {
             applyEdit: true,
             workspaceEdit: { documentChanges: true, resourceOperations: ["create", "rename", "delete"] },
           },
+          // As vscode-languageclient declares them: code actions as literals (not bare
+          // commands), diagnostics with their data.
+          textDocument: {
+            codeAction: {
+              dynamicRegistration: true,
+              isPreferredSupport: true,
+              dataSupport: true,
+              codeActionLiteralSupport: {
+                codeActionKind: {
+                  valueSet: ["", "quickfix", "refactor", "refactor.extract", "refactor.inline", "refactor.rewrite", "source", "source.organizeImports"],
+                },
+              },
+            },
+            publishDiagnostics: { relatedInformation: true, versionSupport: false, codeDescriptionSupport: true, dataSupport: true },
+          },
         },
       }),
       30_000,
