@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MockModel, PYTHON, SERVER, killTree, mockConfig } from "../integration/harness.js";
+import { MockModel, PYTHON, SERVER, git, killTree, mockConfig } from "../integration/harness.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CODE_SERVER = process.env.CODE_SERVER;
@@ -401,13 +401,11 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
   it("reviews uncommitted changes: the finding in the chat and the Problems panel; its quick fix starts a turn", async () => {
     // The workspace becomes a git repository with one uncommitted change.
     const ws = path.join(base, "ws");
-    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com", GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com" };
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: ws, env: gitEnv, stdio: "ignore", timeout: 30_000 });
     const calc = path.join(ws, "calc.py");
-    git("init", "-q", "-b", "main");
+    git(ws, "init", "-q", "-b", "main");
     fs.writeFileSync(calc, "def mean(values):\n    return sum(values) / len(values)\n");
-    git("add", ".");
-    git("commit", "-q", "-m", "Initial");
+    git(ws, "add", ".");
+    git(ws, "commit", "-q", "-m", "Initial");
     fs.writeFileSync(calc, "def mean(values):\n    total = 0\n    for v in values[:-1]:\n        total += v\n    return total / len(values)\n");
     const title = "Loop skips the last value";
     const review = {

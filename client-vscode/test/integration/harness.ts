@@ -2,7 +2,7 @@
 // and the codex-lsp server over stdio, driven through vscode-jsonrpc with the same
 // CodexProtocol / ChatSession modules the extension uses. Everything started here is
 // stopped by PID, and every wait has a timeout.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -144,6 +144,16 @@ export function mockConfig(baseUrl: string, topLevel = ""): string {
     "stream_max_retries = 3",
     "",
   ].join("\n");
+}
+
+/** Run `git args` in `cwd` (a fixed author and committer, bounded in time); its stdout. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com", GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com" },
+  });
 }
 
 export function tempDirs(): { home: string; workspace: string; cleanup: () => void } {

@@ -4,7 +4,6 @@
 // diagnostics the Problems panel shows, the "Ask Codex to fix: <title>" quick fix run the
 // way the extension runs it, codex.clearReview; then a detached review whose reviewer
 // answered in plain text.
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -14,21 +13,13 @@ import { CodexProtocol, nextNotification } from "../../src/protocol/client.js";
 import type { CodexNotification, ReviewOutput } from "../../src/protocol/types.js";
 import { ChatSession } from "../../src/state/session.js";
 import type { AgentEntry, ReviewEntry, ReviewStartEntry, UserEntry } from "../../src/state/transcript.js";
-import { CodexServer, MockModel, PYTHON, SERVER, mockConfig, tempDirs } from "./harness.js";
+import { CodexServer, MockModel, PYTHON, SERVER, git, mockConfig, tempDirs } from "./harness.js";
 
 const available = SERVER !== undefined && PYTHON !== undefined;
 
 const CALC = ["def mean(values):", "    total = 0", "    for v in values[:-1]:", "        total += v", "    return total / len(values)", ""].join("\n");
 const CALC_BEFORE = ["def mean(values):", "    return sum(values) / len(values)", ""].join("\n");
 const UTIL = ["import os", "", "def home():", "    return os.environ['HOME']", ""].join("\n");
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com", GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com" },
-  });
-}
 
 /** Resolves with the first publishDiagnostics for `uri` that satisfies `predicate`. */
 function diagnosticsFor(

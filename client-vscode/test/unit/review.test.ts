@@ -17,6 +17,7 @@ import {
   summarizeFindings,
   verdictTone,
 } from "../../src/state/review.js";
+import { git as gitIn } from "../integration/harness.js";
 import { finding, reviewOutput } from "./fixtures.js";
 
 const HAS_GIT = (() => {
@@ -27,14 +28,6 @@ const HAS_GIT = (() => {
     return false;
   }
 })();
-
-function gitIn(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com", GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com" },
-  });
-}
 
 describe("review targets and findings", () => {
   it("describes each target", () => {

@@ -1,6 +1,5 @@
 // "Codex: Review Changes" against a stubbed `vscode` and a real git repository: the target
 // picker's steps, the request it sends, and opening a finding's place from the chat.
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,15 +8,10 @@ import { CodexProtocol } from "../../src/protocol/client.js";
 import { ChatSession } from "../../src/state/session.js";
 import { openLocation } from "../../src/vscode/chatView.js";
 import { clearReviewFindings, reviewChanges, type ReviewDeps } from "../../src/vscode/review.js";
+import { git as gitIn } from "../integration/harness.js";
 import { FakeEndpoint } from "./fakeEndpoint.js";
 import { THREAD, thread, turn } from "./fixtures.js";
 import { Range, stub } from "./vscodeStub.js";
-
-const ENV = { ...process.env, GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com", GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com" };
-
-function gitIn(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: ENV });
-}
 
 const byLabel = (re: RegExp) => (items: { label: string }[]) => items.find((i) => re.test(i.label));
 
