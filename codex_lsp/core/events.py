@@ -234,6 +234,21 @@ class TurnDiffUpdated:
     diff: str
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadCompacted:
+    """The thread's model history was replaced by its compacted form in turn `turn_id`."""
+
+    thread_id: str
+    turn_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadReverted:
+    """Turns were dropped from the thread (revert or rollback)."""
+
+    thread_id: str
+
+
 CoreEvent = (
     ThreadStarted
     | ThreadStatusChanged
@@ -254,6 +269,8 @@ CoreEvent = (
     | RateLimitsUpdated
     | PlanUpdated
     | TurnDiffUpdated
+    | ThreadCompacted
+    | ThreadReverted
 )
 
 EventSink = Callable[[CoreEvent], None]

@@ -25,9 +25,16 @@ class ThreadStatusChangedNotification(WireModel):
 
 
 class ThreadIdNotification(WireModel):
-    """`codex/thread/archived` and `codex/thread/unarchived`."""
+    """`codex/thread/archived`, `codex/thread/unarchived` and `codex/thread/reverted`."""
 
     thread_id: str
+
+
+class ThreadCompactedNotification(WireModel):
+    """`codex/thread/compacted`: the thread's history was compacted in turn `turnId`."""
+
+    thread_id: str
+    turn_id: str
 
 
 class ThreadNameUpdatedNotification(WireModel):

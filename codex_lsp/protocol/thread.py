@@ -185,3 +185,27 @@ class ThreadShellCommandParams(WireModel):
     thread_id: str
     command: str
     timeout_ms: int | None = Field(default=None, ge=1)
+
+
+class ThreadRevertParams(WireModel):
+    """`codex/thread/revert` params: drop turn `beforeTurnId` and every later turn; the
+    files they changed are put back unless `restoreFiles` is false."""
+
+    thread_id: str
+    before_turn_id: str
+    restore_files: bool | None = None
+
+
+class ThreadRollbackParams(WireModel):
+    """`codex/thread/rollback` params (Codex's older name): drop the last `numTurns` turns."""
+
+    thread_id: str
+    num_turns: int = Field(ge=1)
+    restore_files: bool | None = None
+
+
+class ThreadRevertResult(WireModel):
+    """`codex/thread/revert` and `codex/thread/rollback` result: the thread with the turns
+    that remain."""
+
+    thread: Thread

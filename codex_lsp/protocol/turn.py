@@ -39,3 +39,17 @@ class TurnInterruptParams(WireModel):
 
     thread_id: str
     turn_id: str
+
+
+class TurnSteerParams(WireModel):
+    """`codex/turn/steer` params: more user input for the running turn `expectedTurnId`."""
+
+    thread_id: str
+    expected_turn_id: str
+    input: list[UserInput] = Field(min_length=1)
+
+
+class TurnSteerResult(WireModel):
+    """`codex/turn/steer` result: the turn that takes the input."""
+
+    turn_id: str

@@ -28,6 +28,7 @@ from .approvals import LspApprovals
 from .code_actions import register_code_actions
 from .commands import register_commands
 from .config_handlers import register_config_handlers
+from .context_handlers import register_context_handlers
 from .documents import Documents, register_documents
 from .model_handlers import register_model_handlers
 from .notifications import Notifier
@@ -97,6 +98,7 @@ class CodexLanguageServer(LanguageServer):
         register_config_handlers(self, self.session)
         register_model_handlers(self, self.session)
         register_review_handlers(self, self.session)
+        register_context_handlers(self, self.session)
         # Standard LSP features: documents, progress, commands, code actions.
         register_documents(self, self.documents)
         self.turn_progress = TurnProgress(self)

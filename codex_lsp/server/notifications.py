@@ -106,6 +106,14 @@ def _unarchived(e: ev.ThreadUnarchived) -> Notification:
     return "codex/thread/unarchived", {"threadId": e.thread_id}
 
 
+def _compacted(e: ev.ThreadCompacted) -> Notification:
+    return "codex/thread/compacted", {"threadId": e.thread_id, "turnId": e.turn_id}
+
+
+def _reverted(e: ev.ThreadReverted) -> Notification:
+    return "codex/thread/reverted", {"threadId": e.thread_id}
+
+
 def _renamed(e: ev.ThreadNameUpdated) -> Notification:
     params = n.ThreadNameUpdatedNotification(thread_id=e.thread_id, name=e.name)
     return "codex/thread/name/updated", params.wire()
@@ -162,6 +170,8 @@ _MAPPERS: dict[type, Callable[[Any], Notification]] = {
     ev.RateLimitsUpdated: _rate_limits,
     ev.PlanUpdated: _plan,
     ev.TurnDiffUpdated: _turn_diff,
+    ev.ThreadCompacted: _compacted,
+    ev.ThreadReverted: _reverted,
 }
 
 

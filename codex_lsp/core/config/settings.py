@@ -17,7 +17,7 @@ from ...protocol.sandbox import (
     SandboxPolicy,
     WorkspaceWriteSandbox,
 )
-from ..model.presets import known_context_window
+from ..model.presets import AUTO_COMPACT_SHARE, known_context_window
 from ..sandbox.environment import command_environment, provider_secret_names
 from .model import CodexConfig, ProviderConfig, ShellEnvironmentPolicy
 
@@ -64,6 +64,17 @@ class ThreadSettings:
     shell_environment_policy: ShellEnvironmentPolicy = field(default_factory=ShellEnvironmentPolicy)
     # The reviewer's model (`review_model`); None: the thread's model.
     review_model: str | None = None
+    # `model_auto_compact_token_limit` as configured (see `auto_compact_limit`).
+    configured_auto_compact_limit: int | None = None
+
+    @property
+    def auto_compact_limit(self) -> int | None:
+        """The context size (tokens) at which the history is compacted: as configured,
+        else 90% of the model's context window; None when neither is known."""
+        if self.configured_auto_compact_limit is not None:
+            return self.configured_auto_compact_limit
+        window = self.model_context_window
+        return int(window * AUTO_COMPACT_SHARE) if window else None
 
     def with_changes(self, **changes: Any) -> ThreadSettings:
         """A copy with some fields replaced."""
@@ -231,6 +242,13 @@ def resolve(
     window = layered("model_context_window", None, None)
     if window is not None and (not isinstance(window, int) or isinstance(window, bool)):
         raise SettingsError("config", f"model_context_window: {window!r} is not an integer")
+    auto_compact = layered("model_auto_compact_token_limit", None, None)
+    if auto_compact is not None and (
+        not isinstance(auto_compact, int) or isinstance(auto_compact, bool) or auto_compact < 1
+    ):
+        raise SettingsError(
+            "config", f"model_auto_compact_token_limit: {auto_compact!r} is not a positive integer"
+        )
     review_model = layered("review_model", None, None)
     if review_model is not None and not isinstance(review_model, str):
         raise SettingsError("config", f"review_model: {review_model!r} is not a string")
@@ -249,4 +267,5 @@ def resolve(
         model_context_window=context_window_for(model, window),
         shell_environment_policy=shell_environment_policy(config, overrides),
         review_model=review_model or None,
+        configured_auto_compact_limit=auto_compact,
     )

@@ -70,7 +70,7 @@ class ReviewRunner(TurnLifecycle):
             model=self.thread.settings.review_model,
             sandbox=ReadOnlySandbox(),
             tools=reviewer_tools,
-            forward_messages=False,
+            hidden_items=frozenset({"agentMessage"}),
         )
         result = await run_delegate(
             self.thread, self.turn, spec, self.client, self.emit, self.workspace

@@ -25,6 +25,7 @@ from codex_lsp.protocol.thread import Turn, TurnError
 from ..turns.stream_state import StreamingItem
 from .rollout import (
     ATTEMPT_DISCARDED,
+    COMPACTED,
     ITEM_COMPLETED,
     ITEM_DELTA,
     RESPONSE_ITEM,
@@ -225,6 +226,12 @@ def build_history(
             name = raw_name if isinstance(raw_name, str) and raw_name else None
         elif kind == TURN_CONTEXT:
             last_context = payload
+        elif kind == COMPACTED:
+            replacement = payload.get("history")
+            if isinstance(replacement, list):
+                model_items = [i for i in replacement if isinstance(i, dict)]
+            else:
+                warnings.append(f"{where}: no history, skipped")
         elif kind == ATTEMPT_DISCARDED:
             # A model response that failed and was retried: its items were superseded.
             turn = turn_for(payload.get("turnId"), where)

@@ -554,6 +554,49 @@ class ThreadManager:
         )
         return self._launch(thread, runner, events, "review"), thread.id
 
+    async def steer_turn(
+        self, thread_id: str, expected_turn_id: str, inputs: list[UserInput]
+    ) -> str:
+        """Add user input to the running turn `expected_turn_id`; returns its id."""
+        thread = self.loaded.get(thread_id)
+        if thread is None:
+            self._summary(thread_id)
+        active = thread.active if thread is not None else None
+        if active is None:
+            raise ThreadError("expectedTurnId", f"no turn is running in thread {thread_id}")
+        if active.turn.id != expected_turn_id:
+            raise ThreadError(
+                "expectedTurnId",
+                f"turn {expected_turn_id} is not the running turn of thread {thread_id} "
+                f"(that is {active.turn.id})",
+            )
+        runner = active.runner
+        if not isinstance(runner, TurnRunner) or runner.turn.status != "inProgress":
+            raise ThreadError("expectedTurnId", f"turn {expected_turn_id} takes no more input")
+        content = await asyncio.to_thread(to_model_content, inputs, self._read_document)
+        if thread is None or thread.active is not active:
+            raise ThreadError("expectedTurnId", f"turn {expected_turn_id} has ended")
+        runner.steer(inputs, content)
+        return expected_turn_id
+
+    async def compact_thread(self, thread_id: str) -> Turn:
+        """Compact the thread's model history as a turn of its own (see
+        `core/context/compaction.py`)."""
+        from ..context.compaction import CompactionRunner
+
+        thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        _refuse_while_undoing(thread)
+        if not thread.model_items:
+            raise ThreadError("threadId", f"thread {thread_id} has no conversation to compact")
+        turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
+        thread.turns.append(turn)
+        client = self.clients.get(thread.settings.model_provider, thread.settings.provider)
+        events = _TurnEvents(self.emit, turn.id)
+        runner = CompactionRunner(thread, turn, client, events, self.workspace)
+        return self._launch(thread, runner, events, "compaction")
+
     async def start_shell_command(
         self, thread_id: str, command: str, timeout_ms: int | None
     ) -> Turn:

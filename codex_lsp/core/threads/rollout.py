@@ -54,6 +54,10 @@ TOKEN_USAGE = "token_usage"
 THREAD_NAME = "thread_name"
 ATTEMPT_DISCARDED = "attempt_discarded"
 ITEM_DELTA = "item_delta"
+# The model history was replaced (compaction): payload {turnId, history}.
+COMPACTED = "compacted"
+# Turns were dropped (revert, rollback): payload {turnIds}.
+TURNS_DROPPED = "turns_dropped"
 JOURNAL_SUFFIX = ".partial"
 
 

@@ -14,6 +14,7 @@ import logging
 import time
 from typing import Any
 
+from ...protocol.account import TokenUsage
 from ...protocol.items import ThreadItem
 from ...protocol.notifications import ErrorInfo
 from ...protocol.thread import Turn
@@ -152,6 +153,12 @@ class TurnLifecycle:
         )
         error = ErrorInfo(message=message, codex_error_info=info, additional_details=details)
         self.emit(ev.TurnError(self.thread.id, self.turn.id, error, will_retry=False))
+
+    def _set_usage(self, usage: TokenUsage) -> None:
+        """The thread's token use changed: keep it, record it, tell the client."""
+        self.thread.token_usage = usage
+        self._record("token_usage", {"turnId": self.turn.id, "tokenUsage": usage.wire()})
+        self.emit(ev.TokenUsageUpdated(self.thread.id, self.turn.id, usage))
 
     # ---- items -----------------------------------------------------------------------
 

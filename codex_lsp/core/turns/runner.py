@@ -91,6 +91,8 @@ class TurnRunner(TurnLifecycle):
         self.show_input = show_input
         self._state: ResponseState | None = None
         self._pending_history: list[dict[str, Any]] = []
+        # User input sent while the turn runs (`steer`), for its next model request.
+        self._steered: list[list[dict[str, Any]]] = []
         self._open_tool_items: dict[str, ThreadItem] = {}
         self._snapshots: TurnSnapshots | None = None
         # Calls in the model's history whose outputs are not (yet): answered "aborted" if
@@ -245,9 +247,13 @@ class TurnRunner(TurnLifecycle):
         )
 
     async def _loop(self) -> None:
+        from ..context.compaction import compact_if_full
+
         while True:
+            self._take_steered()
+            await compact_if_full(self, self.client, self.workspace)
             calls = await self._sample()
-            if not calls:
+            if not calls and not self._steered:
                 return
             self._unanswered = calls
             outputs = await self.tools.run_calls(calls, self._tool_context())
@@ -255,6 +261,19 @@ class TurnRunner(TurnLifecycle):
             self._close_tool_items()  # an item a tool started and never completed (a bug)
             for output in outputs:
                 self._add_history(output)
+
+    def steer(self, inputs: list[UserInput], content: list[dict[str, Any]]) -> None:
+        """More user input for this turn: shown now, sent with the next model request (one
+        more request is made if the model has already answered)."""
+        item = UserMessageItem(id=new_id("user"), content=inputs)
+        self._item_started(item)
+        self._item_completed(item)
+        self._steered.append(content)
+
+    def _take_steered(self) -> None:
+        for content in self._steered:
+            self._add_history({"type": "message", "role": "user", "content": content})
+        self._steered = []
 
     def _prompt(self) -> Prompt:
         s = self.thread.settings
@@ -443,11 +462,6 @@ class TurnRunner(TurnLifecycle):
         full = TokenUsageBreakdown(total_tokens=window, input_tokens=window)
         total = previous.total if previous is not None else full
         self._set_usage(TokenUsage(total=total, last=full, model_context_window=window))
-
-    def _set_usage(self, usage: TokenUsage) -> None:
-        self.thread.token_usage = usage
-        self._record("token_usage", {"turnId": self.turn.id, "tokenUsage": usage.wire()})
-        self.emit(ev.TokenUsageUpdated(self.thread.id, self.turn.id, usage))
 
 
 def _fill_from_done(streaming: StreamingItem, raw: dict[str, Any]) -> None:

@@ -1,0 +1,27 @@
+"""codex/thread/compact/start, codex/thread/revert, codex/thread/rollback, codex/turn/steer."""
+
+from __future__ import annotations
+
+from pygls.lsp.server import LanguageServer
+
+from ..protocol import thread as th
+from ..protocol import turn as t
+from ..protocol.base import EmptyResult
+from .requests import register
+from .session import Session
+
+
+def register_context_handlers(server: LanguageServer, session: Session) -> None:
+    """Serve the context-control methods."""
+    manager = session.manager
+
+    async def compact(p: th.ThreadIdParams) -> EmptyResult:
+        await manager.compact_thread(p.thread_id)
+        return EmptyResult()
+
+    async def steer(p: t.TurnSteerParams) -> t.TurnSteerResult:
+        turn_id = await manager.steer_turn(p.thread_id, p.expected_turn_id, list(p.input))
+        return t.TurnSteerResult(turn_id=turn_id)
+
+    register(server, "codex/thread/compact/start", compact)
+    register(server, "codex/turn/steer", steer)
