@@ -1,6 +1,6 @@
 """The `codex-lsp` argument parser and the dispatch of its commands: serve an editor
-(default), `exec`, `demo`, `schema`, `login`, `logout`. Each command imports what it needs
-when it runs."""
+(default), `exec`, `review`, `demo`, `schema`, `login`, `logout`. Each command imports what
+it needs when it runs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import gc
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..protocol.review import ReviewTarget
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("-m", "--model", help="model to use")
     ex.add_argument("--provider", help="model provider id from config.toml")
     ex.add_argument("-C", "--cd", dest="cwd", help="working directory")
+    _add_review_parser(sub)
 
     demo = sub.add_parser("demo", help="a scripted turn against a bundled, simulated model")
     demo.add_argument("--json", action="store_true", help="print notifications as JSON lines")
@@ -49,6 +54,80 @@ def build_parser() -> argparse.ArgumentParser:
     login_sub.add_parser("status", help="show whether a key is available and from where")
     sub.add_parser("logout", help="remove the stored API key from every credential store")
     return parser
+
+
+REVIEW_EPILOG = """\
+output:
+  stdout: one line per finding, most urgent first, then by file and line:
+    path:line: [P1] title (lines 3-4)
+  then the verdict line. The reviewer's progress and the full review (with each
+  finding's explanation) go to stderr. When the reviewer does not answer with a
+  structured review, its text is printed instead.
+  --json: one JSON object, the review output in wire form (findings, overallCorrectness,
+  overallExplanation, overallConfidenceScore) plus "review" (the rendered text); or
+  {"output": null, "review": "<answer>"}.
+
+exit status:
+  0  reviewed; no P0 or P1 finding (also when the answer was plain text)
+  1  a P0 or P1 finding; or the review failed (e.g. a model error) or was interrupted,
+     as for `codex-lsp exec` (the error is on stderr, nothing on stdout)
+  2  usage error, or a target that cannot be reviewed (not a git repository, unknown
+     branch or commit, nothing to review), or bad settings
+
+The review is saved as a thread, as `codex-lsp exec` turns are.
+"""
+
+
+def _add_review_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    review = sub.add_parser(
+        "review",
+        help="review changes in a git repository and print the findings",
+        description="Review changes with a delegated reviewer (read-only sandbox). Without "
+        "a target option: the uncommitted changes (staged, unstaged and untracked).",
+        epilog=REVIEW_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = review.add_mutually_exclusive_group()
+    target.add_argument(
+        "--uncommitted", action="store_true", help="the uncommitted changes (the default)"
+    )
+    target.add_argument(
+        "--base", metavar="BRANCH", help="the changes against BRANCH (from their merge base)"
+    )
+    target.add_argument("--commit", metavar="SHA", help="the changes of one commit")
+    target.add_argument(
+        "--custom", metavar="INSTRUCTIONS", help="review what these instructions ask for"
+    )
+    review.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    review.add_argument(
+        "-m", "--model", help="the reviewer's model (wins over review_model in config.toml)"
+    )
+    review.add_argument("--provider", help="model provider id from config.toml")
+    review.add_argument(
+        "-C",
+        "--cd",
+        "--cwd",
+        dest="cwd",
+        metavar="DIR",
+        help="directory in the repository to review (default: the current directory)",
+    )
+
+
+def _review_target(args: argparse.Namespace) -> ReviewTarget:
+    from ..protocol.review import (
+        BaseBranchTarget,
+        CommitTarget,
+        CustomTarget,
+        UncommittedChangesTarget,
+    )
+
+    if args.base is not None:
+        return BaseBranchTarget(branch=args.base)
+    if args.commit is not None:
+        return CommitTarget(sha=args.commit)
+    if args.custom is not None:
+        return CustomTarget(instructions=args.custom)
+    return UncommittedChangesTarget()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -104,6 +183,20 @@ def main(argv: list[str] | None = None) -> int:
                 provider=args.provider,
                 cwd=args.cwd,
             )
+        )
+    if args.command == "review":
+        from ..core.config.loader import codex_home
+        from ..logs import setup_logging
+        from .review_run import review
+
+        setup_logging("WARNING")
+        return review(
+            _review_target(args),
+            home=codex_home(),
+            json_mode=args.json,
+            model=args.model,
+            provider=args.provider,
+            cwd=args.cwd,
         )
     if args.command in ("login", "logout"):
         from ..core.config.loader import codex_home

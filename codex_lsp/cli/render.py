@@ -1,4 +1,5 @@
-"""Render a turn's events in a terminal (`codex-lsp exec`), or as JSON lines (`--json`)."""
+"""Render a turn's events in a terminal (`codex-lsp exec`, `codex-lsp review`), or as JSON
+lines (`exec --json`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import sys
 from typing import TextIO
 
 from ..core import events as ev
-from ..protocol.items import AgentMessageItem, ReasoningItem
+from ..protocol.items import (
+    AgentMessageItem,
+    CommandExecutionItem,
+    EnteredReviewModeItem,
+    ReasoningItem,
+)
 from ..server.notifications import to_notification
 
 DIM, BOLD, RED, RESET = "\x1b[2m", "\x1b[1m", "\x1b[31m", "\x1b[0m"
@@ -26,7 +32,8 @@ class JsonRenderer:
 
 
 class TerminalRenderer:
-    """Reasoning dimmed, the answer streamed as it is written, errors in red on stderr."""
+    """Reasoning dimmed, the answer streamed as it is written, commands as `$ command`
+    (with their exit code when not 0), the start of a review, errors in red on stderr."""
 
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out = out
@@ -46,6 +53,16 @@ class TerminalRenderer:
         if self._line_open:
             self._write("\n")
 
+    def _command_end(self, item: CommandExecutionItem) -> None:
+        if item.status == "declined":
+            note = "declined"
+        elif item.status == "failed" or item.exit_code not in (0, None):
+            note = f"exit code {item.exit_code}" if item.exit_code is not None else "failed"
+        else:
+            return
+        self._newline()
+        self._write(self._style(DIM, f"  [{note}]") + "\n")
+
     def __call__(self, event: ev.CoreEvent) -> None:
         if isinstance(event, ev.AgentMessageDelta):
             self._write(event.delta)
@@ -60,9 +77,17 @@ class TerminalRenderer:
             elif isinstance(event.item, AgentMessageItem):
                 self._newline()
                 self._write(self._style(BOLD, "codex: "))
+            elif isinstance(event.item, CommandExecutionItem):
+                self._newline()
+                self._write(self._style(DIM, f"$ {event.item.command}") + "\n")
+            elif isinstance(event.item, EnteredReviewModeItem):
+                self._newline()
+                self._write(self._style(BOLD, f"reviewing {event.item.review}") + "\n")
         elif isinstance(event, ev.ItemCompleted):
             if isinstance(event.item, ReasoningItem | AgentMessageItem):
                 self._newline()
+            elif isinstance(event.item, CommandExecutionItem):
+                self._command_end(event.item)
         elif isinstance(event, ev.TurnError):
             self._newline()
             label = "retrying" if event.will_retry else "error"

@@ -1,0 +1,73 @@
+"""One turn run from the command line (`codex-lsp exec`, `codex-lsp review`): the config
+loaded (its warnings on stderr), a thread started with terminal approvals, one turn started
+on it and awaited, Ctrl-C interrupting it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from ..core import events as ev
+from ..core.auth import AuthService
+from ..core.config.loader import load_config
+from ..core.config.settings import ThreadRequest, resolve
+from ..core.model.client import ModelClients
+from ..core.threads.errors import ThreadError
+from ..core.threads.manager import ThreadManager
+from ..core.tools.defaults import thread_tools
+from ..protocol.initialize import EditorSettings
+from ..protocol.thread import Turn
+from .approvals import TerminalApprovals
+
+# Starts the turn on the thread whose id it is given; returns it `inProgress`.
+StartTurn = Callable[[ThreadManager, str], Awaitable[Turn]]
+
+
+def _interrupt(manager: ThreadManager, thread_id: str, turn_id: str) -> None:
+    # A second Ctrl-C may come after the turn ended: nothing left to stop.
+    with contextlib.suppress(ThreadError):
+        manager.interrupt(thread_id, turn_id)
+
+
+async def run_one_turn(
+    home: Path, render: ev.EventSink, request: ThreadRequest, start: StartTurn
+) -> Turn:
+    """Start a thread for `request` (its `cwd` defaults to the current directory) and one
+    turn on it with `start`; return the turn as it ended. Every event goes to `render`.
+    Raises `SettingsError` (bad settings) or `ThreadError` (the turn was refused) before
+    any turn runs."""
+    loaded = load_config(home)
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Future[Turn] = loop.create_future()
+
+    def emit(event: ev.CoreEvent) -> None:
+        render(event)
+        if isinstance(event, ev.TurnCompleted) and not finished.done():
+            finished.set_result(event.turn)
+
+    default_cwd = str(Path.cwd())
+    manager = ThreadManager(
+        home,
+        lambda req: resolve(loaded.config, EditorSettings(), req, default_cwd),
+        emit,
+        ModelClients(AuthService(home, lambda: loaded.config.cli_auth_credentials_store).api_key),
+        source="exec",
+        tools=thread_tools,
+        approvals=TerminalApprovals(),
+    )
+    try:
+        thread = await manager.start(request)
+        turn = await start(manager, thread.id)
+        loop.add_signal_handler(signal.SIGINT, _interrupt, manager, thread.id, turn.id)
+        try:
+            return await finished
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+    finally:
+        await manager.shutdown()
