@@ -458,12 +458,27 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.locator(".tab.active", { hasText: "calc.py" }).waitFor({ timeout: 30_000 });
     const editorLines = page.locator(".editor-instance .monaco-editor .view-lines");
     await page.locator(".statusbar-item", { hasText: /Ln 4, Col \d+ \(\d+ selected\)/ }).first().waitFor({ timeout: 10_000 });
-    // The lightbulb's quick fix on the flagged line (Ctrl+.): "Ask Codex to fix: <title>".
+    // The lightbulb's quick fix on the flagged line: "Ask Codex to fix: <title>".
     await mock.enqueue({ items: [{ type: "message", text: "Fixed: the loop now covers every value." }] });
-    await editorLines.locator(".view-line", { hasText: /^\s+for\sv\sin\svalues\[:-1\]:$/ }).click();
-    await page.keyboard.press("Control+Period");
+    const flagged = editorLines.locator(".view-line", { hasText: /^\s+for\sv\sin\svalues\[:-1\]:$/ });
     const fix = page.locator(".action-widget .monaco-list-row", { hasText: `Ask Codex to fix: ${title}` });
-    await fix.waitFor({ timeout: 30_000 });
+    // The lightbulb in the editor's margin on the flagged line; should its menu not come,
+    // Ctrl+. (Quick Fix) opens the same menu. (After the window reload of an earlier step,
+    // Ctrl+. at times opens nothing on its first press in code-server.)
+    for (let attempt = 1; ; attempt++) {
+      await flagged.click();
+      if (attempt % 2 === 1) await page.locator(".monaco-editor .lightBulbWidget").first().click({ timeout: 10_000 });
+      else await page.keyboard.press("Control+Period");
+      try {
+        await fix.waitFor({ timeout: 10_000 });
+        break;
+      } catch (error) {
+        const menu = (await page.locator(".action-widget").allInnerTexts()).join(" | ");
+        if (attempt >= 4) throw new Error(`no "Ask Codex to fix" in the quick fix menu (menu: ${JSON.stringify(menu)})`, { cause: error });
+        console.warn(`quick fix, attempt ${attempt}: menu ${JSON.stringify(menu)}; retrying`);
+        await page.keyboard.press("Escape");
+      }
+    }
     await page.screenshot({ path: path.join(shots, "review-quickfix.png") });
     await fix.click();
     // A new turn on the review's thread: the request names the finding, the chat shows it.
