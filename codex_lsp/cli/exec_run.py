@@ -26,8 +26,10 @@ async def run_exec(
     """Run one turn; exit code 0 when it completed, 1 otherwise, 2 when it could not start
     (bad settings, refused input)."""
 
-    async def start(manager: ThreadManager, thread_id: str) -> Turn:
-        return await manager.start_turn(thread_id, [TextInput(text=prompt)], TurnOverrides())
+    async def start(manager: ThreadManager, request: ThreadRequest) -> tuple[Turn, str]:
+        thread = await manager.start(request)
+        turn = await manager.start_turn(thread.id, [TextInput(text=prompt)], TurnOverrides())
+        return turn, thread.id
 
     render = JsonRenderer() if json_mode else TerminalRenderer()
     request = ThreadRequest(model=model, model_provider=provider, cwd=cwd)

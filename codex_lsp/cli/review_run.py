@@ -139,9 +139,9 @@ async def run_review(
     overrides = {"review_model": model} if model else None
     request = ThreadRequest(model=model, model_provider=provider, cwd=directory, config=overrides)
 
-    async def start(manager: ThreadManager, thread_id: str) -> Turn:
-        turn, _thread_id = await manager.start_review(thread_id, target, detached=False)
-        return turn
+    async def start(manager: ThreadManager, request: ThreadRequest) -> tuple[Turn, str]:
+        # The thread starts only if the target can be reviewed.
+        return await manager.start_review(request, target, detached=False)
 
     render = TerminalRenderer(out=sys.stderr, err=sys.stderr)
     try:

@@ -23,8 +23,9 @@ from ..protocol.initialize import EditorSettings
 from ..protocol.thread import Turn
 from .approvals import TerminalApprovals
 
-# Starts the turn on the thread whose id it is given; returns it `inProgress`.
-StartTurn = Callable[[ThreadManager, str], Awaitable[Turn]]
+# Starts a thread for the request and the turn on it; returns the turn `inProgress` and
+# the thread's id.
+StartTurn = Callable[[ThreadManager, ThreadRequest], Awaitable[tuple[Turn, str]]]
 
 
 def _interrupt(manager: ThreadManager, thread_id: str, turn_id: str) -> None:
@@ -37,7 +38,7 @@ async def run_one_turn(
     home: Path, render: ev.EventSink, request: ThreadRequest, start: StartTurn
 ) -> Turn:
     """Start a thread for `request` (its `cwd` defaults to the current directory) and one
-    turn on it with `start`; return the turn as it ended. Every event goes to `render`.
+    turn on it, both with `start`; return the turn as it ended. Every event goes to `render`.
     Raises `SettingsError` (bad settings) or `ThreadError` (the turn was refused) before
     any turn runs."""
     loaded = load_config(home)
@@ -62,9 +63,8 @@ async def run_one_turn(
         approvals=TerminalApprovals(),
     )
     try:
-        thread = await manager.start(request)
-        turn = await start(manager, thread.id)
-        loop.add_signal_handler(signal.SIGINT, _interrupt, manager, thread.id, turn.id)
+        turn, thread_id = await start(manager, request)
+        loop.add_signal_handler(signal.SIGINT, _interrupt, manager, thread_id, turn.id)
         try:
             return await finished
         finally:

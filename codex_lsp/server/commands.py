@@ -3,9 +3,10 @@
 Every command takes at most one argument, a JSON object (LSP `arguments: [obj]`; `[]` or
 no arguments mean `{}`). Bad arguments get -32602 naming the field. The connection keeps
 a "current thread": `codex.newThread`, `codex.resumeThread` and `codex.ask` set it, and
-`codex.ask`, `codex.interrupt`, `codex.review` and `codex.undoTurn` use it when no
-`threadId` is given. `codex.review` with neither starts a thread in the git work tree of
-`uri` (else the workspace folder); the reviewed thread becomes the current one.
+`codex.ask`, `codex.interrupt`, `codex.review`, `codex.compact`, `codex.revert` and
+`codex.undoTurn` use it when no `threadId` is given. `codex.review` with neither starts a
+thread in the git work tree of `uri` (else the workspace folder) once the target proves
+reviewable; the reviewed thread becomes the current one.
 
 | command | argument | result |
 | --- | --- | --- |
@@ -15,6 +16,8 @@ a "current thread": `codex.newThread`, `codex.resumeThread` and `codex.ask` set 
 | `codex.resumeThread` | `{threadId}` | the thread (`Thread`, turns included) |
 | `codex.review` | `{threadId?, target?, delivery?, uri?}` | `codex/review/start`'s result |
 | `codex.clearReview` | `{threadId?}` | how many review diagnostics were cleared |
+| `codex.compact` | `{threadId?}` | `{threadId}` (the compaction runs as a turn) |
+| `codex.revert` | `{threadId?, numTurns?, beforeTurnId?, restoreFiles?}` | `{thread}` |
 | `codex.login` | `{apiKey}` | `{type: "apiKey"}` (as `codex/account/login/start`) |
 | `codex.undoTurn` | `{threadId?, turnId?}` | what the thread manager's `undo_turn` returns |
 """
@@ -34,6 +37,7 @@ from ..core.threads.manager import TurnOverrides
 from ..core.turns.user_input import InputError, uri_to_path
 from ..protocol.base import WireModel
 from ..protocol.paths import AbsoluteDirectory
+from ..protocol.review import ReviewStartResult, ReviewTarget
 from ..protocol.user_input import DocumentInput, Range, TextInput, UserInput
 from .requests import core_errors, invalid_params, parse_params
 
@@ -48,9 +52,22 @@ INTERRUPT = "codex.interrupt"
 RESUME_THREAD = "codex.resumeThread"
 REVIEW = "codex.review"
 CLEAR_REVIEW = "codex.clearReview"
+COMPACT = "codex.compact"
+REVERT = "codex.revert"
 LOGIN = "codex.login"
 UNDO_TURN = "codex.undoTurn"
-COMMANDS = (NEW_THREAD, ASK, INTERRUPT, RESUME_THREAD, REVIEW, CLEAR_REVIEW, LOGIN, UNDO_TURN)
+COMMANDS = (
+    NEW_THREAD,
+    ASK,
+    INTERRUPT,
+    RESUME_THREAD,
+    REVIEW,
+    CLEAR_REVIEW,
+    COMPACT,
+    REVERT,
+    LOGIN,
+    UNDO_TURN,
+)
 
 A = TypeVar("A", bound=WireModel)
 
@@ -96,6 +113,22 @@ class ReviewArgs(WireModel):
     target: dict[str, Any] = Field(default_factory=lambda: {"type": "uncommittedChanges"})
     delivery: str | None = None
     uri: str | None = None
+
+
+class ReviewStartArgs(WireModel):
+    """What `codex/review/start` takes besides the thread (validated the same way)."""
+
+    target: ReviewTarget
+    delivery: str | None = None
+
+
+class RevertArgs(WireModel):
+    """`codex.revert`."""
+
+    thread_id: str | None = None
+    before_turn_id: str | None = None
+    num_turns: int | None = Field(default=None, ge=1)
+    restore_files: bool | None = None
 
 
 class LoginArgs(WireModel):
@@ -208,15 +241,42 @@ class Commands:
         the reviewed thread becomes the current one."""
         a = parse_args(ReviewArgs, args)
         thread_id = a.thread_id or self.current_thread
-        if thread_id is None:
-            cwd = work_tree_of(a.uri) if a.uri is not None else None
-            thread_id = await self.new_thread({"cwd": cwd} if cwd is not None else {})
-        params: dict[str, Any] = {"threadId": thread_id, "target": a.target}
+        params: dict[str, Any] = {"target": a.target}
         if a.delivery is not None:
             params["delivery"] = a.delivery
-        result = await self._call("codex/review/start", params)
+        if thread_id is not None:
+            result = await self._call("codex/review/start", {"threadId": thread_id, **params})
+        else:
+            # No thread yet: one starts only if the target can be reviewed.
+            p = parse_params(ReviewStartArgs, params)
+            cwd = work_tree_of(a.uri) if a.uri is not None else None
+            with core_errors():
+                turn, thread_id = await self._manager.start_review(
+                    ThreadRequest(cwd=cwd), p.target, detached=False
+                )
+            result = ReviewStartResult(turn=turn, review_thread_id=thread_id).wire()
         self.current_thread = result["reviewThreadId"]
         return result
+
+    async def compact(self, *args: Any) -> dict[str, str]:
+        """Compact the given or current thread's history (a turn of its own)."""
+        a = parse_args(ThreadArgs, args)
+        thread_id = self._thread_id(a.thread_id)
+        await self._call("codex/thread/compact/start", {"threadId": thread_id})
+        return {"threadId": thread_id}
+
+    async def revert(self, *args: Any) -> dict[str, Any]:
+        """Drop the last `numTurns` turns (default 1), or `beforeTurnId` and the turns
+        after it, with their file changes unless `restoreFiles` is false."""
+        a = parse_args(RevertArgs, args)
+        params: dict[str, Any] = {"threadId": self._thread_id(a.thread_id)}
+        if a.restore_files is not None:
+            params["restoreFiles"] = a.restore_files
+        if a.before_turn_id is not None:
+            return await self._call(
+                "codex/thread/revert", {**params, "beforeTurnId": a.before_turn_id}
+            )
+        return await self._call("codex/thread/rollback", {**params, "numTurns": a.num_turns or 1})
 
     async def clear_review(self, *args: Any) -> int:
         """Clear the review diagnostics of one thread (of every thread without `threadId`)."""
@@ -271,6 +331,8 @@ def register_commands(server: CodexLanguageServer) -> Commands:
         RESUME_THREAD: commands.resume_thread,
         REVIEW: commands.review,
         CLEAR_REVIEW: commands.clear_review,
+        COMPACT: commands.compact,
+        REVERT: commands.revert,
         LOGIN: commands.login,
         UNDO_TURN: commands.undo_turn,
     }

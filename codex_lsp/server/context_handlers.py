@@ -23,5 +23,19 @@ def register_context_handlers(server: LanguageServer, session: Session) -> None:
         turn_id = await manager.steer_turn(p.thread_id, p.expected_turn_id, list(p.input))
         return t.TurnSteerResult(turn_id=turn_id)
 
+    async def revert(p: th.ThreadRevertParams) -> th.ThreadRevertResult:
+        thread = await manager.revert(
+            p.thread_id, before_turn_id=p.before_turn_id, restore_files=p.restore_files is not False
+        )
+        return th.ThreadRevertResult(thread=thread)
+
+    async def rollback(p: th.ThreadRollbackParams) -> th.ThreadRevertResult:
+        thread = await manager.revert(
+            p.thread_id, num_turns=p.num_turns, restore_files=p.restore_files is not False
+        )
+        return th.ThreadRevertResult(thread=thread)
+
     register(server, "codex/thread/compact/start", compact)
+    register(server, "codex/thread/revert", revert)
+    register(server, "codex/thread/rollback", rollback)
     register(server, "codex/turn/steer", steer)

@@ -22,10 +22,12 @@ from tests.lsp_client import CodexClient
 COMMANDS = [
     "codex.ask",
     "codex.clearReview",
+    "codex.compact",
     "codex.interrupt",
     "codex.login",
     "codex.newThread",
     "codex.resumeThread",
+    "codex.revert",
     "codex.review",
     "codex.undoTurn",
 ]
@@ -166,6 +168,7 @@ async def test_review_outside_a_repository_names_the_target(client: CodexClient)
     err = await error_of(client, "codex.review", {})
     assert err.code == -32602 and "not in a git repository" in err.message
     assert isinstance(err.data, dict) and err.data["errors"][0]["loc"] == ["target"]
+    assert client.of("codex/thread/started") == []  # no thread is left behind
 
 
 async def test_undo_turn_restores_the_files(

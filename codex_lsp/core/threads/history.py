@@ -1,10 +1,12 @@
 """Rebuild a thread's history from its rollout: turns for clients, items for the model.
 
 Clients see the `item_completed` items grouped into turns; the model gets every
-`response_item` back in order. A turn that was started but never completed (the server
-stopped mid-turn) comes back `interrupted` with the items that did complete, plus the
-items that were still streaming, made of the deltas journaled so far (a message keeps the
-text the user saw, which also stays in the model's history, as after an interrupt).
+`response_item` back in order; a compaction (`compacted`) replaces the model's items so
+far. Turns a revert dropped (`turns_dropped`) are skipped, records and all. A turn that
+was started but never completed (the server stopped mid-turn) comes back `interrupted`
+with the items that did complete, plus the items that were still streaming, made of the
+deltas journaled so far (a message keeps the text the user saw, which also stays in the
+model's history, as after an interrupt).
 `glance_rollout` is the cheap variant for listing: meta, preview, name, last timestamp.
 """
 
@@ -35,6 +37,7 @@ from .rollout import (
     TURN_COMPLETED,
     TURN_CONTEXT,
     TURN_STARTED,
+    TURNS_DROPPED,
     RolloutContents,
     RolloutCorrupt,
     RolloutRecord,
@@ -174,10 +177,13 @@ def build_history(
                 model_items.append(history_item)
                 unsettled.append((RESPONSE_ITEM, {"turnId": turn_id, "item": history_item}))
 
+    reverted = dropped_turns(contents.records)
     for number, record in enumerate(contents.records, 1):
         kind = record.type
         payload = record.payload
         where = f"thread {thread_id} record {number} ({kind})"
+        if kind == TURNS_DROPPED or payload.get("turnId") in reverted:
+            continue  # reverted: gone for the user and for the model
         if kind == ITEM_DELTA:
             _add_delta(payload, completed_ids, partials)
             continue
@@ -251,6 +257,17 @@ def build_history(
         warnings=warnings,
         unsettled=unsettled,
     )
+
+
+def dropped_turns(records: Sequence[RolloutRecord]) -> set[str]:
+    """The ids of the turns a revert or rollback dropped."""
+    out: set[str] = set()
+    for record in records:
+        if record.type == TURNS_DROPPED:
+            ids = record.payload.get("turnIds")
+            if isinstance(ids, list):
+                out.update(i for i in ids if isinstance(i, str))
+    return out
 
 
 def _add_delta(

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from ..turns.user_shell import UserShellRunner
     from ..workspace.undo import UndoResult
 from ..turns.user_input import to_model_content
+from ..workspace.snapshot_store import load_snapshots, snapshots_dir
+from ..workspace.snapshots import ThreadSnapshots
 from ..workspace.view import WorkspaceView
 from .errors import ThreadBusy, ThreadError, UnknownThread
 from .history import ThreadHistory, build_history, records_through_turn
@@ -192,6 +194,8 @@ class ThreadManager:
         thread = LoadedThread(meta=meta, settings=settings, writer=writer, updated_at=now)
         if history is not None:
             _adopt(thread, history)
+        if writer is not None:
+            thread.snapshots = ThreadSnapshots(persist_dir=snapshots_dir(self.home, meta.id))
         self._attach_gate(thread)
         self.loaded[thread.id] = thread
         self._index_loaded(thread)
@@ -301,6 +305,13 @@ class ThreadManager:
             updated_at=summary.updated_at,
         )
         _adopt(thread, history)
+        thread.snapshots = await asyncio.to_thread(
+            load_snapshots,
+            snapshots_dir(self.home, thread.id),
+            thread.id,
+            [t.id for t in thread.turns],
+            self.emit,
+        )
         self._attach_gate(thread)
         self.loaded[thread.id] = thread
         self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
@@ -524,27 +535,37 @@ class ThreadManager:
         return turn.model_copy(deep=True)
 
     async def start_review(
-        self, thread_id: str, target: ReviewTarget, detached: bool
+        self, thread_id: str | ThreadRequest, target: ReviewTarget, detached: bool
     ) -> tuple[Turn, str]:
-        """Start a review turn (see `core/review/runner.py`) on the thread, or on a new
-        thread with its settings when `detached`. Returns the turn and its thread's id.
-        The target's diff is computed first: a target that cannot be reviewed is refused
-        (`target`) before any turn starts."""
+        """Start a review turn (see `core/review/runner.py`) on the thread; on a new thread
+        with its settings when `detached`, or when given a `ThreadRequest` instead of an id
+        (no thread exists yet). Returns the turn and its thread's id. The target's diff is
+        computed first: a target that cannot be reviewed is refused (`target`) before any
+        thread or turn starts."""
         from ..review.runner import ReviewRunner
         from ..review.targets import ReviewTargetError, prepare_review
 
-        thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
-        if thread.active is not None:
-            raise ThreadBusy(thread_id, thread.active.turn.id)
-        _refuse_while_undoing(thread)
+        source: LoadedThread | None = None
+        if isinstance(thread_id, ThreadRequest):
+            await self.open_index()
+            settings = self._resolve(thread_id)
+        else:
+            source = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
+            if source.active is not None:
+                raise ThreadBusy(thread_id, source.active.turn.id)
+            _refuse_while_undoing(source)
+            settings = source.settings
         try:
-            request = await prepare_review(target, thread.settings.cwd)
+            request = await prepare_review(target, settings.cwd)
         except ReviewTargetError as exc:
             raise ThreadError("target", str(exc)) from exc
-        if thread.active is not None:
-            raise ThreadBusy(thread_id, thread.active.turn.id)
-        if detached:
-            thread = self._new_thread(thread.settings, ephemeral=thread.writer is None)
+        if source is None or detached:
+            ephemeral = source is not None and source.writer is None
+            thread = self._new_thread(settings, ephemeral=ephemeral)
+        else:
+            thread = source
+            if thread.active is not None:
+                raise ThreadBusy(thread.id, thread.active.turn.id)
         turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
         thread.turns.append(turn)
         client = self.clients.get(thread.settings.model_provider, thread.settings.provider)
@@ -669,22 +690,54 @@ class ThreadManager:
 
     async def undo_turn(self, thread_id: str, turn_id: str | None = None) -> UndoResult:
         """Put back the files the thread's last file-changing turn changed (`turn_id`, if
-        given, must be that turn); see `core/workspace/undo.py`. Refused while a turn runs
-        and for turns run before the server started (snapshots are kept in memory)."""
-        thread = self.loaded.get(thread_id)
-        if thread is None:
-            await self.open_index()
-            self._summary(thread_id)
-            raise ThreadError(
-                "threadId",
-                f"thread {thread_id} has no file changes to undo (it is not loaded; undo "
-                "covers the turns run since the server started)",
-            )
+        given, must be that turn); see `core/workspace/undo.py`. Refused while a turn runs."""
+        thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
         if thread.active is not None:
             raise ThreadBusy(thread_id, thread.active.turn.id)
         from ..workspace.undo import undo_turn
 
         return await undo_turn(thread, turn_id, self.workspace, self.emit)
+
+    async def revert(
+        self,
+        thread_id: str,
+        *,
+        before_turn_id: str | None = None,
+        num_turns: int | None = None,
+        restore_files: bool = True,
+    ) -> Thread:
+        """Drop turn `before_turn_id` and every later one (or the last `num_turns`), with
+        their file changes unless `restore_files` is false; see `core/context/revert.py`.
+        Returns the thread with the turns that remain."""
+        from ..context.revert import drop_turns
+
+        thread = self.loaded.get(thread_id) or await self.resume(thread_id, ThreadRequest())
+        if thread.active is not None:
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        _refuse_while_undoing(thread)
+        writer = thread.writer
+        if writer is None:
+            raise ThreadError("threadId", f"thread {thread_id} is ephemeral and cannot be reverted")
+        ids = [t.id for t in thread.turns]
+        if num_turns is not None:
+            if num_turns > len(ids):
+                raise ThreadError(
+                    "numTurns", f"thread {thread_id} has {len(ids)} turns, not {num_turns}"
+                )
+            before_turn_id = ids[-num_turns]
+        if before_turn_id not in ids:
+            raise ThreadError(
+                "beforeTurnId", f"unknown turn id {before_turn_id!r} in thread {thread_id}"
+            )
+        dropped = ids[ids.index(before_turn_id) :]
+        await drop_turns(thread, dropped, restore_files, self.workspace, self.emit)
+        if thread.active is not None:  # a turn started while files were put back
+            raise ThreadBusy(thread_id, thread.active.turn.id)
+        contents = await asyncio.to_thread(read_rollout, writer.path)
+        _adopt(thread, build_history(contents))
+        self._touch_index(thread, thread.preview or None)
+        self.emit(ev.ThreadReverted(thread_id))
+        return thread.view(include_turns=True)
 
     def interrupt(self, thread_id: str, turn_id: str) -> None:
         """Interrupt the running turn at once; `turn/completed` follows."""

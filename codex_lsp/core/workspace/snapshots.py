@@ -21,9 +21,9 @@ landed.
 
 Limits, on top of the inventory's (see `inventory`: skipped directories, 20,000 files,
 1 MiB per file, 64 MiB in all, UTF-8 text only):
-- Snapshots live in memory only, per thread (`ThreadSnapshots`): undo is available while
-  the server runs, for the last `MAX_UNDO_TURNS` file-changing turns of a loaded thread;
-  after a restart (or once the thread is unloaded) it is not.
+- Snapshots live in memory per thread (`ThreadSnapshots`), for the last `MAX_UNDO_TURNS`
+  file-changing turns; a saved thread also keeps them on disk (`snapshot_store`), so undo
+  works after a restart too. An ephemeral thread's are lost when the server stops.
 - Only files under the turn's cwd are seen changing by commands (apply_patch changes are
   recorded wherever they land). A mode change alone (chmod) is not a change.
 - Changes a background exec session makes between tool calls are not attributed to the
@@ -135,6 +135,14 @@ class TurnSnapshots:
     def changed_paths(self) -> list[Path]:
         """The files whose diff is not empty, sorted."""
         return sorted(p for p, d in self._file_diffs.items() if d)
+
+    def file_diff(self, path: Path) -> str:
+        """One file's diff (original -> as last seen); empty when unchanged."""
+        return self._file_diffs.get(path, "")
+
+    def restore_diff(self, path: Path, diff: str) -> None:
+        """Set one file's diff (a turn loaded back from disk)."""
+        self._file_diffs[path] = diff
 
     def _emit_diff(self) -> None:
         diff = self.diff()
@@ -357,6 +365,8 @@ class ThreadSnapshots:
     undone: set[str] = field(default_factory=set)
     undoing: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Where finished turns are saved (see `snapshot_store`); None: memory only.
+    persist_dir: Path | None = None
 
     def begin_turn(
         self,
@@ -371,9 +381,26 @@ class ThreadSnapshots:
 
     def turn_finished(self, turn: TurnSnapshots) -> None:
         """Keep a finished turn that changed files (the newest `MAX_UNDO_TURNS`)."""
-        if turn.changed:
-            self.turns.append(turn)
-            del self.turns[:-MAX_UNDO_TURNS]
+        if not turn.changed:
+            return
+        self.turns.append(turn)
+        dropped, self.turns = self.turns[:-MAX_UNDO_TURNS], self.turns[-MAX_UNDO_TURNS:]
+        if self.persist_dir is not None:
+            from .snapshot_store import drop_turn, save_turn
+
+            save_turn(self.persist_dir, turn)
+            for old in dropped:
+                drop_turn(self.persist_dir, old.turn_id)
+
+    def discard(self, turn: TurnSnapshots) -> None:
+        """The turn was undone or dropped: it can no longer be undone."""
+        if turn in self.turns:
+            self.turns.remove(turn)
+        self.undone.add(turn.turn_id)
+        if self.persist_dir is not None:
+            from .snapshot_store import drop_turn
+
+            drop_turn(self.persist_dir, turn.turn_id)
 
     def find(self, turn_id: str) -> TurnSnapshots | None:
         """The undoable turn with this id."""

@@ -3,7 +3,8 @@
 Rules:
 - Only the last turn of the thread that changed files (and is not undone yet) can be
   undone; undoing again walks back one file-changing turn at a time. Not while a turn
-  runs, and only for turns run since the server started (snapshots live in memory).
+  runs. A saved thread's snapshots are kept on disk, so this works after a restart; an
+  ephemeral thread's only while the server runs.
 - Every file the turn changed goes back to its content before the turn: updated files are
   edited back, files the turn created are deleted, files it deleted are recreated (with
   their mode), directories it created are removed when empty.
@@ -45,7 +46,7 @@ from ..text import (
 from ..threads.errors import ThreadError
 from .file_states import binary_diff, label_of, observe
 from .inventory import is_text
-from .snapshots import TurnSnapshots
+from .snapshots import MAX_UNDO_TURNS, TurnSnapshots
 
 if TYPE_CHECKING:
     from ..threads.loaded import LoadedThread
@@ -110,8 +111,8 @@ def pick_turn(thread: LoadedThread, turn_id: str | None) -> TurnSnapshots:
     if store is None or not store.turns:
         raise ThreadError(
             "turnId" if turn_id is not None else "threadId",
-            f"thread {thread.id} has no file changes to undo (undo covers the turns run "
-            "since the server started: their snapshots are kept in memory only)",
+            f"thread {thread.id} has no file changes to undo (undo covers its last "
+            f"{MAX_UNDO_TURNS} file-changing turns that are not undone yet)",
         )
     last = store.turns[-1]
     if turn_id is None or turn_id == last.turn_id:
@@ -124,8 +125,8 @@ def pick_turn(thread: LoadedThread, turn_id: str | None) -> TurnSnapshots:
         )
     raise ThreadError(
         "turnId",
-        f"turn {turn_id} has no file changes that can be undone (none, or the server "
-        "restarted since)",
+        f"turn {turn_id} has no file changes that can be undone (none, or it is older "
+        f"than the last {MAX_UNDO_TURNS} file-changing turns)",
     )
 
 
@@ -294,8 +295,7 @@ async def undo_turn(
         if result.undone or (not plan.changes and not plan.refused):
             # Undone (a turn whose files are all back already counts as undone too).
             result.undone = True
-            store.turns.remove(turn)
-            store.undone.add(turn.turn_id)
+            store.discard(turn)
             thread.record(
                 TURN_UNDONE,
                 {"turnId": turn.turn_id, **{k: v for k, v in result.wire().items() if k in _KEPT}},
