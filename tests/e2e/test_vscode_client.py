@@ -10,7 +10,8 @@
   Debian's Chromium, driven by playwright-core): a streamed answer, a two-hunk review with
   one hunk rejected, the user's own edit of a proposal landing and then undone with Ctrl+Z,
   a server crash and restart, a command approval, a resume after Reload Window, and a
-  question about the editor's selection followed by Undo Last Turn. It
+  question about the editor's selection followed by Undo Last Turn, and a review whose
+finding shows in the Problems panel and is fixed from the lightbulb. It
   needs `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the
   test is skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
 
@@ -37,7 +38,7 @@ NPM = shutil.which("npm")
 TIMEOUT = 600.0
 # What the workbench e2e (client-vscode/test/e2e/workbench.test.ts) proves, step by step,
 # and the screenshots each step saves.
-WORKBENCH_TESTS = 7
+WORKBENCH_TESTS = 8
 WORKBENCH_SHOTS = (
     "answer.png",
     "review.png",
@@ -50,6 +51,10 @@ WORKBENCH_SHOTS = (
     "reloaded-threads.png",
     "resumed-after-reload.png",
     "undo-turn.png",
+    "review-findings.png",
+    "review-problems.png",
+    "review-quickfix.png",
+    "review-fix-turn.png",
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
