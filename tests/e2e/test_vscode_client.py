@@ -11,8 +11,9 @@
   one hunk rejected, the user's own edit of a proposal landing and then undone with Ctrl+Z,
   a server crash and restart, a command approval, a resume after Reload Window, and a
   question about the editor's selection followed by Undo Last Turn, and a review whose
-  finding shows in the Problems panel and is fixed from the lightbulb. It needs `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the
-  test is skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
+  finding shows in the Problems panel and is fixed from the lightbulb. It needs
+  `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the test is
+  skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
 
 `npm ci` runs first when `client-vscode/node_modules` is missing (the npm registry is
 reachable on every machine of this project). Without node/npm the tests are skipped.
