@@ -138,8 +138,15 @@ async def test_model_faults_in_one_thread_are_kept_as_the_user_saw_them(
     after_cut = await client.turn(thread_id, "two")
     mock_model.enqueue(context_exceeded_response())
     too_long = await client.turn(thread_id, "three")
-    mock_model.enqueue(text_response("still here"))
+    # The window is full now: the next turn compacts the history before its request.
+    before_compaction = mock_model.requests[-1].body
+    mock_model.enqueue(text_response("summary of one to three"), text_response("still here"))
     last = await client.turn(thread_id, "four")
+    assert [i["type"] for i in last["items"]] == [
+        "userMessage",
+        "contextCompaction",
+        "agentMessage",
+    ]
 
     live = [after_429, after_cut, too_long, last]
     assert [t["status"] for t in live] == ["completed", "completed", "failed", "completed"]
@@ -150,7 +157,7 @@ async def test_model_faults_in_one_thread_are_kept_as_the_user_saw_them(
     started = {p["item"]["id"] for p in client.of("codex/item/started")}
     completed = {p["item"]["id"] for p in client.of("codex/item/completed")}
     assert started == completed
-    assistant = [t for r, t in conversation(mock_model.requests[-1].body) if r == "assistant"]
+    assistant = [t for r, t in conversation(before_compaction) if r == "assistant"]
     assert assistant == ["after a 429", "after a 500 and a cut"]
     await client.stop()
 
