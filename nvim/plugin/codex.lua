@@ -43,6 +43,26 @@ command("CodexUndo", function()
   codex().undo()
 end, { desc = "Codex: undo the last turn's file changes" })
 
+command("CodexCompact", function()
+  codex().compact()
+end, { desc = "Codex: compact the thread's context (a summary replaces older messages)" })
+
+command("CodexRewind", function(o)
+  local n = nil
+  if o.args ~= "" then
+    n = tonumber(o.args)
+    if not n then
+      vim.notify("codex: :CodexRewind takes a number of turns, not " .. o.args, vim.log.levels.ERROR)
+      return
+    end
+  end
+  codex().rewind(n, { keep_files = o.bang })
+end, {
+  nargs = "?",
+  bang = true,
+  desc = "Codex: drop the last [n] turns and put back their files (! keeps the files)",
+})
+
 command("CodexReview", function(o)
   codex().review(o.args, { delivery = o.bang and "detached" or nil })
 end, {

@@ -77,7 +77,8 @@ end
 local renderers = {}
 
 function renderers.userMessage(e)
-  local lines = { "## You" }
+  -- A message sent while the turn ran (codex/turn/steer) belongs to that turn.
+  local lines = { e.steer and "## You (steering)" or "## You" }
   vim.list_extend(lines, input_lines(e.content))
   table.insert(lines, "")
   return lines
@@ -145,8 +146,21 @@ function renderers.webSearch(e)
   return { "### 🔎 web search: " .. tostring(e.query or ""), "" }
 end
 
-function renderers.contextCompaction(_)
-  return { "_(context compacted)_", "" }
+function renderers.contextCompaction(e)
+  if e.status == "inProgress" then
+    return { "── Compacting the conversation…", "" }
+  elseif e.status == "failed" then
+    return { "── Context compaction failed", "" }
+  end
+  local head = "── Context compacted" .. (e.auto and " automatically" or "")
+  if e.before and e.after then
+    head = head .. string.format(" · context %d%% → %d%%", e.before, e.after)
+  end
+  return {
+    head,
+    "_The model now gets a summary of the conversation instead of its older messages._",
+    "",
+  }
 end
 
 function renderers.enteredReviewMode(e)
@@ -557,6 +571,8 @@ function M.item_entry(item)
     e.server, e.tool, e.status = item.server, item.tool, item.status
   elseif item.type == "webSearch" then
     e.query = item.query
+  elseif item.type == "contextCompaction" then
+    e.status = "completed"
   elseif item.type == "enteredReviewMode" then
     e.review = type(item.review) == "string" and item.review or ""
   elseif item.type == "exitedReviewMode" then
@@ -566,11 +582,22 @@ function M.item_entry(item)
   return e
 end
 
---- Render a whole thread's history (thread.turns).
+--- Render a whole thread's history (thread.turns). An item after the first of its turn
+--- is a steering message (a userMessage) or an automatic compaction.
 function M.render_history(thread)
   for _, turn in ipairs(thread.turns or {}) do
-    for _, item in ipairs(turn.items or {}) do
-      M.add(M.item_entry(item))
+    local items = turn.items or {}
+    for i, item in ipairs(items) do
+      local e = M.item_entry(item)
+      if item.type == "userMessage" then
+        e.steer = i > 1
+      elseif item.type == "contextCompaction" then
+        e.auto = i > 1
+        if #items == 1 and turn.status == "failed" then
+          e.status = "failed"
+        end
+      end
+      M.add(e)
     end
     if turn.status ~= "completed" and turn.status ~= "inProgress" then
       M.add({ kind = "turnEnd", status = turn.status, error = turn.error })

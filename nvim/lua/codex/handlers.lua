@@ -8,7 +8,8 @@ local state = require("codex.state")
 
 local M = {}
 
-local nonnull = require("codex.util").nonnull
+local util = require("codex.util")
+local nonnull = util.nonnull
 
 --- Is this notification about the thread the chat shows? Adopts a thread when the plugin
 --- has none yet, or when a turn starts in another thread while ours is idle (e.g. a turn
@@ -54,9 +55,9 @@ function M.token_summary(usage)
   local parts = {
     string.format("tokens: %s in, %s out", fmt_tokens(last.inputTokens), fmt_tokens(last.outputTokens)),
   }
-  local window = nonnull(usage.modelContextWindow)
-  if type(window) == "number" and window > 0 and type(last.totalTokens) == "number" then
-    table.insert(parts, string.format("%d%% of context", math.floor(last.totalTokens * 100 / window + 0.5)))
+  local percent = util.context_percent(usage)
+  if percent then
+    table.insert(parts, string.format("%d%% of context", percent))
   elseif type(total.totalTokens) == "number" then
     table.insert(parts, fmt_tokens(total.totalTokens) .. " total")
   end
@@ -99,7 +100,38 @@ end
 H["codex/thread/tokenUsage/updated"] = function(_, params)
   if ours(params) then
     state.token_usage = params.tokenUsage
+    -- The first usage after a compaction is the compacted context: the card shows it.
+    local c = state.compaction
+    if c and c.compacted and c.entry.after == nil then
+      chat.update(c.entry, { after = util.context_percent(params.tokenUsage) })
+      state.compaction = nil
+    end
     state.recompute()
+  end
+end
+
+H["codex/thread/compacted"] = function(_, params)
+  if not ours(params) then
+    return
+  end
+  local c = state.compaction
+  if not (c and c.turnId == params.turnId) then
+    return
+  end
+  c.compacted = true
+  if c.entry.auto then
+    local before = c.entry.before and string.format(" (the context window was %d%% full)", c.entry.before) or ""
+    vim.notify("codex: the conversation was compacted automatically" .. before, vim.log.levels.INFO)
+  end
+end
+
+H["codex/thread/reverted"] = function(_, params, ctx)
+  -- Turns dropped by someone else (e.g. the codex.revert command): show what is left.
+  -- :CodexRewind redraws the chat from its own answer.
+  if state.own_reverts > 0 then
+    state.own_reverts = state.own_reverts - 1
+  elseif params.threadId == state.thread_id then
+    require("codex").refresh_thread(ctx.client_id)
   end
 end
 
@@ -109,6 +141,7 @@ H["codex/turn/started"] = function(_, params, ctx)
   end
   state.turn_id = params.turn and params.turn.id
   state.running_items = {}
+  state.turn_items = 0
   state.last_error = nil
   state.recompute()
 end
@@ -124,6 +157,13 @@ H["codex/turn/completed"] = function(_, params)
     state.waiting_on_approval = false
   end
   state.last_turn = turn
+  local c = state.compaction
+  if c and c.turnId == turn.id then
+    if not c.compacted then
+      chat.update(c.entry, { status = "failed" })
+    end
+    state.compaction = nil
+  end
   local err = nonnull(turn.error)
   if err then
     state.last_error = err.message
@@ -149,6 +189,11 @@ H["codex/item/started"] = function(_, params)
   if item.type ~= "userMessage" then
     state.running_items[item.id] = item.type
   end
+  -- Later items of a turn: a steering message, an automatic compaction.
+  local later = params.turnId == state.turn_id and state.turn_items > 0
+  if params.turnId == state.turn_id then
+    state.turn_items = state.turn_items + 1
+  end
   local e = chat.get(item.id)
   if e then
     return
@@ -156,6 +201,13 @@ H["codex/item/started"] = function(_, params)
   local fresh = chat.item_entry(item)
   if item.type == "commandExecution" then
     fresh.status = "inProgress"
+  elseif item.type == "userMessage" then
+    fresh.steer = later
+  elseif item.type == "contextCompaction" then
+    fresh.status = "inProgress"
+    fresh.auto = later
+    fresh.before = util.context_percent(state.token_usage)
+    state.compaction = { turnId = params.turnId, entry = fresh }
   end
   chat.add(fresh)
   state.recompute()

@@ -1,6 +1,14 @@
 -- :checkhealth codex
 local M = {}
 
+-- Server methods behind commands: {feature, method, command}.
+local FEATURES = {
+  { "reviews", "codex/review/start", ":CodexReview" },
+  { "compaction", "codex/thread/compact/start", ":CodexCompact" },
+  { "rewind", "codex/thread/rollback", ":CodexRewind" },
+  { "steering", "codex/turn/steer", "asking while a turn runs" },
+}
+
 function M.check()
   local health = vim.health
   local config = require("codex.config")
@@ -64,10 +72,12 @@ function M.check()
       codex and (", protocol " .. tostring(codex.protocolVersion)) or ""
     ))
     local methods = codex and type(codex.methods) == "table" and codex.methods or nil
-    if methods and vim.tbl_contains(methods, "codex/review/start") then
-      health.ok("reviews: the server serves codex/review/start (:CodexReview)")
-    elseif methods then
-      health.info("reviews: this server does not serve codex/review/start (:CodexReview fails)")
+    for _, f in ipairs(FEATURES) do
+      if methods and vim.tbl_contains(methods, f[2]) then
+        health.ok(string.format("%s: the server serves %s (%s)", f[1], f[2], f[3]))
+      elseif methods then
+        health.info(string.format("%s: this server does not serve %s (%s fails)", f[1], f[2], f[3]))
+      end
     end
     if not client.initialized then
       health.warn("client " .. client.id .. " is not initialized yet")

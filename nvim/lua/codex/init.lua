@@ -220,9 +220,13 @@ function M.with_client(fn)
   end))
 end
 
---- Send a request; `cb(result)` runs on success, errors are reported.
-function M.request(client, method, params, cb, bufnr)
+--- Send a request; `cb(result)` runs on success, errors are reported (unless
+--- `on_error(err)` returns true: then it handled the error, and `cb` is not called).
+function M.request(client, method, params, cb, bufnr, on_error)
   local function handler(err, result)
+    if err and on_error and on_error(err) then
+      return
+    end
     if err then
       local msg = err.message or vim.inspect(err)
       notify(method .. " failed: " .. msg, vim.log.levels.ERROR)
@@ -303,6 +307,30 @@ local function start_turn(inputs, bufnr)
   end, bufnr)
 end
 
+--- Add `inputs` to the running turn (`codex/turn/steer`); the server shows them as a
+--- userMessage item of that turn. When the turn ended before the server took them, they
+--- start a new turn instead.
+local function steer(inputs, bufnr)
+  local client = M.get_client()
+  local thread_id, turn_id = state.thread_id, state.turn_id
+  if not (client and thread_id and turn_id) then
+    return start_turn(inputs, bufnr)
+  end
+  chat.open({ focus = false })
+  if bufnr and vim.bo[bufnr].buftype == "" and not client.attached_buffers[bufnr] then
+    pcall(vim.lsp.buf_attach_client, bufnr, client.id)
+  end
+  local params = { threadId = thread_id, expectedTurnId = turn_id, input = inputs }
+  M.request(client, "codex/turn/steer", params, nil, bufnr, function(err)
+    local msg = tostring(err.message or "")
+    if msg:find("no turn is running", 1, true) or msg:find("has ended", 1, true) then
+      start_turn(inputs, bufnr)
+      return true
+    end
+    return false
+  end)
+end
+
 --- Ask the agent (prompts for the text when none is given).
 ---@param text? string
 ---@param extra? table[] more UserInput values (e.g. a document selection)
@@ -317,7 +345,18 @@ function M.ask(text, extra, bufnr)
   end
   local inputs = { { type = "text", text = text } }
   vim.list_extend(inputs, extra or {})
-  start_turn(inputs, bufnr)
+  local running = state.turn_id
+  local c = state.compaction
+  if running and (state.review_turns[running] or (c and c.turnId == running and not c.entry.auto)) then
+    -- Neither takes input, and the server refuses a second turn while they run.
+    notify(string.format("a %s is running and takes no input: send it when it is done (or :CodexInterrupt)",
+      state.review_turns[running] and "review" or "compaction"), vim.log.levels.WARN)
+  elseif running then
+    -- A turn runs: the text steers it (the server refuses a second turn).
+    steer(inputs, bufnr)
+  else
+    start_turn(inputs, bufnr)
+  end
 end
 
 --- The selection (lines line1..line2 of bufnr; characterwise when it was a `v` selection)
@@ -409,6 +448,19 @@ local function thread_label(t)
   return string.format("%s  %s  [%s]", when, name, vim.fn.fnamemodify(t.cwd or "", ":~"))
 end
 
+--- Show `thread` (with its turns) in the chat from scratch: `header`, its history, then
+--- `footer` (optional).
+local function show_thread(thread, header, footer)
+  chat.clear()
+  chat.info(header .. " · " .. (nonnull(thread.name) or nonnull(thread.preview) or thread.id))
+  chat.render_history(thread)
+  if footer then
+    chat.info(footer)
+  end
+  chat.open({ focus = false })
+  chat.flush()
+end
+
 --- Resume a thread by id: its history is rendered into the chat.
 function M.resume(thread_id, cb)
   M.with_client(function(client)
@@ -419,15 +471,26 @@ function M.resume(thread_id, cb)
       local thread = result.thread
       state.reset_thread(thread.id, thread)
       state.client_id = client.id
-      chat.clear()
-      chat.info("Resumed thread · " .. (nonnull(thread.name) or nonnull(thread.preview) or thread.id))
-      chat.render_history(thread)
-      chat.open({ focus = false })
-      chat.flush()
+      show_thread(thread, "Resumed thread")
       if cb then
         cb(thread)
       end
     end)
+  end)
+end
+
+--- Redraw the chat from the active thread as the server has it now (`codex/thread/read`).
+function M.refresh_thread(client_id)
+  local client = client_id and vim.lsp.get_client_by_id(client_id) or M.get_client()
+  local thread_id = state.thread_id
+  if not (client and thread_id) then
+    return
+  end
+  M.request(client, "codex/thread/read", { threadId = thread_id, includeTurns = true }, function(result)
+    if result and result.thread and state.thread_id == thread_id then
+      state.thread = result.thread
+      show_thread(result.thread, "Thread")
+    end
   end)
 end
 
@@ -519,6 +582,141 @@ function M.undo(cb)
   return true
 end
 
+--- The running client and active thread when no turn runs; else a warning and nil.
+local function idle_thread(what)
+  local client = M.get_client()
+  if not (client and state.thread_id) then
+    notify("no thread to " .. what, vim.log.levels.WARN)
+    return nil
+  end
+  if state.turn_id then
+    notify("a turn is running: wait for it or stop it (:CodexInterrupt) before you " .. what,
+      vim.log.levels.WARN)
+    return nil
+  end
+  return client, state.thread_id
+end
+
+--- Compact the thread's context (`codex/thread/compact/start`): the server runs a turn
+--- whose only item is the compaction; the chat shows it like any turn.
+function M.compact(cb)
+  local client, thread_id = idle_thread("compact")
+  if not client then
+    return false
+  end
+  chat.open({ focus = false })
+  M.request(client, "codex/thread/compact/start", { threadId = thread_id }, cb)
+  return true
+end
+
+local function first_line(text, max)
+  local line = (tostring(text or ""):match("^%s*([^\n]*)"))
+  if vim.fn.strchars(line) > max then
+    line = vim.fn.strcharpart(line, 0, max - 1) .. "…"
+  end
+  return line
+end
+
+--- What a turn was, for messages: its first text input, else the kind of its first item.
+local function turn_label(turn)
+  for _, item in ipairs(turn.items or {}) do
+    if item.type == "userMessage" then
+      for _, input in ipairs(item.content or {}) do
+        if input.type == "text" then
+          return string.format("%q", first_line(input.text, 40))
+        end
+      end
+    elseif item.type == "contextCompaction" then
+      return "compaction"
+    elseif item.type == "enteredReviewMode" then
+      return "review"
+    end
+  end
+  return "turn " .. tostring(turn.id)
+end
+
+--- The files a list of turns changed through fileChange items (relative paths, sorted).
+local function changed_files(turns)
+  local seen, out = {}, {}
+  for _, turn in ipairs(turns) do
+    for _, item in ipairs(turn.items or {}) do
+      if item.type == "fileChange" and item.status == "completed" then
+        for _, c in ipairs(item.changes or {}) do
+          local path = vim.fn.fnamemodify(c.path, ":~:.")
+          if not seen[path] then
+            seen[path] = true
+            table.insert(out, path)
+          end
+        end
+      end
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+--- Drop the last `n` turns of the thread (`codex/thread/rollback`): they leave the chat
+--- and what the model sees, and the files they changed are put back unless
+--- `opts.keep_files`. `cb(thread, err)` gets the thread with the turns that remain.
+---@param n? integer default 1
+---@param opts? {keep_files?: boolean}
+function M.rewind(n, opts, cb)
+  n = n or 1
+  opts = opts or {}
+  if type(n) ~= "number" or n < 1 or n ~= math.floor(n) then
+    notify("the number of turns to rewind must be a positive integer", vim.log.levels.ERROR)
+    return false
+  end
+  local client, thread_id = idle_thread("rewind")
+  if not client then
+    return false
+  end
+  local function done(thread, err)
+    if cb then
+      cb(thread, err)
+    end
+  end
+  M.request(client, "codex/thread/read", { threadId = thread_id, includeTurns = true }, function(read, err)
+    if not read then
+      return done(nil, err)
+    end
+    local turns = read.thread.turns or {}
+    if n > #turns then
+      notify(string.format("the thread has %d turn%s; nothing was rewound", #turns, #turns == 1 and "" or "s"),
+        vim.log.levels.WARN)
+      return done(nil, { message = "not enough turns" })
+    end
+    local dropped = vim.list_slice(turns, #turns - n + 1)
+    local params = { threadId = thread_id, numTurns = n, restoreFiles = not opts.keep_files }
+    -- Our own codex/thread/reverted needs no redraw of its own (this answer does it).
+    state.own_reverts = state.own_reverts + 1
+    M.request(client, "codex/thread/rollback", params, function(result, rerr)
+      if not result then
+        state.own_reverts = math.max(state.own_reverts - 1, 0)
+        return done(nil, rerr)
+      end
+      local thread = result.thread
+      state.thread = thread
+      -- The usage the server reported was for the dropped turns' context.
+      state.token_usage = nil
+      state.recompute()
+      -- Buffers of files put back on disk (not through the editor) reload.
+      pcall(vim.cmd, "checktime")
+      local labels = vim.tbl_map(turn_label, dropped)
+      local text = string.format("Rewound %d turn%s (%s)", n, n == 1 and "" or "s", table.concat(labels, ", "))
+      local files = changed_files(dropped)
+      if #files > 0 then
+        text = text .. string.format("; %s: %s", opts.keep_files and "files kept as they are" or "files restored",
+          table.concat(files, ", "))
+      end
+      show_thread(thread, "Thread", text)
+      notify(text)
+      done(thread)
+    end)
+  end)
+  return true
+end
+
 --- Review code (`codex/review/start`): `args` as for :CodexReview ("" = the uncommitted
 --- changes, "branch <name>", "commit <sha> [title]", "custom <instructions>") or a
 --- ReviewTarget table. `opts.delivery`: "inline" or "detached" (default: config).
@@ -585,6 +783,7 @@ local ACTIVITY = {
   starting = "starting…",
   thinking = "thinking…",
   reviewing = "reviewing…",
+  compacting = "compacting…",
   responding = "responding…",
   running = "running cmd",
   editing = "editing",
@@ -601,10 +800,9 @@ function M.statusline()
   local text = "codex: " .. (ACTIVITY[state.activity] or state.activity)
   local usage = state.token_usage
   if type(usage) == "table" then
-    local last = type(usage.last) == "table" and usage.last or {}
-    local window = nonnull(usage.modelContextWindow)
-    if type(window) == "number" and window > 0 and type(last.totalTokens) == "number" then
-      text = text .. string.format(" · %d%% ctx", math.floor(last.totalTokens * 100 / window + 0.5))
+    local percent = util.context_percent(usage)
+    if percent then
+      text = text .. string.format(" · %d%% ctx", percent)
     elseif type(usage.total) == "table" and type(usage.total.totalTokens) == "number" then
       text = text .. string.format(" · %d tok", usage.total.totalTokens)
     end

@@ -5,11 +5,16 @@ local M = {
   thread = nil, ---@type table|nil  the last Thread object seen for the active thread
   turn_id = nil, ---@type string|nil  the turn in progress
   -- "idle" | "starting" | "thinking" | "reviewing" | "responding" | "running" | "editing"
-  -- | "approval"
+  -- | "compacting" | "approval"
   activity = "idle",
   review_turns = {}, ---@type table<string, boolean>  ids of review turns in progress
   running_items = {}, ---@type table<string, string>  itemId -> item type, while in progress
+  turn_items = 0, ---@type integer  items started so far in the turn in progress
+  -- The last compaction of the active thread until its outcome is known:
+  -- {turnId, entry (its chat entry), compacted (codex/thread/compacted seen)}.
+  compaction = nil, ---@type table|nil
   token_usage = nil, ---@type table|nil  TokenUsage of the active thread
+  own_reverts = 0, ---@type integer  codex/thread/reverted notifications :CodexRewind awaits
   last_error = nil, ---@type string|nil
   last_turn = nil, ---@type table|nil  the last completed Turn
 }
@@ -32,6 +37,8 @@ function M.recompute()
         activity = "editing"
       elseif kind == "agentMessage" and activity == thinking then
         activity = "responding"
+      elseif kind == "contextCompaction" then
+        activity = "compacting"
       end
     end
     if M.waiting_on_approval then
@@ -47,6 +54,8 @@ function M.reset_thread(thread_id, thread)
   M.thread = thread
   M.turn_id = nil
   M.running_items = {}
+  M.turn_items = 0
+  M.compaction = nil
   M.token_usage = nil
   M.waiting_on_approval = false
   M.recompute()
