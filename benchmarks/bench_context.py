@@ -539,7 +539,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--turns", type=int, default=N_TURNS, help=f"turns in the thread (default {N_TURNS})"
     )
-    return asyncio.run(main_async(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    if args.turns < 2:
+        parser.error("--turns: at least 2")
+    return asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
