@@ -77,6 +77,8 @@ def test_neovim_context(env: tn.Env) -> None:
         # 11.-12. :CodexAsk QUESTION-6: a slow answer, steered while it streams
         wire(text_response("first answer " * 40, delay_ms_between_events=60)),
         wire(text_response("Answered the steer.")),
+        # 13. a steer sent as the turn had ended: a new turn (then dropped by codex.revert)
+        wire(text_response("ANSWER-7")),
     )
     original = (env.workspace / "notes.txt").read_text()
     output = tn.run_nvim(env, "test_context.lua", {"CODEX_STEER_TEXT": STEER})
@@ -85,7 +87,7 @@ def test_neovim_context(env: tn.Env) -> None:
 
     requests = env.mock.requests()
     sent = [json.dumps(r["body"]) for r in requests]
-    assert len(sent) == 12, sent
+    assert len(sent) == 13, sent
 
     # Manual compaction: the summary is asked without tools; the next request holds the
     # summary and the user's questions, not the older answers, and is smaller.
@@ -106,6 +108,7 @@ def test_neovim_context(env: tn.Env) -> None:
     # Steering: not in the request that was streaming, in the next one.
     assert STEER not in sent[10]
     assert STEER in sent[11]
+    assert "QUESTION-7" in sent[12] and STEER in sent[12]
 
     # Files: the rewind put notes.txt back and removed hello.txt; the rewind! kept keep.txt.
     assert (env.workspace / "notes.txt").read_text() == original

@@ -16,6 +16,7 @@
 --  10. "ANSWER-5"
 --  11. a slow streamed answer                         (:CodexAsk QUESTION-6, steered)
 --  12. "Answered the steer."
+--  13. "ANSWER-7"                                     (a steer after the turn ended)
 local H = require("harness")
 local api = vim.api
 
@@ -301,6 +302,39 @@ H.step("steering: text sent from the chat while a turn runs joins that turn", fu
   H.contains(chat.text(), "## Codex\nAnswered the steer.\n", "the answer to the steer")
   H.ok(not noted("failed"), "no request failed", vim.inspect(notes))
   api.nvim_set_current_win(fwin)
+end)
+
+H.step("steering a turn that has just ended starts a new turn", function()
+  -- As when the turn ends while the steer is on its way: the plugin still believes the
+  -- last turn runs; the server answers that no turn is running.
+  local last = received("codex/turn/completed")[#received("codex/turn/completed")].turn.id
+  local count = #received("codex/turn/completed")
+  state.turn_id = last
+  codex.ask("QUESTION-7")
+  local done = await_turn(count + 1)
+  H.require(done ~= nil, "a new turn ran", vim.inspect(notes[#notes]))
+  H.ok(done.turn.id ~= last, "another turn")
+  H.eq(done.turn.status, "completed", "status")
+  H.contains(chat.text(), "## You\nQUESTION-7\n", "the chat shows it as a question of its own")
+  H.contains(chat.text(), "## Codex\nANSWER-7\n", "... and its answer")
+  H.ok(not noted("codex/turn/steer failed"), "the refused steer is not reported", vim.inspect(notes))
+end)
+
+H.step("turns dropped outside the plugin (codex.revert) leave the chat too", function()
+  local client = codex.get_client()
+  local count = #received("codex/thread/reverted")
+  local answered = false
+  client:request("workspace/executeCommand", {
+    command = "codex.revert",
+    arguments = { { threadId = state.thread_id, numTurns = 1 } },
+  }, function()
+    answered = true
+  end)
+  H.ok(H.wait(15000, function()
+    return answered and #received("codex/thread/reverted") > count
+      and not chat.text():find("QUESTION-7", 1, true)
+  end, "redraw"), "the chat was redrawn without the dropped turn", chat.text())
+  H.contains(chat.text(), "## You (steering)\n" .. STEER .. "\n", "the turn before it stays")
 end)
 
 H.step("resuming shows the steering message in its turn", function()
