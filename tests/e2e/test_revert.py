@@ -56,6 +56,8 @@ async def test_revert_drops_turns_and_restores_their_files(
     )
     assert [t["id"] for t in result["thread"]["turns"]] == [one]
     assert client.of("codex/thread/reverted")[-1] == {"threadId": thread_id}
+    usage = client.of("codex/thread/tokenUsage/updated")[-1]
+    assert usage["turnId"] == one  # the context as it was after the turn that remains
     assert (workspace / "a.txt").read_text() == "original\n"  # turn three's edit undone
     assert (workspace / "new.txt").exists()  # turn one is kept
 

@@ -737,6 +737,9 @@ class ThreadManager:
         _adopt(thread, build_history(contents))
         self._touch_index(thread, thread.preview or None)
         self.emit(ev.ThreadReverted(thread_id))
+        if thread.token_usage is not None and thread.turns:
+            # The context is what it was after the last turn that remains.
+            self.emit(ev.TokenUsageUpdated(thread.id, thread.turns[-1].id, thread.token_usage))
         return thread.view(include_turns=True)
 
     def interrupt(self, thread_id: str, turn_id: str) -> None:
