@@ -1,6 +1,7 @@
 // The chat session: open threads, the current one, and the operations the chat view and
-// the commands run (start, send, interrupt, resume, fork, rename, archive, undo). No
-// `vscode` import: the extension and the node integration test both drive this class.
+// the commands run (start, send, steer, queue, interrupt, resume, fork, rename, archive,
+// undo, compact, rewind). No `vscode` import: the extension and the node integration test
+// both drive this class.
 import type { CodexProtocol, DisposableLike } from "../protocol/client.js";
 import type { EditorSettings, Range, ReviewStartResult, Thread, ThreadStartResult, TurnStartResult } from "../protocol/types.js";
 import { parseChatInput, type SelectionContext } from "./chatInput.js";
@@ -30,7 +31,18 @@ export interface ThreadRunInfo {
 export type SendResult =
   | { kind: "turn"; threadId: string; turn: TurnStartResult["turn"] }
   | { kind: "shell"; threadId: string }
+  /** Added to the running turn `turnId` (`codex/turn/steer`). */
+  | { kind: "steer"; threadId: string; turnId: string }
+  /** Waiting in the thread's queue for the running turn to end. */
+  | { kind: "queued"; threadId: string; id: string }
   | { kind: "empty" };
+
+/** JSON-RPC "invalid params": how the server refuses a steer once the turn has ended. */
+const INVALID_PARAMS = -32602;
+
+function errorCode(error: unknown): unknown {
+  return typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+}
 
 export class ChatSession implements DisposableLike {
   readonly store = new TranscriptStore();
@@ -40,7 +52,14 @@ export class ChatSession implements DisposableLike {
   private readonly runInfo = new Map<string, ThreadRunInfo>();
   private readonly threadListeners = new Set<(threadId: string) => void>();
   private readonly listListeners = new Set<() => void>();
+  private readonly draftListeners = new Set<(threadId: string, text: string) => void>();
   private readonly subscription: DisposableLike;
+  /** Threads whose revert or rollback this session is waiting on (their `thread/reverted`
+   * needs no reload: the result carries the thread). */
+  private readonly reverting = new Set<string>();
+  /** Threads sending their next queued message. */
+  private readonly flushing = new Set<string>();
+  private queuedCount = 0;
 
   constructor(
     readonly protocol: CodexProtocol,
@@ -51,6 +70,18 @@ export class ChatSession implements DisposableLike {
       if (threadId !== undefined) this.changed(threadId);
       if (n.method === "codex/thread/name/updated" || n.method === "codex/turn/started" || n.method === "codex/turn/completed") {
         if (this.openIds.includes(n.params.threadId)) this.listChanged();
+      }
+      // Queued messages: back to the input when the user stopped the turn; otherwise the
+      // next one goes once the server reports the thread idle (the turn is over there too).
+      if (n.method === "codex/turn/completed" && n.params.turn.status === "interrupted") this.returnQueued(n.params.threadId);
+      if (n.method === "codex/thread/status/changed" && n.params.status.type === "idle") void this.flushQueue(n.params.threadId);
+      // Turns dropped by someone else (the server's `codex.revert`): show what remains.
+      if (n.method === "codex/thread/reverted" && this.openIds.includes(n.params.threadId) && !this.reverting.has(n.params.threadId)) {
+        const id = n.params.threadId;
+        this.reload(id).catch((error: unknown) => {
+          this.store.note(id, "error", `Could not re-read this thread: ${String(error)}`);
+          this.changed(id);
+        });
       }
     });
   }
@@ -67,6 +98,17 @@ export class ChatSession implements DisposableLike {
   onListChanged(listener: () => void): DisposableLike {
     this.listListeners.add(listener);
     return { dispose: () => this.listListeners.delete(listener) };
+  }
+
+  /** Text for the chat's input (queued messages of a stopped turn, a rewound message). */
+  onDraft(listener: (threadId: string, text: string) => void): DisposableLike {
+    this.draftListeners.add(listener);
+    return { dispose: () => this.draftListeners.delete(listener) };
+  }
+
+  private draft(threadId: string, text: string): void {
+    if (text.trim() === "") return;
+    for (const l of [...this.draftListeners]) l(threadId, text);
   }
 
   changed(threadId: string): void {
@@ -126,6 +168,7 @@ export class ChatSession implements DisposableLike {
     }
     for (const id of interrupted) {
       this.store.note(id, "warning", "The server stopped during this turn.");
+      this.returnQueued(id);
       this.changed(id);
     }
   }
@@ -230,6 +273,79 @@ export class ChatSession implements DisposableLike {
   }
 
   /**
+   * More input for the running turn of a thread (`codex/turn/steer`): the server shows it as
+   * a user message of that turn (nothing is added here, so it is never shown twice) and the
+   * model gets it with its next request. With no turn running it is sent as a new turn; a
+   * `!cmd` is queued (a shell command cannot join a turn), and so is a message the server
+   * refuses because the turn ended meanwhile.
+   */
+  async steer(text: string, threadId: string | null = this.currentId, selection?: SelectionContext): Promise<SendResult> {
+    const turnId = threadId === null ? null : this.store.meta(threadId)?.activeTurnId;
+    if (threadId === null || !turnId) return this.send(text, threadId, selection);
+    const parsed = parseChatInput(text, (n) => this.env.resolveMention(n), selection);
+    if (parsed.kind === "empty") return { kind: "empty" };
+    if (parsed.kind === "shell") return this.queue(text, threadId, selection);
+    try {
+      await this.protocol.request("codex/turn/steer", { threadId, expectedTurnId: turnId, input: parsed.input });
+      return { kind: "steer", threadId, turnId };
+    } catch (error) {
+      if (errorCode(error) !== INVALID_PARAMS) throw error;
+      return this.queue(text, threadId, selection);
+    }
+  }
+
+  /**
+   * Keep a message for after the running turn: it is sent as a turn of its own once the
+   * thread is idle (one per turn, oldest first), or returned to the input when the user
+   * stops the turn. Sent at once when no turn runs.
+   */
+  async queue(text: string, threadId: string | null = this.currentId, selection?: SelectionContext): Promise<SendResult> {
+    if (text.trim() === "") return { kind: "empty" };
+    if (threadId === null || !this.openIds.includes(threadId)) return this.send(text, threadId, selection);
+    this.queuedCount += 1;
+    const id = `queued-${this.queuedCount}`;
+    this.store.enqueue(threadId, { id, text, selection: selection ?? null });
+    this.changed(threadId);
+    await this.flushQueue(threadId);
+    return { kind: "queued", threadId, id };
+  }
+
+  /** Remove a queued message before it is sent; false when it is gone already. */
+  unqueue(threadId: string, id: string): boolean {
+    const removed = this.store.dequeue(threadId, id);
+    if (removed) this.changed(threadId);
+    return removed !== undefined;
+  }
+
+  /** Send the oldest queued message of a thread no turn runs in. */
+  private async flushQueue(threadId: string): Promise<void> {
+    const meta = this.store.meta(threadId);
+    if (!meta || meta.activeTurnId || meta.queued.length === 0 || this.flushing.has(threadId)) return;
+    const next = this.store.dequeue(threadId);
+    if (!next) return;
+    this.flushing.add(threadId);
+    this.changed(threadId);
+    try {
+      await this.send(next.text, threadId, next.selection ?? undefined);
+    } catch (error) {
+      this.store.requeue(threadId, next);
+      this.store.note(threadId, "error", `The queued message was not sent: ${error instanceof Error ? error.message : String(error)}`);
+      this.changed(threadId);
+    } finally {
+      this.flushing.delete(threadId);
+    }
+  }
+
+  /** Every queued message of a thread back to the chat's input. */
+  private returnQueued(threadId: string): void {
+    const texts: string[] = [];
+    for (let m = this.store.dequeue(threadId); m; m = this.store.dequeue(threadId)) texts.push(m.text);
+    if (texts.length === 0) return;
+    this.changed(threadId);
+    this.draft(threadId, texts.join("\n\n"));
+  }
+
+  /**
    * The server's `codex.ask` command (its "Ask Codex ..." code actions, and a review
    * finding's "Ask Codex to fix: <title>"): `{text, uri?, range?, threadId?}`. The turn runs
    * on the named thread (resumed if this window does not have it open) and that thread is
@@ -297,8 +413,63 @@ export class ChatSession implements DisposableLike {
     return result;
   }
 
+  /** Compact a thread's history (`codex/thread/compact/start`): a turn of its own whose
+   * `contextCompaction` item the chat shows; the token use that follows shows the freed
+   * window. */
+  async compact(threadId: string | null = this.currentId): Promise<string> {
+    if (threadId === null) throw new Error("No thread is open.");
+    await this.ensureLoaded(threadId);
+    await this.protocol.request("codex/thread/compact/start", { threadId });
+    return threadId;
+  }
+
+  /** Rewind to before `beforeTurnId` (`codex/thread/revert`): that turn and every later one
+   * leave the thread, and the files they changed are put back unless `restoreFiles` is
+   * false. The chat re-renders from the thread the server returns; the rewound message
+   * goes back to the input. */
+  async revert(threadId: string, beforeTurnId: string, restoreFiles = true): Promise<Thread> {
+    return this.dropTurns(threadId, beforeTurnId, restoreFiles, () =>
+      this.protocol.request("codex/thread/revert", { threadId, beforeTurnId, restoreFiles }),
+    );
+  }
+
+  /** The last `numTurns` turns, the same way (`codex/thread/rollback`). */
+  async rollback(threadId: string, numTurns = 1, restoreFiles = true): Promise<Thread> {
+    const first = this.store.turns(threadId).at(-numTurns);
+    return this.dropTurns(threadId, first, restoreFiles, () =>
+      this.protocol.request("codex/thread/rollback", { threadId, numTurns, restoreFiles }),
+    );
+  }
+
+  private async dropTurns(
+    threadId: string,
+    firstDropped: string | undefined,
+    restoreFiles: boolean,
+    request: () => Promise<{ thread: Thread }>,
+  ): Promise<Thread> {
+    await this.ensureLoaded(threadId);
+    const text = firstDropped === undefined ? "" : this.store.turnText(threadId, firstDropped);
+    const before = this.store.turns(threadId).length;
+    this.reverting.add(threadId);
+    let thread: Thread;
+    try {
+      ({ thread } = await request());
+    } finally {
+      this.reverting.delete(threadId);
+    }
+    this.store.load(thread);
+    const dropped = Math.max(0, before - thread.turns.length);
+    const files = restoreFiles ? "the files they changed were restored" : "their file changes were kept";
+    this.store.note(threadId, "info", `Rewound ${dropped} turn${dropped === 1 ? "" : "s"}: ${files}.`);
+    this.changed(threadId);
+    this.listChanged();
+    this.draft(threadId, text);
+    return thread;
+  }
+
   dispose(): void {
     this.subscription.dispose();
+    this.draftListeners.clear();
     this.threadListeners.clear();
     this.listListeners.clear();
   }

@@ -10,6 +10,7 @@ import type {
   TokenUsage,
   Turn,
 } from "../protocol/types.js";
+import type { SelectionContext } from "./chatInput.js";
 
 export type ItemStatus = "inProgress" | "completed" | "failed" | "declined";
 export type TurnStatus = Turn["status"];
@@ -32,6 +33,8 @@ export interface UserEntry extends EntryBase {
   text: string;
   /** Mentions, documents and images, as short labels. */
   attachments: string[];
+  /** Input added to a running turn (`codex/turn/steer`), not the message that started it. */
+  steered: boolean;
 }
 
 export interface AgentEntry extends EntryBase {
@@ -96,6 +99,14 @@ export interface NoticeEntry extends EntryBase {
   text: string;
 }
 
+/** The thread's history was compacted (`contextCompaction`): by the user (a turn of its
+ * own) or automatically (inside a turn with a user message: the context was full). */
+export interface CompactionEntry extends EntryBase {
+  kind: "compaction";
+  inProgress: boolean;
+  automatic: boolean;
+}
+
 /** A review began (`enteredReviewMode`): `review` says what is reviewed. */
 export interface ReviewStartEntry extends EntryBase {
   kind: "reviewStart";
@@ -118,6 +129,7 @@ export type Entry =
   | FileChangeEntry
   | ToolEntry
   | NoticeEntry
+  | CompactionEntry
   | ReviewStartEntry
   | ReviewEntry;
 
@@ -125,6 +137,14 @@ export interface PlanView {
   turnId: string;
   explanation: string | null;
   steps: PlanStep[];
+}
+
+/** A message typed while a turn ran, to be sent as a turn of its own once it ends. */
+export interface QueuedMessage {
+  id: string;
+  text: string;
+  /** The editor selection included with it (as when it was typed). */
+  selection: SelectionContext | null;
 }
 
 export interface ThreadMeta {
@@ -140,6 +160,8 @@ export interface ThreadMeta {
   /** Share of the context window in use (0..1), when the window is known. */
   contextUsed: number | null;
   turnDiff: string | null;
+  /** Messages waiting for the running turn to end, oldest first. */
+  queued: QueuedMessage[];
 }
 
 /** What changed in one thread since the last `takeChanges`. */
@@ -160,6 +182,8 @@ class ThreadTranscript {
   /** Turns whose file changes were undone (`codex.undoTurn`) in this window; the thread's
    * history does not say so, so this outlives reloads of the transcript. */
   readonly undoneTurns = new Set<string>();
+  /** The thread's turns in order (what a rewind counts). */
+  readonly turnIds: string[] = [];
   meta: ThreadMeta;
   dirty = new Set<string>();
   metaDirty = true;
@@ -179,6 +203,7 @@ class ThreadTranscript {
       tokenUsage: null,
       contextUsed: null,
       turnDiff: null,
+      queued: [],
     };
   }
 
@@ -204,8 +229,14 @@ class ThreadTranscript {
     this.add({ kind: "notice", id: `notice-${this.noticeCount}`, turnId, level, text });
   }
 
+  /** The user entries of a turn. */
+  usersOf(turnId: string): UserEntry[] {
+    return this.entries.filter((e): e is UserEntry => e.kind === "user" && e.turnId === turnId);
+  }
+
   clear(): void {
     this.entries.length = 0;
+    this.turnIds.length = 0;
     this.byId.clear();
     this.proposed.clear();
     this.dirty.clear();
@@ -304,7 +335,8 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
         .filter((s) => s !== "")
         .join("\n");
       const attachments = item.content.map(userLabel).filter((s): s is string => s !== null);
-      return { kind: "user", id: item.id, turnId, text, attachments };
+      const steered = t.usersOf(turnId).some((e) => e.id !== item.id);
+      return { kind: "user", id: item.id, turnId, text, attachments, steered };
     }
     case "agentMessage":
       return { kind: "agent", id: item.id, turnId, text: item.text, streaming: !done };
@@ -361,7 +393,7 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
     case "webSearch":
       return { kind: "tool", id: item.id, turnId, title: "Web search", status: done ? "completed" : "inProgress", detail: item.query };
     case "contextCompaction":
-      return { kind: "notice", id: item.id, turnId, level: "info", text: "Context compacted" };
+      return { kind: "compaction", id: item.id, turnId, inProgress: !done, automatic: t.usersOf(turnId).length > 0 };
     case "enteredReviewMode":
       return { kind: "reviewStart", id: item.id, turnId, review: item.review };
     case "exitedReviewMode":
@@ -415,6 +447,7 @@ export class TranscriptStore {
     t.meta.status = thread.status.type;
     t.meta.waitingOnApproval = thread.status.type === "active" && thread.status.activeFlags.includes("waitingOnApproval");
     for (const turn of thread.turns) {
+      t.turnIds.push(turn.id);
       for (const item of turn.items) {
         if (item.type === "fileChange") t.proposed.delete(item.id);
         t.add(entryFor(item, turn.id, turn.status !== "inProgress" || item.type === "userMessage", t));
@@ -436,6 +469,47 @@ export class TranscriptStore {
         t.touch(entry);
       }
     }
+  }
+
+  /** How many turns a rewind to `turnId` drops (it and every later one); 0 when unknown. */
+  turnsFrom(threadId: string, turnId: string): number {
+    const ids = this.threads.get(threadId)?.turnIds ?? [];
+    const at = ids.indexOf(turnId);
+    return at < 0 ? 0 : ids.length - at;
+  }
+
+  /** The thread's turn ids, oldest first. */
+  turns(threadId: string): readonly string[] {
+    return this.threads.get(threadId)?.turnIds ?? [];
+  }
+
+  /** What the user typed to start `turnId` (empty when it had no user message). */
+  turnText(threadId: string, turnId: string): string {
+    return this.threads.get(threadId)?.usersOf(turnId)[0]?.text ?? "";
+  }
+
+  /** Queue a message for after the running turn. */
+  enqueue(threadId: string, message: QueuedMessage): void {
+    const t = this.thread(threadId);
+    t.meta.queued.push(message);
+    t.metaDirty = true;
+  }
+
+  /** Take a queued message out (sent, or removed by the user); undefined when not there. */
+  dequeue(threadId: string, id?: string): QueuedMessage | undefined {
+    const t = this.threads.get(threadId);
+    if (!t) return undefined;
+    const at = id === undefined ? 0 : t.meta.queued.findIndex((q) => q.id === id);
+    if (at < 0 || at >= t.meta.queued.length) return undefined;
+    t.metaDirty = true;
+    return t.meta.queued.splice(at, 1)[0];
+  }
+
+  /** Put a message back at the front of the queue (its send failed). */
+  requeue(threadId: string, message: QueuedMessage): void {
+    const t = this.thread(threadId);
+    t.meta.queued.unshift(message);
+    t.metaDirty = true;
   }
 
   /** A local note in a thread (e.g. "server restarted"). */
@@ -495,6 +569,7 @@ export class TranscriptStore {
       }
       case "codex/turn/started": {
         const t = this.thread(n.params.threadId);
+        if (!t.turnIds.includes(n.params.turn.id)) t.turnIds.push(n.params.turn.id);
         t.meta.activeTurnId = n.params.turn.id;
         t.meta.status = "active";
         t.meta.plan = null;
@@ -515,6 +590,10 @@ export class TranscriptStore {
           if (e.turnId !== turn.id) continue;
           if ((e.kind === "agent" || e.kind === "reasoning") && e.streaming) {
             e.streaming = false;
+            t.touch(e);
+          }
+          if (e.kind === "compaction" && e.inProgress) {
+            e.inProgress = false;
             t.touch(e);
           }
           if ((e.kind === "command" || e.kind === "fileChange") && e.approval) {

@@ -14,11 +14,21 @@ export type ToWebview =
   | { type: "context"; selection: string | null }
   | { type: "mentionResults"; requestId: number; items: { label: string; detail: string }[] }
   | { type: "server"; state: string; message: string | null }
-  | { type: "focusInput"; text?: string };
+  | { type: "focusInput"; text?: string }
+  /** Text back into the input, after what is there (a stopped turn's queued messages, a
+   * rewound message). */
+  | { type: "restoreDraft"; text: string };
 
 export type FromWebview =
   | { type: "ready" }
   | { type: "send"; threadId: string | null; text: string; includeSelection: boolean }
+  /** Enter while a turn runs: the text joins that turn. */
+  | { type: "steer"; threadId: string; text: string; includeSelection: boolean }
+  /** Alt+Enter while a turn runs: the text waits for the turn to end. */
+  | { type: "queue"; threadId: string; text: string; includeSelection: boolean }
+  | { type: "unqueue"; threadId: string; id: string }
+  /** "Rewind to here" on a turn's message. */
+  | { type: "rewind"; threadId: string; turnId: string }
   | { type: "stop"; threadId: string }
   | { type: "newThread" }
   | { type: "selectThread"; threadId: string }

@@ -8,6 +8,7 @@ import type { ChatSession } from "../state/session.js";
 import type { SelectionContext } from "../state/chatInput.js";
 import { isFromWebview, type FromWebview, type ToWebview } from "../state/viewMessages.js";
 import type { ApprovalUi } from "./approvalUi.js";
+import { rewindTo } from "./context.js";
 
 export const CHAT_VIEW_ID = "codex.chat";
 const FLUSH_MS = 33;
@@ -27,10 +28,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   ) {
     const onThread = session.onThreadChanged((id) => this.markDirty(id));
     const onList = session.onListChanged(() => this.sendThreads());
+    const onDraft = session.onDraft((_threadId, text) => this.post({ type: "restoreDraft", text }));
     this.disposables.push(
       new vscode.Disposable(() => {
         onThread.dispose();
         onList.dispose();
+        onDraft.dispose();
       }),
       vscode.window.onDidChangeTextEditorSelection(() => this.sendContext()),
       vscode.window.onDidChangeActiveTextEditor(() => this.sendContext()),
@@ -157,6 +160,18 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           await this.session.send(m.text, m.threadId, selection);
           break;
         }
+        case "steer":
+          await this.session.steer(m.text, m.threadId, m.includeSelection ? this.selection() : undefined);
+          break;
+        case "queue":
+          await this.session.queue(m.text, m.threadId, m.includeSelection ? this.selection() : undefined);
+          break;
+        case "unqueue":
+          this.session.unqueue(m.threadId, m.id);
+          break;
+        case "rewind":
+          await rewindTo({ session: this.session, reveal: () => this.reveal() }, m.threadId, m.turnId);
+          break;
         case "stop":
           await this.session.interrupt(m.threadId);
           break;

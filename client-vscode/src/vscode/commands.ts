@@ -6,6 +6,7 @@ import type { ChatSession } from "../state/session.js";
 import { describeUndo } from "../state/undo.js";
 import type { ApprovalUi } from "./approvalUi.js";
 import type { ChatViewProvider } from "./chatView.js";
+import { compactConversation, rewindLastTurn, type ContextDeps } from "./context.js";
 import { clearReviewFindings, reviewChanges, type ReviewCommandArgs, type ReviewDeps } from "./review.js";
 import type { ServerManager } from "./serverManager.js";
 import type { ThreadNode, ThreadsProvider } from "./threadsView.js";
@@ -115,7 +116,11 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     cwd: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
   });
 
+  const contextDeps = (): ContextDeps => ({ session, reveal: () => d.chat.reveal() });
+
   return [
+    reg("codex.chat.compact", () => compactConversation(contextDeps())),
+    reg("codex.chat.rewindLastTurn", () => rewindLastTurn(contextDeps())),
     reg("codex.reviewChanges", (args?: ReviewCommandArgs) => reviewChanges(reviewDeps(), args)),
     reg("codex.clearReviewFindings", () => clearReviewFindings(reviewDeps())),
     reg("codex.chat.newThread", async () => {

@@ -1,6 +1,6 @@
 // The chat webview: renders transcript patches, sends what the user does to the extension.
 // Everything model-produced goes through textContent or the safe markdown renderer.
-import type { Entry, ReviewEntry, ThreadMeta, TranscriptPatch } from "../state/transcript.js";
+import type { CompactionEntry, Entry, QueuedMessage, ReviewEntry, ThreadMeta, TranscriptPatch } from "../state/transcript.js";
 import type { FromWebview, OpenThreadTab, ToWebview } from "../state/viewMessages.js";
 import { formatTokens } from "../state/status.js";
 import { confidenceLabel, findingLocation, priorityLabel, summarizeFindings, verdictTone } from "../state/review.js";
@@ -44,6 +44,8 @@ const newThreadBtn = byId<HTMLButtonElement>("new-thread");
 const closeThreadBtn = byId<HTMLButtonElement>("close-thread");
 const input = byId<HTMLTextAreaElement>("input");
 const sendBtn = byId<HTMLButtonElement>("send");
+const queueBtn = byId<HTMLButtonElement>("queue");
+const queuedList = byId<HTMLUListElement>("queued");
 const stopBtn = byId<HTMLButtonElement>("stop");
 const selectionBox = byId<HTMLInputElement>("include-selection");
 const selectionLabel = byId<HTMLLabelElement>("selection-label");
@@ -156,11 +158,33 @@ function renderReview(e: ReviewEntry): HTMLElement {
   return node;
 }
 
+/** A divider across the transcript: the history before it was compacted into a summary. */
+function renderCompaction(e: CompactionEntry): HTMLElement {
+  const label = e.inProgress
+    ? "Compacting context…"
+    : e.automatic
+      ? "Context compacted automatically: the context was full"
+      : "Context compacted";
+  const node = el("div", { class: `entry compaction${e.inProgress ? " in-progress" : ""}${e.automatic ? " automatic" : ""}`, role: "status" });
+  node.append(el("span", { class: "rule", "aria-hidden": "true" }), el("span", { class: "label" }, label), el("span", { class: "rule", "aria-hidden": "true" }));
+  return node;
+}
+
 function renderEntry(e: Entry): HTMLElement {
   switch (e.kind) {
     case "user": {
-      const node = el("article", { class: "entry user", "aria-label": "You" });
-      node.append(el("div", { class: "who" }, "You"), el("div", { class: "text" }, e.text));
+      const node = el("article", { class: `entry user${e.steered ? " steered" : ""}`, "aria-label": "You" });
+      const who = el("div", { class: "who" }, el("span", {}, e.steered ? "You, while Codex worked" : "You"));
+      const turnId = e.turnId;
+      if (!e.steered && turnId !== null) {
+        // Rewind: this turn and every later one go (asked first, in a modal dialog).
+        const rewind = el("button", { class: "link rewind", type: "button", title: "Remove this turn and every later one; restore the files they changed" }, "Rewind to here");
+        rewind.addEventListener("click", () => {
+          if (currentThread) post({ type: "rewind", threadId: currentThread, turnId });
+        });
+        who.append(rewind);
+      }
+      node.append(who, el("div", { class: "text" }, e.text));
       if (e.attachments.length) {
         const chips = el("div", { class: "chips" });
         for (const a of e.attachments) chips.append(el("span", { class: "chip" }, a));
@@ -247,6 +271,8 @@ function renderEntry(e: Entry): HTMLElement {
     }
     case "notice":
       return el("div", { class: `entry notice notice-${e.level}`, role: e.level === "error" ? "alert" : "status" }, e.text);
+    case "compaction":
+      return renderCompaction(e);
     case "reviewStart":
       return el("div", { class: "entry review-start", role: "status" }, `Reviewing: ${e.review}`);
     case "review":
@@ -254,12 +280,38 @@ function renderEntry(e: Entry): HTMLElement {
   }
 }
 
+const IDLE_PLACEHOLDER = input.placeholder;
+const RUNNING_PLACEHOLDER = "Codex is working. Enter adds this to the running turn; Alt+Enter queues it for when the turn ends.";
+
+/** The input's buttons and hints: while a turn runs, Enter steers it and Alt+Enter queues. */
+function renderRunning(running: boolean): void {
+  stopBtn.disabled = !running;
+  sendBtn.textContent = running ? "Steer" : "Send";
+  sendBtn.title = running ? "Add this to the running turn: Codex reads it at its next step (Enter)" : "Send (Enter)";
+  queueBtn.hidden = !running;
+  input.placeholder = running ? RUNNING_PLACEHOLDER : IDLE_PLACEHOLDER;
+  // No rewinding while a turn runs (the server refuses it).
+  document.body.classList.toggle("turn-running", running);
+}
+
+/** Messages waiting for the running turn to end; each can be removed before it goes. */
+function renderQueued(queued: readonly QueuedMessage[]): void {
+  queuedList.replaceChildren();
+  queuedList.hidden = queued.length === 0;
+  for (const q of queued) {
+    const remove = el("button", { class: "link", type: "button", title: "Remove this queued message", "aria-label": `Remove queued message: ${q.text}` }, "Remove");
+    remove.addEventListener("click", () => {
+      if (currentThread) post({ type: "unqueue", threadId: currentThread, id: q.id });
+    });
+    queuedList.append(el("li", { class: "queued-item" }, el("span", { class: "badge" }, "queued"), el("span", { class: "queued-text" }, q.text), remove));
+  }
+}
+
 function renderMeta(meta: ThreadMeta): void {
   currentMeta = meta;
   const running = meta.activeTurnId !== null;
-  stopBtn.disabled = !running;
-  sendBtn.title = running ? "A turn is running: stop it first" : "Send (Enter)";
-  sendBtn.disabled = running;
+  renderRunning(running);
+  renderQueued(meta.queued);
   diffBtn.hidden = !meta.turnDiff;
   // Plan as a checklist.
   planEl.replaceChildren();
@@ -292,7 +344,7 @@ function renderMeta(meta: ThreadMeta): void {
     const bar = el("progress", { max: String(window ?? 1), value: String(Math.min(used, window ?? used)), "aria-label": "Context window used" });
     tokensEl.append(bar, el("span", {}, `${formatTokens(used, window)} · total ${formatTokens(usage.total.totalTokens, null)}`));
   }
-  statusEl.textContent = meta.waitingOnApproval ? "Waiting for your approval" : running ? "Working…" : "";
+  statusEl.textContent = meta.waitingOnApproval ? "Waiting for your approval" : running ? "Working… (Enter steers, Alt+Enter queues)" : "";
 }
 
 function applyPatch(patch: TranscriptPatch): void {
@@ -333,8 +385,8 @@ function renderThreads(open: OpenThreadTab[], current: string | null): void {
     nodes.clear();
     currentMeta = null;
     if (current === null) {
-      stopBtn.disabled = true;
-      sendBtn.disabled = false;
+      renderRunning(false);
+      renderQueued([]);
       planEl.hidden = true;
       tokensEl.replaceChildren();
     }
@@ -393,11 +445,17 @@ function acceptMention(label: string): void {
   input.focus();
 }
 
-function send(): void {
+/** Send what is typed: a new turn, or (while a turn runs) input for that turn; `later`
+ * (Alt+Enter) queues it for when the running turn ends instead. */
+function send(later = false): void {
   const text = input.value;
   if (text.trim() === "") return;
-  if (currentMeta?.activeTurnId) return;
-  post({ type: "send", threadId: currentThread, text, includeSelection: selectionBox.checked && !selectionBox.disabled });
+  const includeSelection = selectionBox.checked && !selectionBox.disabled;
+  if (currentMeta?.activeTurnId && currentThread) {
+    post({ type: later ? "queue" : "steer", threadId: currentThread, text, includeSelection });
+  } else {
+    post({ type: "send", threadId: currentThread, text, includeSelection });
+  }
   input.value = "";
   vscode.setState({ currentThread, draft: "" });
   hideMentions();
@@ -426,7 +484,7 @@ input.addEventListener("keydown", (ev) => {
   }
   if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
     ev.preventDefault();
-    send();
+    send(ev.altKey);
   } else if (ev.key === "Escape" && currentMeta?.activeTurnId && currentThread) {
     post({ type: "stop", threadId: currentThread });
   }
@@ -435,7 +493,8 @@ input.addEventListener("input", () => {
   mentionQuery();
   vscode.setState({ currentThread, draft: input.value });
 });
-sendBtn.addEventListener("click", send);
+sendBtn.addEventListener("click", () => send());
+queueBtn.addEventListener("click", () => send(true));
 stopBtn.addEventListener("click", () => {
   if (currentThread) post({ type: "stop", threadId: currentThread });
 });
@@ -492,6 +551,11 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       break;
     case "focusInput":
       if (m.text !== undefined) input.value = m.text;
+      input.focus();
+      break;
+    case "restoreDraft":
+      input.value = input.value.trim() === "" ? m.text : `${input.value.replace(/\s+$/, "")}\n\n${m.text}`;
+      vscode.setState({ currentThread, draft: input.value });
       input.focus();
       break;
   }

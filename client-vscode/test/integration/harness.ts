@@ -19,8 +19,10 @@ import {
   type ProtocolConnection,
   type CancellationToken,
 } from "vscode-languageserver-protocol/node";
-import type { CancellationTokenLike, DisposableLike, RpcEndpoint } from "../../src/protocol/client.js";
-import { CODEX_CLIENT_CAPABILITIES } from "../../src/protocol/types.js";
+import type { TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
+import { CodexProtocol, type CancellationTokenLike, type DisposableLike, type RpcEndpoint } from "../../src/protocol/client.js";
+import { CODEX_CLIENT_CAPABILITIES, type CodexNotification } from "../../src/protocol/types.js";
+import { ChatSession } from "../../src/state/session.js";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 
@@ -165,6 +167,42 @@ export function tempDirs(): { home: string; workspace: string; cleanup: () => vo
   return { home, workspace, cleanup: () => fs.rmSync(base, { recursive: true, force: true }) };
 }
 
+function offsetAt(text: string, pos: { line: number; character: number }): number {
+  let offset = 0;
+  for (let line = 0; line < pos.line; line++) offset = text.indexOf("\n", offset) + 1;
+  return offset + pos.character;
+}
+
+/** Apply LSP text edits (as VS Code would) to a text. */
+export function applyTextEdits(text: string, edits: TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => offsetAt(text, b.range.start) - offsetAt(text, a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, offsetAt(out, e.range.start)) + e.newText + out.slice(offsetAt(out, e.range.end));
+  return out;
+}
+
+/** Land a `workspace/applyEdit` on disk as an editor with no open documents would: text
+ * edits, created, renamed and deleted files (the workspaceEdit capabilities `initialize`
+ * declares). */
+export function applyWorkspaceEditOnDisk(edit: WorkspaceEdit): void {
+  const file = (uri: string) => new URL(uri).pathname;
+  for (const change of edit.documentChanges ?? []) {
+    if ("textDocument" in change) {
+      const target = file(change.textDocument.uri);
+      fs.writeFileSync(target, applyTextEdits(fs.readFileSync(target, "utf8"), change.edits as TextEdit[]));
+    } else if (change.kind === "create") {
+      if (!fs.existsSync(file(change.uri)) || change.options?.overwrite) fs.writeFileSync(file(change.uri), "");
+    } else if (change.kind === "rename") {
+      fs.renameSync(file(change.oldUri), file(change.newUri));
+    } else {
+      fs.rmSync(file(change.uri), { recursive: change.options?.recursive ?? false, force: change.options?.ignoreIfNotExists ?? false });
+    }
+  }
+  for (const [uri, edits] of Object.entries(edit.changes ?? {})) {
+    fs.writeFileSync(file(uri), applyTextEdits(fs.readFileSync(file(uri), "utf8"), edits));
+  }
+}
+
 /** vscode-jsonrpc connection as the extension's RpcEndpoint. */
 export function endpointFor(connection: ProtocolConnection): RpcEndpoint {
   const wrapToken = (token: CancellationToken): CancellationTokenLike => ({
@@ -272,4 +310,52 @@ export class CodexServer {
       killTree(this.child);
     }
   }
+}
+
+/** The extension's protocol client and chat session on a fresh server: a temporary
+ * CODEX_HOME whose config.toml points at `mock` (with `topLevel` keys), a workspace, every
+ * notification recorded in `seen`. `stop()` ends it all and removes the directories. */
+export interface SessionRig {
+  dirs: ReturnType<typeof tempDirs>;
+  server: CodexServer;
+  protocol: CodexProtocol;
+  session: ChatSession;
+  seen: CodexNotification[];
+  /** The server's InitializeResult. */
+  init: unknown;
+  stop(): Promise<void>;
+}
+
+export async function startSession(mock: MockModel, topLevel = ""): Promise<SessionRig> {
+  await mock.reset();
+  const dirs = tempDirs();
+  fs.writeFileSync(path.join(dirs.home, "config.toml"), mockConfig(mock.url, topLevel));
+  const server = CodexServer.start(dirs.home, dirs.workspace);
+  const init = await server.initialize(dirs.workspace);
+  const protocol = new CodexProtocol(server.endpoint);
+  const seen: CodexNotification[] = [];
+  protocol.onAny((notification) => seen.push(notification));
+  const session = new ChatSession(protocol, {
+    cwd: () => dirs.workspace,
+    settings: () => ({}),
+    generation: () => 1,
+    resolveMention: (name) => {
+      const p = path.join(dirs.workspace, name);
+      return fs.existsSync(p) ? p : undefined;
+    },
+  });
+  return {
+    dirs,
+    server,
+    protocol,
+    session,
+    seen,
+    init,
+    async stop() {
+      session.dispose();
+      protocol.dispose();
+      await server.stop();
+      dirs.cleanup();
+    },
+  };
 }

@@ -4,14 +4,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TextEdit } from "vscode-languageserver-protocol";
-import { CodexProtocol, nextNotification } from "../../src/protocol/client.js";
+import { type CodexProtocol, nextNotification } from "../../src/protocol/client.js";
 import type { CodexNotification } from "../../src/protocol/types.js";
 import { ExpectedEdits, reviewOutcome, rewriteWorkspaceEdit } from "../../src/state/approvals.js";
 import { ChatSession } from "../../src/state/session.js";
 import type { AgentEntry, CommandEntry, FileChangeEntry, ReasoningEntry } from "../../src/state/transcript.js";
 import { applyUnifiedDiff } from "../../src/state/unifiedDiff.js";
-import { CodexServer, MockModel, PYTHON, SERVER, mockConfig, tempDirs } from "./harness.js";
+import { type CodexServer, MockModel, PYTHON, SERVER, applyWorkspaceEditOnDisk, startSession, type SessionRig, type tempDirs } from "./harness.js";
 
 const available = SERVER !== undefined && PYTHON !== undefined;
 const required = process.env.CODEX_VSCODE_REQUIRE_SERVER === "1";
@@ -39,20 +38,6 @@ const TWO_HUNKS = `*** Begin Patch
  line 27
 *** End Patch`;
 
-function offsetAt(text: string, pos: { line: number; character: number }): number {
-  let offset = 0;
-  for (let line = 0; line < pos.line; line++) offset = text.indexOf("\n", offset) + 1;
-  return offset + pos.character;
-}
-
-/** Apply LSP text edits (as VS Code would) to a text. */
-function applyTextEdits(text: string, edits: TextEdit[]): string {
-  const sorted = [...edits].sort((a, b) => offsetAt(text, b.range.start) - offsetAt(text, a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, offsetAt(out, e.range.start)) + e.newText + out.slice(offsetAt(out, e.range.end));
-  return out;
-}
-
 function toolOutputs(body: { input?: { type?: string; output?: unknown }[] }): string[] {
   return (body.input ?? [])
     .filter((i) => i.type === "function_call_output" || i.type === "custom_tool_call_output")
@@ -75,26 +60,16 @@ describe.skipIf(!available)("extension protocol client against the real server",
     mock?.stop();
   });
 
+  let rig: SessionRig | undefined;
+
+  /** A fresh server (the one before stopped) with `extraConfig` in its config.toml. */
   async function boot(extraConfig = ""): Promise<void> {
-    await mock.reset();
-    dirs = tempDirs();
-    fs.writeFileSync(path.join(dirs.home, "config.toml"), mockConfig(mock.url, extraConfig));
+    await rig?.stop();
+    rig = await startSession(mock, extraConfig);
+    ({ dirs, server, protocol, session, seen } = rig);
     fs.writeFileSync(path.join(dirs.workspace, "notes.txt"), ORIGINAL);
-    server = CodexServer.start(dirs.home, dirs.workspace);
-    const init = (await server.initialize(dirs.workspace)) as { capabilities: { experimental?: { codex?: { methods: string[] } } } };
+    const init = rig.init as { capabilities: { experimental?: { codex?: { methods: string[] } } } };
     expect(init.capabilities.experimental?.codex?.methods).toContain("codex/turn/start");
-    protocol = new CodexProtocol(server.endpoint);
-    seen = [];
-    protocol.onAny((notification) => seen.push(notification));
-    session = new ChatSession(protocol, {
-      cwd: () => dirs.workspace,
-      settings: () => ({}),
-      generation: () => 1,
-      resolveMention: (name) => {
-        const p = path.join(dirs.workspace, name);
-        return fs.existsSync(p) ? p : undefined;
-      },
-    });
   }
 
   beforeEach(async () => {
@@ -102,10 +77,8 @@ describe.skipIf(!available)("extension protocol client against the real server",
   });
 
   afterEach(async () => {
-    session?.dispose();
-    protocol?.dispose();
-    await server?.stop();
-    dirs?.cleanup();
+    await rig?.stop();
+    rig = undefined;
   });
 
   it("runs a turn: streamed deltas assemble into the completed message, in the transcript too", async () => {
@@ -154,9 +127,6 @@ describe.skipIf(!available)("extension protocol client against the real server",
   });
 
   it("answers a command approval and shows the command's output and exit status", async () => {
-    await server.stop();
-    session.dispose();
-    dirs.cleanup();
     await boot('approval_policy = "untrusted"\n');
     await mock.enqueue(
       { items: [{ type: "function_call", name: "shell", arguments: JSON.stringify({ command: ["bash", "-c", "echo approved > ran.txt; echo out"] }), call_id: "c1" }] },
@@ -181,9 +151,6 @@ describe.skipIf(!available)("extension protocol client against the real server",
   });
 
   it("lands only the hunks the user kept, and the server tells the model which were rejected", async () => {
-    await server.stop();
-    session.dispose();
-    dirs.cleanup();
     await boot('approval_policy = "untrusted"\n');
     await mock.enqueue(
       { items: [{ type: "custom_tool_call", name: "apply_patch", input: TWO_HUNKS, call_id: "p1" }] },
@@ -206,11 +173,7 @@ describe.skipIf(!available)("extension protocol client against the real server",
     server.connection.onRequest("workspace/applyEdit", (params: { edit: Parameters<typeof rewriteWorkspaceEdit>[0] }) => {
       const { edit, rewritten } = rewriteWorkspaceEdit(params.edit, expected, () => fs.readFileSync(file, "utf8"));
       expect(rewritten).toEqual([uri]);
-      for (const change of edit.documentChanges ?? []) {
-        if (!("textDocument" in change)) continue;
-        const target = new URL(change.textDocument.uri).pathname;
-        fs.writeFileSync(target, applyTextEdits(fs.readFileSync(target, "utf8"), change.edits as TextEdit[]));
-      }
+      applyWorkspaceEditOnDisk(edit);
       return { applied: true };
     });
     const thread = await session.newThread();

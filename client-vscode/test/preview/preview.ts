@@ -2,7 +2,7 @@
 // screenshots (`npm run preview`, then open out/preview/index.html or screenshot it).
 import { TranscriptStore } from "../../src/state/transcript.js";
 import type { FromWebview, ToWebview } from "../../src/state/viewMessages.js";
-import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread } from "../unit/fixtures.js";
+import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread, tokenUsage, user } from "../unit/fixtures.js";
 
 const posted: FromWebview[] = [];
 (window as unknown as { posted: FromWebview[] }).posted = posted;
@@ -14,13 +14,47 @@ function send(message: ToWebview): void {
 const store = new TranscriptStore();
 const FILES = ["notes.txt", "src/app.ts", "src/notes/index.ts", "README.md"];
 
+/** Send what changed in the scripted thread to the page. */
+function flush(): void {
+  const patch = store.takeChanges(THREAD);
+  if (patch) send({ type: "patch", patch });
+}
+
+/** What the extension and the server do with the page's steering and queue messages. */
+let hostCount = 0;
+function host(m: FromWebview): void {
+  hostCount += 1;
+  if (m.type === "steer") store.apply(n.completed(user(`u_steer_${hostCount}`, m.text)));
+  else if (m.type === "queue") store.enqueue(m.threadId, { id: `q${hostCount}`, text: m.text, selection: null });
+  else if (m.type === "unqueue") store.dequeue(m.threadId, m.id);
+  else return;
+  setTimeout(flush, 0);
+}
+
 /** Hooks for tests driving the page. */
 (window as unknown as { codexPreview: unknown }).codexPreview = {
   completeTurn(): void {
     store.apply(n.completed(agent("m1", "Done.")));
     store.apply(n.turnCompleted());
-    const patch = store.takeChanges(THREAD);
-    if (patch) send({ type: "patch", patch });
+    flush();
+  },
+  /** A message from the extension, as it would post it. */
+  send,
+  /** A compaction: `automatic` inside a turn the user started, else a turn of its own;
+   * `done` completes it, with the smaller context the server reports afterwards. */
+  compaction(step: "start" | "done", automatic = false): void {
+    const turnId = automatic ? "turn_auto" : "turn_compact";
+    const item = { type: "contextCompaction" as const, id: `cc_${turnId}` };
+    if (step === "start") {
+      store.apply(n.turnStarted(turnId));
+      if (automatic) store.apply(n.completed(user("u_auto", "Keep going"), turnId));
+      store.apply(n.started(item, turnId));
+    } else {
+      store.apply(n.completed(item, turnId));
+      store.apply(tokenUsage(3_200, turnId));
+      store.apply(n.turnCompleted("completed", turnId));
+    }
+    flush();
   },
   /** A review turn: "Reviewing: …", a command, then the findings (or, with `structured`
    * false, the reviewer's plain text). */
@@ -44,8 +78,7 @@ const FILES = ["notes.txt", "src/app.ts", "src/notes/index.ts", "README.md"];
       n.turnCompleted("completed", turnId),
     ];
     for (const step of steps) store.apply(step);
-    const patch = store.takeChanges(THREAD);
-    if (patch) send({ type: "patch", patch });
+    flush();
   },
 };
 
@@ -77,14 +110,14 @@ function script(): void {
   for (const s of steps) store.apply(s as Parameters<TranscriptStore["apply"]>[0]);
   store.setApproval(THREAD, "f1", { key: "k1", kind: "fileChange", reason: "Spell out line 3" });
   send({ type: "threads", open: [{ threadId: THREAD, title: "Rename the numbered lines", active: true }, { threadId: "thr_2", title: "Other thread", active: false }], current: THREAD });
-  const patch = store.takeChanges(THREAD);
-  if (patch) send({ type: "patch", patch });
+  flush();
   send({ type: "context", selection: "notes.txt:3-5" });
 }
 
 (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
   postMessage(m: FromWebview) {
     posted.push(m);
+    host(m);
     if (m.type === "ready") setTimeout(script, 0);
     if (m.type === "mentionQuery") {
       const items = FILES.filter((f) => f.includes(m.query)).map((f) => ({ label: f, detail: "" }));

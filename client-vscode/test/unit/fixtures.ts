@@ -6,6 +6,7 @@ import type {
   ReviewOutput,
   Thread,
   ThreadItem,
+  ThreadStartResult,
   Turn,
 } from "../../src/protocol/types.js";
 
@@ -32,6 +33,20 @@ export function thread(overrides: Partial<Thread> = {}): Thread {
     projectId: null,
     turns: [],
     ...overrides,
+  };
+}
+
+/** What `codex/thread/start` (and resume) answer for thread `id` with `turns`. */
+export function startResult(id = THREAD, turns: Turn[] = []): ThreadStartResult {
+  return {
+    thread: thread({ id, turns }),
+    model: "gpt-5.1-codex",
+    modelProvider: "mock",
+    cwd: "/ws",
+    approvalPolicy: "on-request",
+    approvalsReviewer: "user",
+    sandbox: { type: "workspaceWrite", writableRoots: [], networkAccess: false },
+    reasoningEffort: "medium",
   };
 }
 
@@ -73,6 +88,19 @@ export const n = {
     params: { threadId: THREAD, turnId: TURN, itemId, delta },
   }),
 };
+
+export function user(id: string, text: string): ThreadItem {
+  return { type: "userMessage", id, content: [{ type: "text", text }] };
+}
+
+/** `codex/thread/tokenUsage/updated` with the context at `last` tokens of a 200k window. */
+export function tokenUsage(last: number, turnId = TURN): CodexNotification {
+  const breakdown = (total: number) => ({ totalTokens: total, inputTokens: total, cachedInputTokens: 0, outputTokens: 0, reasoningOutputTokens: 0 });
+  return {
+    method: "codex/thread/tokenUsage/updated",
+    params: { threadId: THREAD, turnId, tokenUsage: { total: breakdown(500_000), last: breakdown(last), modelContextWindow: 200_000 } },
+  };
+}
 
 export function agent(id: string, text: string): ThreadItem {
   return { type: "agentMessage", id, text };

@@ -26,7 +26,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "pa
 const contributed = manifest.contributes.commands.map((c) => c.command).sort();
 
 // The server's own commands, registered by vscode-languageclient from executeCommandProvider.
-const SERVER_COMMANDS = ["codex.newThread", "codex.ask", "codex.interrupt", "codex.resumeThread", "codex.review", "codex.clearReview", "codex.login", "codex.undoTurn"];
+const SERVER_COMMANDS = ["codex.newThread", "codex.ask", "codex.interrupt", "codex.resumeThread", "codex.review", "codex.clearReview", "codex.login", "codex.undoTurn", "codex.compact", "codex.revert"];
 
 describe("package.json", () => {
   it("registers exactly the contributed commands, none clashing with the server's", () => {

@@ -1,22 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CodexProtocol } from "../../src/protocol/client.js";
-import type { EditorSettings, ThreadStartResult } from "../../src/protocol/types.js";
+import type { EditorSettings } from "../../src/protocol/types.js";
 import { ChatSession } from "../../src/state/session.js";
 import { FakeEndpoint } from "./fakeEndpoint.js";
-import { THREAD, agent, n, thread, turn } from "./fixtures.js";
-
-function startResult(id = THREAD, turns = thread().turns): ThreadStartResult {
-  return {
-    thread: thread({ id, turns }),
-    model: "gpt-5.1-codex",
-    modelProvider: "mock",
-    cwd: "/ws",
-    approvalPolicy: "on-request",
-    approvalsReviewer: "user",
-    sandbox: { type: "workspaceWrite", writableRoots: [], networkAccess: false },
-    reasoningEffort: "medium",
-  };
-}
+import { THREAD, agent, n, startResult, thread, turn, user } from "./fixtures.js";
 
 function setup(settings: EditorSettings = {}) {
   const endpoint = new FakeEndpoint()
@@ -194,5 +181,162 @@ describe("ChatSession", () => {
       { command: "codex.clearReview", arguments: [{}] },
       { command: "codex.clearReview", arguments: [{ threadId: THREAD }] },
     ]);
+  });
+});
+
+describe("ChatSession: context control", () => {
+  const history = [
+    turn("completed", [user("u1", "one"), agent("m1", "first")], "t1"),
+    turn("completed", [user("u2", "two"), agent("m2", "second")], "t2"),
+    turn("completed", [user("u3", "three"), agent("m3", "third")], "t3"),
+  ];
+
+  /** A session showing THREAD with three turns; revert/rollback answer with what remains
+   * (announcing `thread/reverted` first, as the server does). */
+  async function withHistory() {
+    const s = setup();
+    s.endpoint
+      .answer("codex/thread/resume", () => startResult(THREAD, history))
+      .answer("codex/thread/compact/start", () => ({}))
+      .answer("codex/thread/revert", (p) => {
+        const { beforeTurnId } = p as { beforeTurnId: string };
+        s.endpoint.emit("codex/thread/reverted", { threadId: THREAD });
+        return { thread: thread({ turns: history.slice(0, history.findIndex((t) => t.id === beforeTurnId)) }) };
+      })
+      .answer("codex/thread/rollback", (p) => {
+        const { numTurns } = p as { numTurns: number };
+        s.endpoint.emit("codex/thread/reverted", { threadId: THREAD });
+        return { thread: thread({ turns: history.slice(0, history.length - numTurns) }) };
+      })
+      .answer("codex/turn/steer", (p) => ({ turnId: (p as { expectedTurnId: string }).expectedTurnId }));
+    await s.session.openThread(THREAD);
+    const drafts: string[] = [];
+    s.session.onDraft((threadId, text) => drafts.push(`${threadId}: ${text}`));
+    return { ...s, drafts };
+  }
+
+  const users = (session: ChatSession) => session.store.entries(THREAD).filter((e) => e.kind === "user").map((e) => (e.kind === "user" ? e.text : ""));
+
+  it("compacts the current thread through codex/thread/compact/start", async () => {
+    const { endpoint, session } = await withHistory();
+    expect(await session.compact()).toBe(THREAD);
+    expect(endpoint.requests("codex/thread/compact/start")).toEqual([{ threadId: THREAD }]);
+    session.close(THREAD);
+    await expect(session.compact()).rejects.toThrow("No thread is open.");
+  });
+
+  it("rewinds to a turn: the chat shows the turns that remain, says so, and puts the message back in the input", async () => {
+    const { endpoint, session, drafts } = await withHistory();
+    expect(session.store.turnsFrom(THREAD, "t2")).toBe(2);
+    const remaining = await session.revert(THREAD, "t2");
+    expect(endpoint.requests("codex/thread/revert")).toEqual([{ threadId: THREAD, beforeTurnId: "t2", restoreFiles: true }]);
+    expect(remaining.turns.map((t) => t.id)).toEqual(["t1"]);
+    expect(users(session)).toEqual(["one"]);
+    expect(session.store.turns(THREAD)).toEqual(["t1"]);
+    expect(session.store.entries(THREAD).at(-1)).toMatchObject({ kind: "notice", level: "info", text: "Rewound 2 turns: the files they changed were restored." });
+    expect(drafts).toEqual([`${THREAD}: two`]);
+    // Its own `thread/reverted` needs no second read of the thread.
+    expect(endpoint.requests("codex/thread/read")).toEqual([]);
+  });
+
+  it("rewinds the last turn (rollback), keeping the files when asked", async () => {
+    const { endpoint, session, drafts } = await withHistory();
+    await session.rollback(THREAD, 1, false);
+    expect(endpoint.requests("codex/thread/rollback")).toEqual([{ threadId: THREAD, numTurns: 1, restoreFiles: false }]);
+    expect(users(session)).toEqual(["one", "two"]);
+    expect(session.store.entries(THREAD).at(-1)).toMatchObject({ text: "Rewound 1 turn: their file changes were kept." });
+    expect(drafts).toEqual([`${THREAD}: three`]);
+  });
+
+  it("re-reads a thread that was reverted by someone else (the server's codex.revert)", async () => {
+    const { endpoint, session } = await withHistory();
+    endpoint.emit("codex/thread/reverted", { threadId: THREAD });
+    await vi.waitFor(() => expect(endpoint.requests("codex/thread/read")).toEqual([{ threadId: THREAD, includeTurns: true }]));
+    await vi.waitFor(() => expect(users(session)).toEqual([]));
+    endpoint.emit("codex/thread/reverted", { threadId: "not-open" });
+    expect(endpoint.requests("codex/thread/read")).toHaveLength(1);
+  });
+
+  it("steers the running turn with what the user typed, without showing it before the server does", async () => {
+    const { endpoint, session } = await withHistory();
+    // No turn running: a new turn.
+    expect(await session.steer("plain")).toMatchObject({ kind: "turn" });
+    endpoint.emit("codex/turn/started", n.turnStarted("t4").params);
+    const before = session.store.entries(THREAD).length;
+    expect(await session.steer("also @a.ts")).toEqual({ kind: "steer", threadId: THREAD, turnId: "t4" });
+    expect(endpoint.requests("codex/turn/steer")).toEqual([
+      { threadId: THREAD, expectedTurnId: "t4", input: [{ type: "text", text: "also @a.ts" }, { type: "mention", name: "a.ts", path: "/ws/a.ts" }] },
+    ]);
+    expect(session.store.entries(THREAD)).toHaveLength(before);
+    // The server's item shows it, once.
+    endpoint.emit("codex/item/completed", n.completed(user("u_s", "also @a.ts"), "t4").params);
+    expect(users(session).filter((u) => u === "also @a.ts")).toHaveLength(1);
+    // A shell command cannot join a turn, and a turn that ended meanwhile takes no input:
+    // both wait in the queue.
+    expect(await session.steer("!ls")).toMatchObject({ kind: "queued" });
+    endpoint.answer("codex/turn/steer", () => {
+      throw Object.assign(new Error("turn t4 has ended"), { code: -32602 });
+    });
+    expect(await session.steer("too late")).toMatchObject({ kind: "queued" });
+    expect(session.store.meta(THREAD)?.queued.map((q) => q.text)).toEqual(["!ls", "too late"]);
+    expect(endpoint.requests("codex/thread/shellCommand")).toEqual([]);
+    // Other failures are the user's to see.
+    endpoint.answer("codex/turn/steer", () => {
+      throw Object.assign(new Error("boom"), { code: -32603 });
+    });
+    await expect(session.steer("x")).rejects.toThrow("boom");
+  });
+
+  it("sends queued messages one turn at a time once the thread is idle; one can be removed first", async () => {
+    const { endpoint, session } = await withHistory();
+    endpoint.emit("codex/turn/started", n.turnStarted("t4").params);
+    await session.queue("later one");
+    await session.queue("later two");
+    const third = await session.queue("later three");
+    expect(third).toMatchObject({ kind: "queued", threadId: THREAD });
+    expect(session.unqueue(THREAD, third.kind === "queued" ? third.id : "")).toBe(true);
+    expect(session.store.meta(THREAD)?.queued.map((q) => q.text)).toEqual(["later one", "later two"]);
+    expect(endpoint.requests("codex/turn/start")).toEqual([]);
+    // turn/completed alone is not enough: the server is done with the turn once it says idle.
+    endpoint.emit("codex/turn/completed", n.turnCompleted("completed", "t4").params);
+    expect(endpoint.requests("codex/turn/start")).toEqual([]);
+    endpoint.emit("codex/thread/status/changed", { threadId: THREAD, status: { type: "idle" } });
+    await vi.waitFor(() => expect(endpoint.requests("codex/turn/start")).toHaveLength(1));
+    expect(endpoint.requests("codex/turn/start")[0]).toMatchObject({ threadId: THREAD, input: [{ type: "text", text: "later one" }] });
+    expect(session.store.meta(THREAD)?.queued.map((q) => q.text)).toEqual(["later two"]);
+    endpoint.emit("codex/turn/started", n.turnStarted("t5").params);
+    endpoint.emit("codex/turn/completed", n.turnCompleted("failed", "t5").params);
+    endpoint.emit("codex/thread/status/changed", { threadId: THREAD, status: { type: "idle" } });
+    await vi.waitFor(() => expect(endpoint.requests("codex/turn/start")).toHaveLength(2));
+    expect(endpoint.requests("codex/turn/start")[1]).toMatchObject({ input: [{ type: "text", text: "later two" }] });
+    expect(session.store.meta(THREAD)?.queued).toEqual([]);
+    // Nothing queued and no turn running: queueing sends at once.
+    expect(await session.queue("now")).toMatchObject({ kind: "queued" });
+    expect(endpoint.requests("codex/turn/start")).toHaveLength(3);
+  });
+
+  it("returns the queued messages to the input when the user stops the turn", async () => {
+    const { endpoint, session, drafts } = await withHistory();
+    endpoint.emit("codex/turn/started", n.turnStarted("t4").params);
+    await session.queue("first");
+    await session.queue("second");
+    endpoint.emit("codex/turn/completed", n.turnCompleted("interrupted", "t4").params);
+    endpoint.emit("codex/thread/status/changed", { threadId: THREAD, status: { type: "idle" } });
+    expect(drafts).toEqual([`${THREAD}: first\n\nsecond`]);
+    expect(session.store.meta(THREAD)?.queued).toEqual([]);
+    expect(endpoint.requests("codex/turn/start")).toEqual([]);
+  });
+
+  it("puts a queued message back when it cannot be sent, and says why", async () => {
+    const { endpoint, session } = await withHistory();
+    endpoint.emit("codex/turn/started", n.turnStarted("t4").params);
+    await session.queue("later");
+    endpoint.answer("codex/turn/start", () => {
+      throw new Error("the server is gone");
+    });
+    endpoint.emit("codex/turn/completed", n.turnCompleted("completed", "t4").params);
+    endpoint.emit("codex/thread/status/changed", { threadId: THREAD, status: { type: "idle" } });
+    await vi.waitFor(() => expect(session.store.entries(THREAD).at(-1)).toMatchObject({ kind: "notice", level: "error", text: "The queued message was not sent: the server is gone" }));
+    expect(session.store.meta(THREAD)?.queued.map((q) => q.text)).toEqual(["later"]);
   });
 });

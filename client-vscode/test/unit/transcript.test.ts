@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TranscriptStore, type AgentEntry, type CommandEntry, type FileChangeEntry, type ReasoningEntry, type ReviewEntry } from "../../src/state/transcript.js";
-import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread, turn } from "./fixtures.js";
+import { TranscriptStore, type AgentEntry, type CommandEntry, type FileChangeEntry, type ReasoningEntry, type ReviewEntry, type UserEntry } from "../../src/state/transcript.js";
+import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread, tokenUsage, turn, user } from "./fixtures.js";
 
 function storeWithThread(): TranscriptStore {
   const store = new TranscriptStore();
@@ -255,5 +255,97 @@ describe("TranscriptStore", () => {
     const store = new TranscriptStore();
     expect(store.apply({ method: "codex/thread/name/updated", params: { threadId: "other", name: "x", threadName: "x" } })).toBeUndefined();
     expect(store.apply({ method: "codex/account/updated", params: { authMode: "apiKey" } })).toBeUndefined();
+  });
+
+  it("shows a manual compaction as a divider, in progress then done; the context meter drops with the usage that follows", () => {
+    const store = storeWithThread();
+    store.apply(tokenUsage(150_000, "turn_0"));
+    expect(store.meta(THREAD)?.contextUsed).toBeCloseTo(0.75);
+    store.apply(n.turnStarted("turn_c"));
+    store.apply(n.started({ type: "contextCompaction", id: "cc_1" }, "turn_c"));
+    expect(store.entry(THREAD, "cc_1")).toEqual({ kind: "compaction", id: "cc_1", turnId: "turn_c", inProgress: true, automatic: false });
+    store.apply(n.completed({ type: "contextCompaction", id: "cc_1" }, "turn_c"));
+    store.apply({ method: "codex/thread/compacted", params: { threadId: THREAD, turnId: "turn_c" } });
+    store.apply(tokenUsage(4_000, "turn_c"));
+    store.apply(n.turnCompleted("completed", "turn_c"));
+    expect(store.entry(THREAD, "cc_1")).toMatchObject({ inProgress: false, automatic: false });
+    expect(store.meta(THREAD)?.contextUsed).toBeCloseTo(0.02);
+    expect(store.meta(THREAD)?.tokenUsage?.last.totalTokens).toBe(4_000);
+    const patch = store.takeChanges(THREAD);
+    expect(patch?.entries.map((e) => e.kind)).toEqual(["compaction"]);
+    expect(patch?.meta.tokenUsage?.last.totalTokens).toBe(4_000);
+  });
+
+  it("marks a compaction inside a turn with a user message as automatic, live and from history", () => {
+    const store = storeWithThread();
+    store.apply(n.turnStarted());
+    store.apply(n.completed(user("u1", "go on")));
+    store.apply(n.completed(command("c1", "completed", "ok", 0)));
+    store.apply(n.started({ type: "contextCompaction", id: "cc_auto" }));
+    expect(store.entry(THREAD, "cc_auto")).toMatchObject({ kind: "compaction", inProgress: true, automatic: true });
+    // An item the server never completed is done when its turn is.
+    store.apply(n.turnCompleted());
+    expect(store.entry(THREAD, "cc_auto")).toMatchObject({ inProgress: false, automatic: true });
+
+    const loaded = new TranscriptStore();
+    loaded.load(
+      thread({
+        turns: [
+          turn("completed", [{ type: "contextCompaction", id: "cc_m" }], "turn_m"),
+          turn("completed", [user("u2", "next"), { type: "contextCompaction", id: "cc_a" }, agent("m2", "done")], "turn_a"),
+        ],
+      }),
+    );
+    expect(loaded.entries(THREAD).map((e) => (e.kind === "compaction" ? `${e.id}:${e.automatic}:${e.inProgress}` : e.kind))).toEqual([
+      "cc_m:false:false",
+      "user",
+      "cc_a:true:false",
+      "agent",
+    ]);
+  });
+
+  it("tells steering input from the message that started the turn", () => {
+    const store = storeWithThread();
+    store.apply(n.turnStarted());
+    store.apply(n.started(user("u1", "go")));
+    store.apply(n.completed(user("u1", "go")));
+    store.apply(n.agentDelta("m1", "working"));
+    store.apply(n.started(user("u2", "also mention tests")));
+    store.apply(n.completed(user("u2", "also mention tests")));
+    const users = store.entries(THREAD).filter((e): e is UserEntry => e.kind === "user");
+    expect(users.map((u) => [u.text, u.steered])).toEqual([
+      ["go", false],
+      ["also mention tests", true],
+    ]);
+    // From history the same.
+    store.load(thread({ turns: [turn("completed", [user("u1", "go"), agent("m1", "a"), user("u2", "also")])] }));
+    expect(store.entries(THREAD).filter((e): e is UserEntry => e.kind === "user").map((u) => u.steered)).toEqual([false, true]);
+  });
+
+  it("counts the turns a rewind drops and keeps the queue across reloads", () => {
+    const store = new TranscriptStore();
+    store.load(thread({ turns: [turn("completed", [user("u1", "one")], "t1"), turn("completed", [user("u2", "two")], "t2")] }));
+    store.apply(n.turnStarted("t3"));
+    store.apply(n.turnStarted("t3"));
+    expect(store.turns(THREAD)).toEqual(["t1", "t2", "t3"]);
+    expect(store.turnsFrom(THREAD, "t1")).toBe(3);
+    expect(store.turnsFrom(THREAD, "t3")).toBe(1);
+    expect(store.turnsFrom(THREAD, "nope")).toBe(0);
+    expect(store.turnText(THREAD, "t2")).toBe("two");
+    expect(store.turnText(THREAD, "t3")).toBe("");
+
+    store.enqueue(THREAD, { id: "q1", text: "first", selection: null });
+    store.enqueue(THREAD, { id: "q2", text: "second", selection: null });
+    expect(store.takeChanges(THREAD)?.meta.queued.map((q) => q.text)).toEqual(["first", "second"]);
+    store.load(thread({ turns: [turn("completed", [user("u1", "one")], "t1")] }));
+    expect(store.turns(THREAD)).toEqual(["t1"]);
+    expect(store.meta(THREAD)?.queued.map((q) => q.id)).toEqual(["q1", "q2"]);
+    expect(store.dequeue(THREAD, "q2")?.text).toBe("second");
+    expect(store.dequeue(THREAD, "q2")).toBeUndefined();
+    const first = store.dequeue(THREAD);
+    expect(first?.id).toBe("q1");
+    expect(store.dequeue(THREAD)).toBeUndefined();
+    store.requeue(THREAD, first!);
+    expect(store.takeChanges(THREAD)?.meta.queued.map((q) => q.id)).toEqual(["q1"]);
   });
 });

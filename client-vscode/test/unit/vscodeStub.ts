@@ -101,7 +101,7 @@ interface Provider {
 export const stub = {
   providers: new Map<string, Provider>(),
   commands: [] as { id: string; args: unknown[] }[],
-  messages: [] as { kind: string; message: string; items: string[] }[],
+  messages: [] as { kind: string; message: string; items: string[]; modal?: boolean; detail?: string }[],
   /** What the next prompt answers (undefined: dismissed / left open). */
   nextChoice: undefined as string | undefined,
   config: {} as Record<string, unknown>,
@@ -176,7 +176,8 @@ export const workspace = {
 function prompt(kind: string) {
   return (message: string, ...rest: unknown[]) => {
     const items = rest.filter((r): r is string => typeof r === "string");
-    stub.messages.push({ kind, message, items });
+    const options = rest.find((r): r is { modal?: boolean; detail?: string } => typeof r === "object" && r !== null);
+    stub.messages.push({ kind, message, items, ...(options ? { modal: options.modal, detail: options.detail } : {}) });
     return Promise.resolve(stub.nextChoice);
   };
 }

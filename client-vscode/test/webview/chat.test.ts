@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FromWebview } from "../../src/state/viewMessages.js";
+import type { FromWebview, ToWebview } from "../../src/state/viewMessages.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CHROMIUM = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && fs.existsSync(p));
@@ -14,6 +14,14 @@ const CHROMIUM = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-
 async function posted(page: Page): Promise<FromWebview[]> {
   return page.evaluate(() => (window as unknown as { posted: FromWebview[] }).posted);
 }
+
+interface PreviewHooks {
+  completeTurn(): void;
+  send(message: ToWebview): void;
+  compaction(step: "start" | "done", automatic?: boolean): void;
+}
+
+type PreviewWindow = Window & { codexPreview: PreviewHooks };
 
 async function focused(page: Page): Promise<string> {
   return page.evaluate(() => {
@@ -72,6 +80,45 @@ describe.skipIf(!CHROMIUM)("chat webview (keyboard only)", () => {
     await page.locator(".reasoning summary").focus();
     await page.keyboard.press("Enter");
     expect(await page.locator(".reasoning").getAttribute("open")).not.toBeNull();
+  });
+
+  it("while a turn runs, Enter steers it and Alt+Enter queues; a queued message can be removed", async () => {
+    expect(await page.locator("#send").innerText()).toBe("Steer");
+    expect(await page.locator("#queue").isVisible()).toBe(true);
+    // No rewinding while a turn runs.
+    expect(await page.locator(".entry.user .rewind").isVisible()).toBe(false);
+    await page.locator("#input").focus();
+    await page.keyboard.type("Also check the README");
+    await page.keyboard.press("Enter");
+    expect((await posted(page)).at(-1)).toEqual({ type: "steer", threadId: "thr_1", text: "Also check the README", includeSelection: true });
+    expect(await page.locator("#input").inputValue()).toBe("");
+    // The server's userMessage item shows it, once, marked as input to the running turn.
+    const steered = page.locator(".entry.user.steered");
+    await steered.waitFor({ timeout: 5_000 });
+    expect(await steered.locator(".text").allInnerTexts()).toEqual(["Also check the README"]);
+    expect(await steered.locator(".who").innerText()).toBe("You, while Codex worked");
+    expect(await steered.locator(".rewind").count()).toBe(0);
+
+    await page.keyboard.type("Then run the tests");
+    await page.keyboard.press("Alt+Enter");
+    expect((await posted(page)).at(-1)).toEqual({ type: "queue", threadId: "thr_1", text: "Then run the tests", includeSelection: true });
+    await page.keyboard.type("And update the changelog");
+    await page.locator("#queue").click();
+    expect((await posted(page)).at(-1)).toMatchObject({ type: "queue", text: "And update the changelog" });
+    const queued = page.locator("#queued li");
+    await queued.nth(1).waitFor({ timeout: 5_000 });
+    expect(await queued.locator(".queued-text").allInnerTexts()).toEqual(["Then run the tests", "And update the changelog"]);
+    expect(await queued.first().locator(".badge").innerText()).toBe("queued");
+    fs.mkdirSync(path.join(ROOT, "out", "preview"), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, "out", "preview", "steer-queue.png") });
+    await queued.first().getByRole("button", { name: /^Remove queued message/ }).focus();
+    await page.keyboard.press("Enter");
+    const removal = (await posted(page)).at(-1);
+    expect(removal).toMatchObject({ type: "unqueue", threadId: "thr_1" });
+    await page.waitForFunction(() => document.querySelectorAll("#queued li").length === 1, undefined, { timeout: 5_000 });
+    expect(await queued.locator(".queued-text").allInnerTexts()).toEqual(["And update the changelog"]);
+    // The transcript never shows a queued message as sent.
+    expect(await page.locator(".entry.user", { hasText: "Then run the tests" }).count()).toBe(0);
   });
 
   it("completes an @mention with the arrow keys and sends with Enter once the turn is over", async () => {
@@ -136,5 +183,47 @@ describe.skipIf(!CHROMIUM)("chat webview (keyboard only)", () => {
     expect(await card.locator(".markdown strong").innerText()).toBe("no diff");
     expect(await card.locator(".markdown code").innerText()).toBe("git status");
     expect(await card.locator(".finding").count()).toBe(0);
+  });
+
+  it("offers Rewind to here on each finished turn's first message", async () => {
+    expect(await page.locator("#send").innerText()).toBe("Send");
+    expect(await page.locator("#queue").isVisible()).toBe(false);
+    const first = page.locator(".entry.user:not(.steered)").first();
+    const rewind = first.getByRole("button", { name: "Rewind to here" });
+    expect(await rewind.isVisible()).toBe(true);
+    await rewind.focus();
+    await page.keyboard.press("Enter");
+    expect((await posted(page)).at(-1)).toEqual({ type: "rewind", threadId: "thr_1", turnId: "turn_1" });
+    expect(await page.locator(".entry.user.steered .rewind").count()).toBe(0);
+  });
+
+  it("shows a compaction as a divider, in progress then done, and the context meter drops", async () => {
+    expect(await page.locator("#tokens").innerText()).toContain("12.3k / 200k tokens (6%)");
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.compaction("start"));
+    const card = page.locator(".entry.compaction").last();
+    await card.waitFor({ timeout: 5_000 });
+    expect(await card.innerText()).toBe("Compacting context…");
+    expect(await card.getAttribute("role")).toBe("status");
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.compaction("done"));
+    await page.locator(".entry.compaction", { hasText: /^Context compacted$/ }).waitFor({ timeout: 5_000 });
+    expect(await page.locator("#tokens").innerText()).toContain("3.2k / 200k tokens (2%)");
+    expect(await page.locator("#tokens progress").getAttribute("value")).toBe("3200");
+    // Automatic: inside a turn the user started, with its own wording.
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.compaction("start", true));
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.compaction("done", true));
+    const auto = page.locator(".entry.compaction.automatic");
+    await auto.waitFor({ timeout: 5_000 });
+    expect(await auto.innerText()).toBe("Context compacted automatically: the context was full");
+    await auto.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ROOT, "out", "preview", "compaction.png") });
+  });
+
+  it("puts queued or rewound text back into the input, after what is typed there", async () => {
+    await page.locator("#input").fill("");
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.send({ type: "restoreDraft", text: "Rename line 3" }));
+    expect(await page.locator("#input").inputValue()).toBe("Rename line 3");
+    expect(await focused(page)).toBe("textarea#input:");
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.send({ type: "restoreDraft", text: "Then run the tests" }));
+    expect(await page.locator("#input").inputValue()).toBe("Rename line 3\n\nThen run the tests");
   });
 });
