@@ -6,7 +6,9 @@ a "current thread": `codex.newThread`, `codex.resumeThread` and `codex.ask` set 
 `codex.ask`, `codex.interrupt`, `codex.review`, `codex.compact`, `codex.revert` and
 `codex.undoTurn` use it when no `threadId` is given. `codex.review` with neither starts a
 thread in the git work tree of `uri` (else the workspace folder) once the target proves
-reviewable; the reviewed thread becomes the current one.
+reviewable; the reviewed thread becomes the current one. `codex.undoTurn` with nothing
+left to undo answers `{threadId, turnId: null, undone: false, restored: [], deleted: [],
+refused: [], notes: [why]}` (unknown thread or turn ids are still -32602).
 
 | command | argument | result |
 | --- | --- | --- |
@@ -35,6 +37,7 @@ from ..core.config.settings import ThreadRequest
 from ..core.threads.errors import UnknownThread
 from ..core.threads.manager import TurnOverrides
 from ..core.turns.user_input import InputError, uri_to_path
+from ..core.workspace.undo import NothingToUndo, nothing_to_undo
 from ..protocol.base import WireModel
 from ..protocol.paths import AbsoluteDirectory
 from ..protocol.review import ReviewStartResult, ReviewTarget
@@ -300,7 +303,11 @@ class Commands:
             raise RequestFailed("codex.undoTurn is not available in this server build")
         thread_id = self._thread_id(a.thread_id)
         with core_errors():
-            result = await undo(thread_id, a.turn_id)
+            try:
+                result = await undo(thread_id, a.turn_id)
+            except NothingToUndo as exc:
+                # A valid request with nothing left to do: a result that says why.
+                return nothing_to_undo(thread_id, exc.message)
         if result is None:
             return {}
         wire = getattr(result, "wire", None)

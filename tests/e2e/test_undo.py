@@ -124,12 +124,37 @@ async def test_turn_diff_and_undo(
             Path(c.text_document.uri).name for c in changes if isinstance(c, lsp.TextDocumentEdit)
         )
         assert edited == ["a.txt", "c.txt"]
-    # The turn's diff is now empty; a second undo has nothing left.
+    # The turn's diff is now empty; a second undo has nothing left, and says so in a
+    # normal result (not an error).
     last = [p for p in client.of("codex/turn/diff/updated") if p["turnId"] == turn_id][-1]
     assert last["diff"] == ""
+    again = await undo(client, thread)
+    assert again == {
+        "threadId": thread,
+        "turnId": None,
+        "undone": False,
+        "restored": [],
+        "deleted": [],
+        "refused": [],
+        "notes": [again["notes"][0]],
+    }
+    assert again["notes"][0].startswith("Nothing to undo: ")
+    assert "no file changes to undo" in again["notes"][0]
+    # Naming the turn just undone: the same kind of answer, saying it was undone already.
+    named = await undo(client, thread, turnId=turn_id)
+    assert named["turnId"] is None and named["undone"] is False
+    assert named["notes"] == [
+        f"Nothing to undo: turn {turn_id} was already undone; its files are back."
+    ]
+    for name, digest in hashes.items():
+        assert sha(workspace / name) == digest, name
+    # Ids the thread does not have are still invalid params.
     with pytest.raises(JsonRpcException) as info:
-        await undo(client, thread)
-    assert "no file changes to undo" in info.value.message
+        await undo(client, thread, turnId="no-such-turn")
+    assert info.value.code == -32602 and "unknown turn id" in info.value.message
+    with pytest.raises(JsonRpcException) as info:
+        await undo(client, "00000000-0000-0000-0000-000000000000")
+    assert info.value.code == -32602 and "unknown thread id" in info.value.message
 
 
 async def test_user_edits_are_refused_and_kept(

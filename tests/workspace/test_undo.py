@@ -18,6 +18,7 @@ from codex_lsp.core.model.client import ModelClients
 from codex_lsp.core.threads.errors import ThreadBusy, ThreadError
 from codex_lsp.core.threads.manager import ThreadManager, TurnOverrides
 from codex_lsp.core.tools.defaults import thread_tools
+from codex_lsp.core.workspace.undo import NothingToUndo
 from codex_lsp.mock_model import (
     MockModelServer,
     custom_tool_call_response,
@@ -164,10 +165,10 @@ async def test_undo_restores_every_file(harness: Harness) -> None:
     assert undone and undone[0]["payload"]["turnId"] == turn_id
     await h.turn(thread_id, text_response("ok"))
     assert "<undo>" in json.dumps(h.model.requests[-1].body["input"])
-    # Nothing left to undo.
-    with pytest.raises(ThreadError, match="no file changes to undo"):
+    # Nothing left to undo: said apart from bad requests (NothingToUndo).
+    with pytest.raises(NothingToUndo, match=r"^Nothing to undo: .*no file changes to undo"):
         await h.manager.undo_turn(thread_id, None)
-    with pytest.raises(ThreadError, match="already undone"):
+    with pytest.raises(NothingToUndo, match="already undone"):
         await h.manager.undo_turn(thread_id, turn_id)
 
 
@@ -202,10 +203,15 @@ async def test_repeated_undo_walks_back(harness: Harness) -> None:
     first = await h.turn(thread_id, edit("v1", "v2", "p1"), text_response("1"))
     await h.turn(thread_id, text_response("no files changed"))
     second = await h.turn(thread_id, edit("v2", "v3", "p2"), text_response("2"))
-    with pytest.raises(ThreadError, match="only the last turn that changed files"):
+    with pytest.raises(ThreadError, match="only the last turn that changed files") as info:
         await h.manager.undo_turn(thread_id, first)
-    with pytest.raises(ThreadError, match="unknown turn id"):
+    assert not isinstance(info.value, NothingToUndo)
+    with pytest.raises(ThreadError, match="unknown turn id") as info:
         await h.manager.undo_turn(thread_id, "nope")
+    assert not isinstance(info.value, NothingToUndo)
+    no_files = h.manager.loaded[thread_id].turns[1].id
+    with pytest.raises(NothingToUndo, match=f"turn {no_files} has no file changes"):
+        await h.manager.undo_turn(thread_id, no_files)
     assert (await h.manager.undo_turn(thread_id, second)).undone
     assert (root / "f.txt").read_text() == "v2\n"
     assert (await h.manager.undo_turn(thread_id, None)).turn_id == first

@@ -4,7 +4,9 @@ Rules:
 - Only the last turn of the thread that changed files (and is not undone yet) can be
   undone; undoing again walks back one file-changing turn at a time. Not while a turn
   runs. A saved thread's snapshots are kept on disk, so this works after a restart; an
-  ephemeral thread's only while the server runs.
+  ephemeral thread's only while the server runs. When nothing is left to undo (or the
+  turn asked for was undone already, or changed no files), `NothingToUndo` says why, and
+  `codex.undoTurn` answers with a normal result (`nothing_to_undo`), not an error.
 - Every file the turn changed goes back to its content before the turn: updated files are
   edited back, files the turn created are deleted, files it deleted are recreated (with
   their mode), directories it created are removed when empty.
@@ -101,18 +103,44 @@ class UndoResult:
         return f"{head}. Not restored: {refused}" if refused else f"{head}."
 
 
+class NothingToUndo(ThreadError):
+    """The request is valid but there is nothing to undo; the message says why."""
+
+
+def nothing_to_undo(thread_id: str, reason: str) -> dict[str, Any]:
+    """`codex.undoTurn`'s answer when there is nothing to undo: no turn, nothing undone,
+    and the reason in `notes`."""
+    return {
+        "threadId": thread_id,
+        "turnId": None,
+        "undone": False,
+        "restored": [],
+        "deleted": [],
+        "refused": [],
+        "notes": [reason],
+    }
+
+
 def pick_turn(thread: LoadedThread, turn_id: str | None) -> TurnSnapshots:
-    """The turn to undo, or a ThreadError saying why there is none."""
+    """The turn to undo. Raises `NothingToUndo` when there is none (every file-changing
+    turn is undone, or the turn asked for was undone already or changed no files), and
+    ThreadError for a turn id the thread does not have or a turn that is not the last."""
     store = thread.snapshots
     if turn_id is not None and not any(t.id == turn_id for t in thread.turns):
         raise ThreadError("turnId", f"unknown turn id {turn_id!r} in thread {thread.id}")
     if store is not None and turn_id is not None and turn_id in store.undone:
-        raise ThreadError("turnId", f"turn {turn_id} was already undone")
+        raise NothingToUndo(
+            "turnId", f"Nothing to undo: turn {turn_id} was already undone; its files are back."
+        )
     if store is None or not store.turns:
-        raise ThreadError(
+        why = (
+            "its file-changing turns were undone (or dropped) already"
+            if store is not None and store.undone
+            else f"undo covers its last {MAX_UNDO_TURNS} file-changing turns"
+        )
+        raise NothingToUndo(
             "turnId" if turn_id is not None else "threadId",
-            f"thread {thread.id} has no file changes to undo (undo covers its last "
-            f"{MAX_UNDO_TURNS} file-changing turns that are not undone yet)",
+            f"Nothing to undo: thread {thread.id} has no file changes to undo ({why}).",
         )
     last = store.turns[-1]
     if turn_id is None or turn_id == last.turn_id:
@@ -123,10 +151,10 @@ def pick_turn(thread: LoadedThread, turn_id: str | None) -> TurnSnapshots:
             f"only the last turn that changed files ({last.turn_id}) can be undone; "
             f"undo it first, then turn {turn_id}",
         )
-    raise ThreadError(
+    raise NothingToUndo(
         "turnId",
-        f"turn {turn_id} has no file changes that can be undone (none, or it is older "
-        f"than the last {MAX_UNDO_TURNS} file-changing turns)",
+        f"Nothing to undo: turn {turn_id} has no file changes that can be undone (none, or "
+        f"it is older than the last {MAX_UNDO_TURNS} file-changing turns).",
     )
 
 
@@ -276,7 +304,8 @@ async def undo_turn(
     emit: ev.EventSink,
 ) -> UndoResult:
     """Undo the file changes of the thread's last file-changing turn (see module doc).
-    Raises ThreadError when there is nothing to undo or the turn is not the last one."""
+    Raises `NothingToUndo` when there is nothing to undo, ThreadError when the turn is not
+    the last one or unknown."""
     turn = pick_turn(thread, turn_id)
     store = turn.store
     if store.undoing:
