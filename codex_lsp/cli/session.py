@@ -16,6 +16,7 @@ from ..core.auth import AuthService
 from ..core.config.loader import load_config
 from ..core.config.settings import ThreadRequest, resolve
 from ..core.model.client import ModelClients
+from ..core.telemetry.sink import create_sink, terminal_from_environment
 from ..core.threads.errors import ThreadError
 from ..core.threads.manager import ThreadManager
 from ..core.tools.defaults import thread_tools
@@ -53,6 +54,7 @@ async def run_one_turn(
             finished.set_result(event.turn)
 
     default_cwd = str(Path.cwd())
+    telemetry = create_sink(loaded.config, terminal_type=terminal_from_environment)
     manager = ThreadManager(
         home,
         lambda req: resolve(loaded.config, EditorSettings(), req, default_cwd),
@@ -61,6 +63,7 @@ async def run_one_turn(
         source="exec",
         tools=thread_tools,
         approvals=TerminalApprovals(),
+        telemetry=telemetry,
     )
     try:
         turn, thread_id = await start(manager, request)
@@ -71,3 +74,4 @@ async def run_one_turn(
             loop.remove_signal_handler(signal.SIGINT)
     finally:
         await manager.shutdown()
+        await telemetry.aclose()

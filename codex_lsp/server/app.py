@@ -133,6 +133,7 @@ class CodexLanguageServer(LanguageServer):
         except ValidationError:
             log.warning("ignoring malformed experimental.codex client capabilities")
         self.notifier.deltas = session.client_caps.deltas
+        session.client_name = params.client_info.name if params.client_info else None
         options = params.initialization_options
         raw_settings = options.get("codex") if isinstance(options, dict) else None
         try:

@@ -106,6 +106,8 @@ async def _serve(
         await asyncio.wait_for(server.stop_session(), timeout)
     except TimeoutError:
         log.warning("the session did not stop within %.1f s; exiting anyway", timeout)
+    # The last telemetry events go out (bounded; nothing to do when telemetry is off).
+    await server.session.telemetry.aclose()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signum)

@@ -14,6 +14,7 @@ from ..core.config.service import ConfigService
 from ..core.config.settings import ThreadRequest, ThreadSettings, resolve
 from ..core.events import CoreEvent
 from ..core.model.client import ModelClients
+from ..core.telemetry import create_sink
 from ..core.threads.loaded import LoadedThread
 from ..core.threads.manager import ThreadManager
 from ..core.tools.base import ToolRouter
@@ -50,6 +51,8 @@ class Session:
         self.editor = EditorSettings()
         self.client_caps = ClientCodexCapabilities()
         self.default_cwd = os.getcwd()
+        # The editor's `clientInfo.name` (telemetry's `terminal.type`).
+        self.client_name: str | None = None
         # -- account: where the OpenAI API key comes from --
         from ..core.auth import AuthService
 
@@ -60,6 +63,10 @@ class Session:
 
         self.rate_limit_store = RateLimitStore(home)
         self.rate_limits: RateLimitSnapshot = self.rate_limit_store.latest()
+        # -- telemetry: [otel] as configured at start (OpenTelemetry loads only if enabled) --
+        self.telemetry = create_sink(
+            self.loaded_config.config, terminal_type=lambda: self.client_name
+        )
         # -- threads --
         self.manager = ThreadManager(
             home,
@@ -70,6 +77,7 @@ class Session:
             approvals=approvals,
             workspace=WorkspaceView(buffers),
             read_document=read_document,
+            telemetry=self.telemetry,
         )
 
     def emit(self, event: CoreEvent) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ...protocol.approvals import CommandApprovalParams
 from ...protocol.enums import ApprovalDecision
+from ..telemetry.context import note_decision
 
 if TYPE_CHECKING:
     from ..text import FileChange
@@ -78,13 +79,19 @@ class ApprovalGate:
 
     def command_approved(self, argv: Sequence[str], cwd: str) -> bool:
         """Was this exact command (argv and cwd) accepted for the session?"""
-        return (tuple(argv), cwd) in self._commands
+        approved = (tuple(argv), cwd) in self._commands
+        if approved:
+            note_decision("acceptForSession", "config")
+        return approved
 
     def changes_approved(self, paths: Sequence[Path]) -> bool:
         """Are all these paths under a root accepted for the session?"""
-        return bool(paths) and all(
+        approved = bool(paths) and all(
             any(p == root or root in p.parents for root in self._roots) for p in paths
         )
+        if approved:
+            note_decision("acceptForSession", "config")
+        return approved
 
     async def ask_command(
         self, params: CommandApprovalParams, argv: Sequence[str]
@@ -95,6 +102,7 @@ class ApprovalGate:
             decision = await self.transport.ask_command(params)
         finally:
             self._on_waiting(False)
+        note_decision(decision)
         if decision == "acceptForSession":
             self._commands.add((tuple(argv), params.cwd))
         return decision
@@ -108,6 +116,8 @@ class ApprovalGate:
         finally:
             if request.needs_confirmation:
                 self._on_waiting(False)
+        if request.needs_confirmation:
+            note_decision(outcome.decision)
         if outcome.decision == "acceptForSession":
             self._roots.add(root)
         return outcome

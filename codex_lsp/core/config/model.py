@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ...protocol.enums import AskForApproval, ReasoningEffort, ReasoningSummary, SandboxMode
 
@@ -61,6 +71,75 @@ class ShellEnvironmentPolicy(BaseModel):
             if "\0" in text:
                 raise ValueError(f"the value of {name} contains a NUL character")
         return value
+
+
+def _endpoint_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
+class OtlpHttpExporter(BaseModel):
+    """`[otel] exporter = {otlp-http = {...}}`: OTLP over HTTP; `endpoint` is the full URL
+    (`/v1/logs` included)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    endpoint: StrictStr
+    protocol: Literal["binary", "json"] = "binary"
+    headers: dict[str, StrictStr] = Field(default_factory=dict)
+
+    _url = field_validator("endpoint")(_endpoint_url)
+
+
+class OtlpGrpcExporter(BaseModel):
+    """`[otel] exporter = {otlp-grpc = {...}}`: OTLP over gRPC (`http://` = plaintext)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    endpoint: StrictStr
+    headers: dict[str, StrictStr] = Field(default_factory=dict)
+
+    _url = field_validator("endpoint")(_endpoint_url)
+
+
+_EXPORTERS = ("otlp-http", "otlp-grpc")
+
+
+class OtelExporter(BaseModel):
+    """`"none"`, or a table with exactly one of `otlp-http`, `otlp-grpc`."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    otlp_http: OtlpHttpExporter | None = Field(default=None, alias="otlp-http")
+    otlp_grpc: OtlpGrpcExporter | None = Field(default=None, alias="otlp-grpc")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_kind(cls, value: Any) -> Any:
+        choices = '"none", {otlp-http = {endpoint, protocol, headers}} or {otlp-grpc = {...}}'
+        if value == "none":
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError(f"{value!r} is not an exporter; use {choices}")
+        unknown = [key for key in value if key not in _EXPORTERS]
+        if unknown:
+            raise ValueError(f"unknown exporter {unknown[0]!r}; use {choices}")
+        if len(value) > 1:
+            raise ValueError("give one exporter, not both otlp-http and otlp-grpc")
+        return value
+
+
+class OtelConfig(BaseModel):
+    """`[otel]`: OpenTelemetry log events (see `core/telemetry`); off unless `exporter`
+    names a collector."""
+
+    model_config = ConfigDict(extra="allow")
+
+    environment: StrictStr = Field(default="dev", min_length=1)
+    exporter: OtelExporter = Field(default_factory=OtelExporter)
+    log_user_prompt: StrictBool = False
 
 
 class ConfigProfile(BaseModel):
@@ -125,7 +204,39 @@ def unknown_keys(config: CodexConfig) -> list[tuple[str, ...]]:
         found += [("model_providers", pid, k) for k in provider.model_extra or {}]
     for name, profile in config.profiles.items():
         found += [("profiles", name, k) for k in profile.model_extra or {}]
+    otel = otel_config(config)
+    if otel is not None:
+        found += [("otel", k) for k in otel.model_extra or {}]
+        for kind, exporter in (
+            ("otlp-http", otel.exporter.otlp_http),
+            ("otlp-grpc", otel.exporter.otlp_grpc),
+        ):
+            if exporter is not None:
+                found += [("otel", "exporter", kind, k) for k in exporter.model_extra or {}]
     return found
+
+
+def otel_config(config: CodexConfig) -> OtelConfig | None:
+    """The `[otel]` table, validated; None when it is invalid (see `otel_problems`)."""
+    try:
+        return OtelConfig.model_validate(config.otel)
+    except ValidationError:
+        return None
+
+
+def otel_problems(config: CodexConfig) -> list[tuple[tuple[str, ...], str]]:
+    """What is wrong in `[otel]`, as `(key path, message)` pairs: telemetry stays off."""
+    try:
+        OtelConfig.model_validate(config.otel)
+    except ValidationError as exc:
+        return [
+            (
+                ("otel", *(str(p) for p in err["loc"])),
+                f"{err['msg'].removeprefix('Value error, ')}; telemetry is off",
+            )
+            for err in exc.errors()
+        ]
+    return []
 
 
 def semantic_problems(
@@ -161,4 +272,5 @@ def semantic_problems(
             problems.append(((key,), f"{value!r} is not one of {', '.join(CREDENTIAL_STORES)}"))
     if config.profile is not None and config.profile not in config.profiles:
         problems.append((("profile",), f"profile {config.profile!r} is not defined"))
+    problems += otel_problems(config)
     return problems

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..config.model import ProviderConfig
 from ..redact import redact, register_secret, register_secrets, secret_header_values
+from ..telemetry.context import current as current_telemetry
+from ..telemetry.model_stream import observe_stream, report_request
 from . import chat_wire, responses_wire
 from .errors import ModelError, classify_status, root_cause
 from .prompt import Prompt
@@ -104,9 +107,9 @@ class ModelClient:
             error.details = redact(error.details, self._sdk_key)
         return error
 
-    async def stream(self, prompt: Prompt) -> AsyncIterator[ModelEvent]:
-        """One attempt: yields model events; raises `ModelError` (classified, redacted) on
-        failure."""
+    async def stream(self, prompt: Prompt, attempt: int = 1) -> AsyncIterator[ModelEvent]:
+        """One attempt (`attempt`: its number, for telemetry): yields model events; raises
+        `ModelError` (classified, redacted) on failure."""
         import openai
 
         try:
@@ -114,6 +117,8 @@ class ModelClient:
         except ModelError as exc:
             self._redacted(exc)
             raise
+        telemetry = current_telemetry()
+        started = time.monotonic()
         try:
             # The SDK makes the request and decodes the SSE framing; events come back as
             # plain JSON objects (see responses_wire.translate for why).
@@ -133,11 +138,15 @@ class ModelClient:
         except openai.APIStatusError as exc:
             error = classify_status(exc.status_code, exc.body, exc.response.headers, exc.message)
             error.rate_limits = parse_rate_limits(exc.response.headers)
-            raise self._redacted(error) from exc
+            self._redacted(error)
+            report_request(telemetry, attempt, started, exc.status_code, error.message)
+            raise error from exc
         except openai.APITimeoutError as exc:
-            raise ModelError(
+            error = ModelError(
                 "timed out connecting to the model", "httpConnectionFailed", retry="request"
-            ) from exc
+            )
+            report_request(telemetry, attempt, started, error=error.message)
+            raise error from exc
         except (openai.APIConnectionError, OSError, BaseExceptionGroup) as exc:
             # httpx2 may raise its connect failures as an ExceptionGroup.
             error = ModelError(
@@ -145,12 +154,18 @@ class ModelClient:
                 "httpConnectionFailed",
                 retry="request",
             )
-            raise self._redacted(error) from exc
+            self._redacted(error)
+            report_request(telemetry, attempt, started, error=error.message)
+            raise error from exc
+        events: Any = sdk_stream
+        if telemetry is not None:
+            report_request(telemetry, attempt, started, sdk_stream.response.status_code)
+            events = observe_stream(sdk_stream, telemetry)
         try:
             snapshot = parse_rate_limits(sdk_stream.response.headers)
             if snapshot is not None:
                 yield RateLimits(snapshot)
-            async for event in translate(sdk_stream):
+            async for event in translate(events):
                 yield event
         except ModelError as exc:
             self._redacted(exc)

@@ -35,6 +35,7 @@ from ..model.client import ModelClients
 from ..private_files import private_dir
 from ..redact import redact
 from ..tasks import spawn
+from ..telemetry import TelemetrySink, reporting
 from ..tools.base import ToolRouter
 from ..tools.registry import ToolRegistry
 from ..turns.lifecycle import TurnLifecycle, save_failed_message
@@ -98,6 +99,7 @@ class ThreadManager:
         source: str = "lsp",
         approvals: ApprovalTransport | None = None,
         workspace: WorkspaceView | None = None,
+        telemetry: TelemetrySink | None = None,
     ) -> None:
         self.home = home
         self.sessions_root = home / "sessions"
@@ -110,6 +112,8 @@ class ThreadManager:
         self.workspace = workspace or WorkspaceView()
         self._read_document = read_document
         self._source = source
+        # OpenTelemetry events (disabled unless `[otel]` names an exporter).
+        self.telemetry = telemetry or TelemetrySink()
         self._index: ThreadIndex | None = None
         # `open_index` builds the index in a worker thread while requests may already ask
         # for it on the event loop: one of them builds it, the other waits.
@@ -200,6 +204,7 @@ class ThreadManager:
         self.loaded[thread.id] = thread
         self._index_loaded(thread)
         self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
+        self.telemetry.conversation_starts(thread.id, settings)
         return thread
 
     async def start(self, request: ThreadRequest, *, ephemeral: bool = False) -> LoadedThread:
@@ -315,6 +320,7 @@ class ThreadManager:
         self._attach_gate(thread)
         self.loaded[thread.id] = thread
         self.emit(ev.ThreadStarted(thread.view(include_turns=False)))
+        self.telemetry.conversation_starts(thread.id, settings)
         if thread.token_usage is not None and thread.turns:
             # The client shows the context use of a resumed thread before its next turn.
             self.emit(ev.TokenUsageUpdated(thread.id, thread.turns[-1].id, thread.token_usage))
@@ -498,6 +504,7 @@ class ThreadManager:
         if thread.active is not None:
             raise ThreadBusy(thread_id, thread.active.turn.id)
         thread.settings = _apply_overrides(thread.settings, overrides)
+        self.telemetry.user_prompt(thread.id, thread.settings, inputs)
         turn = Turn(id=str(uuid.uuid4()), status="inProgress", items=[])
         thread.turns.append(turn)
         client = self.clients.get(thread.settings.model_provider, thread.settings.provider)
@@ -598,6 +605,7 @@ class ThreadManager:
         if thread is None or thread.active is not active:
             raise ThreadError("expectedTurnId", f"turn {expected_turn_id} has ended")
         runner.steer(inputs, content)
+        self.telemetry.user_prompt(thread.id, thread.settings, inputs)
         return expected_turn_id
 
     async def compact_thread(self, thread_id: str) -> Turn:
@@ -639,7 +647,9 @@ class ThreadManager:
     ) -> None:
         failure: BaseException | None = None
         try:
-            await runner.run()
+            # What the turn awaits (model client, tools, approvals) reports to this thread.
+            with reporting(self.telemetry.conversation(thread.id, thread.settings)):
+                await runner.run()
         except asyncio.CancelledError as exc:
             failure = exc
             raise

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..approvals.gate import TurnCancelled
 from ..sandbox.bounds import bounded_text
+from ..telemetry.context import note_refused, note_tool_result, reports_tool_call
 from ..threads.rollout import RolloutWriteError
 from .base import InvalidArguments, Tool, ToolCall, ToolCaps, ToolContext, ToolError, ToolResult
 from .rejected import rejected_item
@@ -72,6 +73,7 @@ class ToolRegistry:
         await flush()
         return [item for items in results for item in items]
 
+    @reports_tool_call
     async def _run_one(self, call: ToolCall, ctx: ToolContext) -> list[dict[str, Any]]:
         tool = self._tool(call.name)
         if tool is None:
@@ -97,6 +99,7 @@ class ToolRegistry:
         # Tools with a cap of their own (exec_command: 128 KiB) keep it.
         limit = getattr(tool, "max_output_bytes", MAX_OUTPUT_BYTES) if tool else MAX_OUTPUT_BYTES
         output = bounded_text(result.output, limit)
+        note_tool_result(output, result.success)
         return [call.output_item(output), *result.extra_history]
 
 
@@ -117,6 +120,8 @@ class _ShownItems:
 def _show_rejected(
     call: ToolCall, reason: str, ctx: ToolContext, *, known_tool: bool, invalid: bool
 ) -> None:
+    if not known_tool or invalid:
+        note_refused()
     item = rejected_item(call, reason, ctx.cwd, known_tool=known_tool, invalid_arguments=invalid)
     if item is not None:
         ctx.item_started(item)

@@ -297,7 +297,8 @@ class TurnRunner(TurnLifecycle):
             self._pending_history = []
             calls: list[ToolCall] = []
             try:
-                async for event in self.client.stream(self._prompt()):
+                attempt = request_retries + stream_retries + 1
+                async for event in self.client.stream(self._prompt(), attempt):
                     self._on_event(event, calls)
                 self._commit_history()
                 return calls

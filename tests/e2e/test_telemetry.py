@@ -1,0 +1,172 @@
+"""OpenTelemetry through the real server: a turn with tool calls against the mock model,
+exported to real OTLP receivers on 127.0.0.1 (OTLP/HTTP protobuf and JSON, OTLP/gRPC),
+decoded with opentelemetry-proto. Every event of the catalog with its metadata and
+resource, the prompt redacted unless `log_user_prompt`, the headers at the collector, no
+secret in any record; the events reach the collector through the flush at shutdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codex_lsp.core.telemetry import catalog
+from codex_lsp.mock_model import MockModelServer, MockUsage, text_response, tool_call_response
+from tests.conftest import ClientFactory
+from tests.e2e.tool_helpers import Answers
+from tests.lsp_client import mock_config
+from tests.telemetry.collectors import GrpcCollector, HttpCollector, running
+from tests.telemetry.helpers import (
+    API_KEY,
+    EDITOR,
+    OTLP_TOKEN,
+    TOOL_SECRET,
+    assert_no_secret,
+    assert_well_formed,
+    attributes,
+    both,
+    named,
+    named_editor,
+    otel_toml,
+    server_env,
+)
+
+PROMPT = "Create the file, try another, then print the token"
+USAGE = MockUsage(
+    input_tokens=100,
+    cached_input_tokens=20,
+    output_tokens=30,
+    reasoning_output_tokens=5,
+    total_tokens=130,
+)
+
+EXPORTERS = [
+    pytest.param("otlp-http", "binary", id="http-binary"),
+    pytest.param("otlp-http", "json", id="http-json"),
+    pytest.param("otlp-grpc", "binary", id="grpc"),
+]
+
+
+def _script(mock_model: MockModelServer) -> None:
+    """Three shell calls (asked and accepted, asked and declined, known-safe so decided by
+    the policy: it prints a credential-shaped string), then the answer."""
+    mock_model.enqueue(
+        tool_call_response("shell", {"command": ["touch", "made-by-tool"]}, call_id="call_ask"),
+        tool_call_response("shell", {"command": ["touch", "not-made"]}, call_id="call_deny"),
+        tool_call_response("shell", {"command": ["echo", TOOL_SECRET]}, call_id="call_safe"),
+        text_response("All done.", usage=USAGE),
+    )
+
+
+@pytest.mark.parametrize(("exporter", "protocol"), EXPORTERS)
+async def test_a_turn_with_tool_calls_sends_the_whole_catalog(
+    make_client: ClientFactory,
+    mock_model: MockModelServer,
+    codex_home: Path,
+    workspace: Path,
+    exporter: str,
+    protocol: str,
+) -> None:
+    collector = HttpCollector() if exporter == "otlp-http" else GrpcCollector()
+    async with running(collector):
+        extra = otel_toml(exporter, collector.endpoint, protocol=protocol)
+        (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
+        answers = Answers()
+        answers.decisions += ["accept", "decline"]
+        client = await make_client(
+            env=server_env(),
+            codex_caps={"approvals": True, "deltas": True},
+            before_start=both(answers.install, named_editor()),
+        )
+        thread_id = (await client.start_thread(approvalPolicy="untrusted"))["thread"]["id"]
+        _script(mock_model)
+        turn = await client.turn(thread_id, PROMPT)
+        assert turn["status"] == "completed"
+        assert (workspace / "made-by-tool").exists() and not (workspace / "not-made").exists()
+        assert not collector.exports  # the batch delay is long: nothing sent before the flush
+        await client.stop()  # shutdown + exit: the last flush
+        records = await collector.wait_for(
+            lambda rs: (
+                len(named(rs, catalog.TOOL_RESULT)) == 3 and bool(named(rs, catalog.USER_PROMPT))
+            )
+        )
+
+    assert {r.name for r in records} == set(catalog.EVENTS)
+    assert_well_formed(records, thread_id, EDITOR)
+    assert_no_secret(collector.exports, records, API_KEY, OTLP_TOKEN, TOOL_SECRET)
+    for export in collector.exports:
+        assert export.headers["x-otlp-api-key"] == OTLP_TOKEN
+        assert export.headers["x-team"] == "codex-lsp-tests"
+        if exporter == "otlp-http":
+            wanted = "application/json" if protocol == "json" else "application/x-protobuf"
+            assert export.content_type == wanted
+
+    (start,) = attributes(records, catalog.CONVERSATION_STARTS)
+    assert start["provider_name"] == "mock"
+    assert start["approval_policy"] == "untrusted"
+    assert start["sandbox_policy"] == "workspace-write"
+    assert start["mcp_servers"] == ""
+    assert isinstance(start["context_window"], int) and start["context_window"] > 0
+
+    (prompt,) = attributes(records, catalog.USER_PROMPT)
+    assert prompt["prompt"] == "[REDACTED]" and prompt["prompt_length"] == len(PROMPT)
+
+    requests = attributes(records, catalog.API_REQUEST)
+    assert len(requests) == 4 == len(mock_model.requests)
+    for request in requests:
+        assert request["attempt"] == 1 and request["http.response.status_code"] == 200
+        assert isinstance(request["duration_ms"], int) and request["duration_ms"] >= 0
+        assert "error.message" not in request
+
+    sse = attributes(records, catalog.SSE_EVENT)
+    kinds = {s["event.kind"] for s in sse}
+    assert {"response.created", "response.output_item.done", "response.completed"} <= kinds
+    assert "response.output_text.delta" in kinds
+    completed = [s for s in sse if s["event.kind"] == "response.completed"]
+    assert len(completed) == 4
+    assert completed[-1]["input_token_count"] == 100
+    assert completed[-1]["cached_token_count"] == 20
+    assert completed[-1]["output_token_count"] == 30
+    assert completed[-1]["reasoning_token_count"] == 5
+    assert completed[-1]["tool_token_count"] == 130
+    assert all("input_token_count" not in s for s in sse if s not in completed)
+
+    decisions = {d["call_id"]: d for d in attributes(records, catalog.TOOL_DECISION)}
+    assert {k: (d["decision"], d["source"], d["tool_name"]) for k, d in decisions.items()} == {
+        "call_ask": ("approved", "user", "shell"),
+        "call_deny": ("denied", "user", "shell"),
+        "call_safe": ("approved", "config", "shell"),
+    }
+    results = {r["call_id"]: r for r in attributes(records, catalog.TOOL_RESULT)}
+    assert results["call_ask"]["success"] == "true"
+    assert "made-by-tool" in results["call_ask"]["arguments"]
+    assert results["call_deny"]["success"] == "false"
+    assert "declined" in results["call_deny"]["output"]
+    assert results["call_safe"]["success"] == "true"
+    assert "[REDACTED]" in results["call_safe"]["output"]
+    assert "[REDACTED]" in results["call_safe"]["arguments"]
+    assert all(isinstance(r["duration_ms"], int) for r in results.values())
+
+
+async def test_the_prompt_is_sent_with_log_user_prompt(
+    make_client: ClientFactory, mock_model: MockModelServer, codex_home: Path
+) -> None:
+    async with running(HttpCollector()) as collector:
+        extra = otel_toml("otlp-http", collector.endpoint, log_user_prompt=True)
+        (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
+        client = await make_client(
+            env=server_env(), before_start=named_editor("Visual Studio Code")
+        )
+        thread_id = (await client.start_thread())["thread"]["id"]
+        mock_model.enqueue(text_response("hi"), text_response("again"))
+        text = f"Plain words, and a key someone pasted: {TOOL_SECRET}"
+        assert (await client.turn(thread_id, text))["status"] == "completed"
+        assert (await client.turn(thread_id, "second turn"))["status"] == "completed"
+        await client.stop()
+        records = await collector.wait_for(lambda rs: len(named(rs, catalog.USER_PROMPT)) == 2)
+    first, second = attributes(records, catalog.USER_PROMPT)
+    assert first["prompt"] == "Plain words, and a key someone pasted: [REDACTED]"
+    assert first["prompt_length"] == len(text)
+    assert second["prompt"] == "second turn"
+    assert_well_formed(records, thread_id, "Visual Studio Code")
+    assert_no_secret(collector.exports, records, API_KEY, OTLP_TOKEN, TOOL_SECRET)
