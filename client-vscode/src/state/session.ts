@@ -459,7 +459,8 @@ export class ChatSession implements DisposableLike {
     }
     this.store.load(thread);
     const dropped = Math.max(0, before - thread.turns.length);
-    const files = restoreFiles ? "the files they changed were restored" : "their file changes were kept";
+    const [they, their] = dropped === 1 ? ["it", "its"] : ["they", "their"];
+    const files = restoreFiles ? `the files ${they} changed were restored` : `${their} file changes were kept`;
     this.store.note(threadId, "info", `Rewound ${dropped} turn${dropped === 1 ? "" : "s"}: ${files}.`);
     this.changed(threadId);
     this.listChanged();

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MockModel, PYTHON, SERVER, git, killTree, mockConfig } from "../integration/harness.js";
 
@@ -30,6 +30,14 @@ function freePort(): Promise<number> {
       s.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
+}
+
+/** Poll (the disk, which sends no event) until `condition` holds; fails after `ms`. */
+async function waitUntil(condition: () => boolean, ms: number, what: () => string): Promise<void> {
+  for (const end = Date.now() + ms; !condition(); ) {
+    if (Date.now() > end) throw new Error(`${what()} (waited ${ms} ms)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** PIDs of codex-lsp processes started with this CODEX_HOME. */
@@ -194,6 +202,19 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 10_000 });
   }
 
+  /** Send `question`; the model answers with `patch` (approval policy "untrusted": it waits
+   * for approval), accepted with the chat card's Accept button, then with `answer`. The card. */
+  async function patchAcceptedInChat(question: string, patch: string, file: string, answer: string): Promise<Locator> {
+    await mock.enqueue({ items: [{ type: "custom_tool_call", name: "apply_patch", input: patch }] }, { items: [{ type: "message", text: answer }] });
+    await chat.locator("#input").fill(question);
+    await chat.locator("#input").press("Enter");
+    const card = chat.locator(".entry.filechange", { hasText: file }).last();
+    await card.locator(".badge", { hasText: /^waiting for approval$/ }).waitFor({ timeout: 60_000 });
+    await card.getByRole("button", { name: "Accept", exact: true }).click();
+    await chat.locator(".entry.agent", { hasText: answer }).waitFor({ timeout: 60_000 });
+    return card;
+  }
+
   it("streams an answer into the chat view", async () => {
     const chunks = ["Hello", " from the", " **mock** model.\n\n", "- one\n", "- two"];
     await mock.enqueue({ items: [{ type: "reasoning", summary: ["Thinking about the greeting."] }, { type: "message", text: chunks.join(""), chunks }] });
@@ -258,10 +279,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.keyboard.press("Control+Z");
     await editorLines.locator(".view-line", { hasText: /^write\stests$/ }).waitFor({ timeout: 10_000 });
     await page.keyboard.press("Control+S");
-    for (const end = Date.now() + 10_000; fs.readFileSync(path.join(base, "ws", "todo.txt"), "utf8") !== TODO; ) {
-      if (Date.now() > end) throw new Error("the undone text was not saved within 10 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(() => fs.readFileSync(path.join(base, "ws", "todo.txt"), "utf8") === TODO, 10_000, () => "the undone text was not saved");
     await page.screenshot({ path: path.join(shots, "undone.png") });
     await runCommand("View: Close All Editors");
   });
@@ -365,23 +383,14 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     expect(asked).toMatch(/<document path=\\"[^"\\]*\/todo\.txt\\"[^<]*>\\nwrite tests\\n<\/document>/);
 
     // A turn that edits the file, accepted from the chat card, then undone.
-    await mock.enqueue({ items: [{ type: "custom_tool_call", name: "apply_patch", input: SHIP_PATCH, call_id: "p3" }] }, { items: [{ type: "message", text: "Shipping today." }] });
-    await chat.locator("#input").fill("Ship it today");
-    await chat.locator("#input").press("Enter");
-    const card = chat.locator(".entry.filechange", { hasText: "todo.txt" }).last();
-    await card.locator(".badge", { hasText: /^waiting for approval$/ }).waitFor({ timeout: 60_000 });
-    await card.getByRole("button", { name: "Accept", exact: true }).click();
-    await chat.locator(".entry.agent", { hasText: "Shipping today." }).waitFor({ timeout: 60_000 });
+    const card = await patchAcceptedInChat("Ship it today", SHIP_PATCH, "todo.txt", "Shipping today.");
     const todo = path.join(base, "ws", "todo.txt");
     expect(fs.readFileSync(todo, "utf8")).toBe(TODO.replace("ship it", "ship it today"));
     await runCommand("Codex: Undo Last Turn");
     const dialog = page.locator(".monaco-dialog-box");
     await dialog.waitFor({ timeout: 30_000 });
     await dialog.getByRole("button", { name: "Undo", exact: true }).click();
-    for (const end = Date.now() + 30_000; fs.readFileSync(todo, "utf8") !== TODO; ) {
-      if (Date.now() > end) throw new Error(`todo.txt was not restored within 30 s: ${JSON.stringify(fs.readFileSync(todo, "utf8"))}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(() => fs.readFileSync(todo, "utf8") === TODO, 30_000, () => `todo.txt was not restored: ${JSON.stringify(fs.readFileSync(todo, "utf8"))}`);
     // The user is told what was restored; the editor shows the restored text.
     await page.locator(".notifications-toasts", { hasText: "undid the last turn's file changes: restored todo.txt" }).waitFor({ timeout: 30_000 });
     await card.locator(".badge", { hasText: /^undone$/ }).waitFor({ timeout: 30_000 });
@@ -490,5 +499,54 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     // Codex: Clear Review Findings empties the Problems panel.
     await runCommand("Codex: Clear Review Findings");
     await problem.waitFor({ state: "detached", timeout: 30_000 });
+  });
+
+  it("compacts the conversation (a divider, the context meter drops); Rewind to here drops a turn and restores its file", async () => {
+    // Codex: Compact Conversation: the summary replaces the history the model is sent.
+    const meter = chat.locator("#tokens progress");
+    const before = Number(await meter.getAttribute("value"));
+    expect(before).toBeGreaterThan(0);
+    await mock.enqueue({ items: [{ type: "message", text: "SUMMARY-OF-THE-SESSION: notes, todo and calc.py were edited and reviewed." }] });
+    await runCommand("Codex: Compact Conversation");
+    const divider = chat.locator(".entry.compaction", { hasText: /^Context compacted$/ });
+    await divider.waitFor({ timeout: 60_000 });
+    expect(await divider.getAttribute("role")).toBe("status");
+    // The meter follows the token use the server reports after the compaction.
+    await expect.poll(async () => Number(await meter.getAttribute("value")), { timeout: 30_000 }).toBeLessThan(before / 2);
+    await divider.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, "compacted.png") });
+
+    // A turn after the compaction creates a file (accepted from the chat card).
+    const created = path.join(base, "ws", "rewind.txt");
+    await patchAcceptedInChat("Create rewind.txt", "*** Begin Patch\n*** Add File: rewind.txt\n+made after the compaction\n*** End Patch", "rewind.txt", "Created rewind.txt.");
+    await waitUntil(() => fs.existsSync(created), 30_000, () => "rewind.txt was not created");
+    // That turn's first request held the summary, not the older answers.
+    const asked = (await mock.requests()).map((r) => JSON.stringify(r.body)).find((b) => b.includes("Create rewind.txt"));
+    expect(asked).toContain("SUMMARY-OF-THE-SESSION");
+    expect(asked).not.toContain("Still here after the restart.");
+    const turnsBefore = await chat.locator(".entry.user").count();
+
+    // Rewind to here on that message: the modal says what goes; Rewind restores the file.
+    const message = chat.locator(".entry.user", { hasText: "Create rewind.txt" });
+    await message.getByRole("button", { name: "Rewind to here" }).click();
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: 30_000 });
+    const asking = await dialog.innerText();
+    expect(asking).toContain("Rewind to before this message?");
+    expect(asking).toContain("This turn is removed from the conversation.");
+    expect(asking).toContain("The files it changed are restored");
+    await page.screenshot({ path: path.join(shots, "rewind-confirm.png") });
+    await dialog.getByRole("button", { name: "Rewind", exact: true }).click();
+    await dialog.waitFor({ state: "detached", timeout: 30_000 });
+    await waitUntil(() => !fs.existsSync(created), 30_000, () => "rewind.txt is still there after the rewind");
+    // The chat re-renders from the turns that remain: the compaction stays, the turn is gone,
+    // and its message is back in the input to edit and send again.
+    await chat.locator(".entry.notice", { hasText: "Rewound 1 turn: the files it changed were restored." }).waitFor({ timeout: 30_000 });
+    expect(await chat.locator(".entry.user", { hasText: "Create rewind.txt" }).count()).toBe(0);
+    expect(await chat.locator(".entry.agent", { hasText: "Created rewind.txt." }).count()).toBe(0);
+    expect(await chat.locator(".entry.user").count()).toBe(turnsBefore - 1);
+    expect(await chat.locator(".entry.compaction").count()).toBe(1);
+    expect(await chat.locator("#input").inputValue()).toBe("Create rewind.txt");
+    await page.screenshot({ path: path.join(shots, "rewound.png") });
   });
 });

@@ -244,7 +244,7 @@ describe("ChatSession: context control", () => {
     await session.rollback(THREAD, 1, false);
     expect(endpoint.requests("codex/thread/rollback")).toEqual([{ threadId: THREAD, numTurns: 1, restoreFiles: false }]);
     expect(users(session)).toEqual(["one", "two"]);
-    expect(session.store.entries(THREAD).at(-1)).toMatchObject({ text: "Rewound 1 turn: their file changes were kept." });
+    expect(session.store.entries(THREAD).at(-1)).toMatchObject({ text: "Rewound 1 turn: its file changes were kept." });
     expect(drafts).toEqual([`${THREAD}: three`]);
   });
 
