@@ -27,6 +27,7 @@ from ..core.tools.apply_patch import ApplyPatchError
 from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import ApprovalResult, CommandApprovalParams, FileChangeApprovalParams
 from ..protocol.enums import ApprovalDecision
+from .diff_text import ChangeView, change_prompt
 from .edits import (
     EditPlan,
     await_landing,
@@ -192,10 +193,9 @@ class LspApprovals:
             )
             method = "codex/item/fileChange/requestApproval"
             return _decision(await self._request(request.thread_id, method, params.wire()))
-        files = ", ".join(str(c.path) for c in request.changes)
-        message = f"Codex wants to change {files}"
-        if request.reason:
-            message += f"\nReason: {request.reason}"
+        # The prompt is all such a client shows: files, hunk and line counts, the diff.
+        views = [ChangeView.of(c) for c in wire_changes(request.changes)]
+        message = change_prompt(views, request.reason)
         return await self._ask_by_message(request.thread_id, message, _CHANGE_TITLES)
 
 
