@@ -1,9 +1,16 @@
-"""`textDocument/codeAction`: "Ask Codex to fix" per diagnostic, "Ask Codex about selection".
+"""`textDocument/codeAction`: "Ask Codex to fix" per diagnostic, "Ask Codex to fix this" on
+a range, "Ask Codex about selection".
 
-Both run `codex.ask` (see `commands.py`) with a text and a `document` input: for a
+All run `codex.ask` (see `commands.py`) with a text and a `document` input: for a
 diagnostic the lines around it (so the model sees the code, not just the flagged word), for
 a selection exactly the selected text. A review finding's diagnostic gets "Ask Codex to
 fix: <title>", a turn on the review's thread that names the finding.
+
+"Ask Codex to fix this" needs no diagnostic (Neovim sends a server only the diagnostics it
+published itself): it is offered on any non-empty range, and on an empty one (a cursor)
+when the user asked for code actions (`triggerKind: Invoked`, not the automatic requests
+behind VS Code's light bulb) on a line that is not blank. Its text names the file, the
+range and quotes the lines' text; its document input is the lines around them.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ if TYPE_CHECKING:
     from .documents import Documents
 
 FIX_TITLE = "Ask Codex to fix"
+FIX_THIS_TITLE = "Ask Codex to fix this"
 REVIEW_FIX_TITLE = "Ask Codex to fix: {title}"
 SELECTION_TITLE = "Ask Codex about selection"
 SELECTION_PROMPT = "Explain this code and point out any problems in it."
 # Lines of code sent around a diagnostic.
 CONTEXT_LINES = 20
+# Lines of the range quoted in "Ask Codex to fix this".
+QUOTED_LINES = 40
 KINDS = [lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.RefactorRewrite]
 
 
@@ -73,6 +83,63 @@ def _fix_action(diagnostic: lsp.Diagnostic, uri: str, line_count: int | None) ->
     )
 
 
+def _fence(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks in `text`."""
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def fix_this_text(rng: lsp.Range, uri: str, lines: list[str] | None) -> str:
+    """The request to fix the code in `rng`: where it is, and the text of its lines."""
+    start, end = rng.start, rng.end
+    last = end.line if end.character > 0 or end.line == start.line else end.line - 1
+    path = uri_to_path(uri) if uri.startswith("file:") else uri
+    if last == start.line:
+        where = f"line {start.line + 1}"
+        if end.line == start.line and end.character > start.character:
+            where += f", columns {start.character + 1}-{end.character}"
+    else:
+        where = f"lines {start.line + 1}-{last + 1}"
+    text = f"Fix the problem in this code: {where} of {path}."
+    if lines is None or start.line >= len(lines):
+        return text
+    quoted = lines[start.line : min(last + 1, len(lines))]
+    if len(quoted) > QUOTED_LINES:
+        quoted = [*quoted[:QUOTED_LINES], f"... ({len(quoted) - QUOTED_LINES} more lines)"]
+    body = "\n".join(quoted)
+    fence = _fence(body)
+    label = "The line" if len(quoted) == 1 else "The lines"
+    return f"{text}\n{label}:\n{fence}\n{body}\n{fence}"
+
+
+def _fix_this_action(
+    params: lsp.CodeActionParams, lines: list[str] | None
+) -> lsp.CodeAction | None:
+    """ "Ask Codex to fix this" for the request's range (see the module docstring)."""
+    rng = params.range
+    if (rng.start.line, rng.start.character) == (rng.end.line, rng.end.character):
+        invoked = params.context.trigger_kind == lsp.CodeActionTriggerKind.Invoked
+        line = rng.start.line
+        if not invoked or lines is None or line >= len(lines) or not lines[line].strip():
+            return None
+        rng = lsp.Range(lsp.Position(line, 0), lsp.Position(line, len(lines[line])))
+    uri = params.text_document.uri
+    line_count = len(lines) if lines is not None else None
+    arg = {
+        "text": fix_this_text(rng, uri, lines),
+        "uri": uri,
+        "range": _with_context(rng, line_count),
+    }
+    return lsp.CodeAction(
+        title=FIX_THIS_TITLE,
+        kind=lsp.CodeActionKind.QuickFix,
+        command=lsp.Command(title=FIX_THIS_TITLE, command=ASK, arguments=[arg]),
+    )
+
+
 def _with_context(rng: lsp.Range, line_count: int | None) -> dict[str, Any]:
     """Whole lines around `rng`, as a wire range."""
     first = max(rng.start.line - CONTEXT_LINES, 0)
@@ -93,13 +160,19 @@ def _wanted(kind: str, only: list[str] | None) -> bool:
     return not only or any(kind == k or kind.startswith(f"{k}.") for k in only)
 
 
-def code_actions(params: lsp.CodeActionParams, line_count: int | None) -> list[lsp.CodeAction]:
-    """The actions for a request (pure: the document's line count is given)."""
+def code_actions(params: lsp.CodeActionParams, text: str | None) -> list[lsp.CodeAction]:
+    """The actions for a request (pure: the document's text is given, None when the
+    document is not open)."""
     uri = params.text_document.uri
     only = [str(k) for k in params.context.only] if params.context.only else None
+    lines = text.splitlines() if text is not None else None
+    line_count = len(lines) if lines is not None else None
     actions: list[lsp.CodeAction] = []
     if _wanted(lsp.CodeActionKind.QuickFix, only):
         actions += [_fix_action(d, uri, line_count) for d in params.context.diagnostics]
+        fix_this = _fix_this_action(params, lines)
+        if fix_this is not None:
+            actions.append(fix_this)
     rng = params.range
     selected = (rng.start.line, rng.start.character) != (rng.end.line, rng.end.character)
     if selected and _wanted(lsp.CodeActionKind.RefactorRewrite, only):
@@ -128,9 +201,7 @@ def register_code_actions(server: CodexLanguageServer, documents: Documents) -> 
     def code_action(
         params: lsp.CodeActionParams,
     ) -> list[lsp.CodeAction | lsp.Command] | None:
-        text = documents.text(params.text_document.uri)
-        line_count = len(text.splitlines()) if text is not None else None
-        actions = code_actions(params, line_count)
+        actions = code_actions(params, documents.text(params.text_document.uri))
         if not actions:
             return None
         if not _literal_support(server):
