@@ -11,7 +11,8 @@
   one hunk rejected, the user's own edit of a proposal landing and then undone with Ctrl+Z,
   a server crash and restart, a command approval, a resume after Reload Window, and a
   question about the editor's selection followed by Undo Last Turn, and a review whose
-  finding shows in the Problems panel and is fixed from the lightbulb. It needs
+  finding shows in the Problems panel and is fixed from the lightbulb, then Compact
+  Conversation and Rewind to here on a turn that created a file. It needs
   `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the test is
   skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
 
@@ -38,7 +39,7 @@ NPM = shutil.which("npm")
 TIMEOUT = 600.0
 # What the workbench e2e (client-vscode/test/e2e/workbench.test.ts) proves, step by step,
 # and the screenshots each step saves.
-WORKBENCH_TESTS = 8
+WORKBENCH_TESTS = 9
 WORKBENCH_SHOTS = (
     "answer.png",
     "review.png",
@@ -55,6 +56,9 @@ WORKBENCH_SHOTS = (
     "review-problems.png",
     "review-quickfix.png",
     "review-fix-turn.png",
+    "compacted.png",
+    "rewind-confirm.png",
+    "rewound.png",
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
