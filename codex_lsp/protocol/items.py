@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import WireModel
 from .enums import CommandSource, ItemStatus, McpToolCallStatus
+from .mcp import McpToolCallError, McpToolCallResult
 from .review_output import ReviewOutput
 from .user_input import UserInput
 
@@ -116,7 +117,8 @@ class FileChangeItem(WireModel):
 
 
 class McpToolCallItem(WireModel):
-    """A call to a tool of an MCP server."""
+    """A call to a tool of an MCP server: `result` once it answered, `error` when it failed
+    (`declined`: the user refused it; it never reached the server)."""
 
     type: Literal["mcpToolCall"] = "mcpToolCall"
     id: str
@@ -124,9 +126,15 @@ class McpToolCallItem(WireModel):
     tool: str
     status: McpToolCallStatus
     arguments: Any = None
-    result: Any = None
-    error: str | None = None
+    result: McpToolCallResult | None = None
+    error: McpToolCallError | None = None
     duration_ms: int | None = None
+
+    @field_validator("error", mode="before")
+    @classmethod
+    def _error_text(cls, value: Any) -> Any:
+        """Rollouts written before errors were `{message}` objects hold plain text."""
+        return {"message": value} if isinstance(value, str) else value
 
 
 class WebSearchItem(WireModel):

@@ -166,6 +166,30 @@ def _config_origins(codex_type: str, payload: Json) -> bool:
     return True
 
 
+# PROTOCOL.md's `runtimeStatus: {status, error}` in Codex's form (a bare
+# `McpServerConnectionStatus`; Codex's `ready` is `connected`).
+_CONNECTION_STATUS = {"ready": "connected"}
+
+
+def _mcp_runtime_status(_type: str, payload: Json) -> bool:
+    changed = False
+    for node in _walk(payload):
+        status = node.get("runtimeStatus")
+        if "authStatus" in node and isinstance(status, dict):
+            node["runtimeStatus"] = _CONNECTION_STATUS.get(status["status"], status["status"])
+            changed = True
+    return changed
+
+
+def _mcp_declined(_type: str, payload: Json) -> bool:
+    changed = False
+    for node in _walk(payload):
+        if node.get("type") == "mcpToolCall" and node.get("status") == "declined":
+            node["status"] = "failed"
+            changed = True
+    return changed
+
+
 def _fractional_percent(_type: str, payload: Json) -> bool:
     changed = False
     for node in _walk(payload):
@@ -219,6 +243,20 @@ DEVIATIONS: list[Deviation] = [
         _review_output,
         session=False,
     ),
+    # PROTOCOL.md ("MCP servers"): a server's runtime status carries its error.
+    Deviation(
+        "mcpRuntimeStatus",
+        "McpServerStatus.runtimeStatus is `{status, error}`, `ready` for Codex's `connected`",
+        _mcp_runtime_status,
+        session=False,
+    ),
+    # PROTOCOL.md: an MCP call the user declined never ran; Codex has no such status.
+    Deviation(
+        "mcpDeclined",
+        "mcpToolCall items may be `declined`",
+        _mcp_declined,
+        session=False,
+    ),
     # Known, not fixed yet (core/model/catalog.py): a model the catalog has no preset for
     # gets `defaultReasoningEffort: null`; Codex requires an effort.
     Deviation("unknownModelEffort", "Model.defaultReasoningEffort may be null", _unknown_effort),
@@ -243,11 +281,7 @@ METHODS_CODEX_LACKS = {
 }
 
 # Golden payloads Codex's schema refuses for a reason of their own.
-KNOWN_INVALID_GOLDENS = {
-    # `codex/mcpServerStatus/list` is not served yet; its model is a placeholder that the
-    # MCP work replaces (PROTOCOL.md: `resources`, `resourceTemplates`, `runtimeStatus`).
-    "mcp_status": "McpServerStatus is a placeholder until codex/mcpServerStatus/list is served",
-}
+KNOWN_INVALID_GOLDENS: dict[str, str] = {}
 
 
 def adapt(codex_type: str, payload: Json) -> tuple[Json, list[str]]:

@@ -235,7 +235,10 @@ async def test_calls_refused_before_running_show_failed_items(
         "codex",
         "frobnicate",
     )
-    assert unknown["arguments"] == {"x": 1} and "unknown tool 'frobnicate'" in unknown["error"]
+    assert (
+        unknown["arguments"] == {"x": 1}
+        and "unknown tool 'frobnicate'" in unknown["error"]["message"]
+    )
     assert (mcp["server"], mcp["tool"]) == ("docs", "search")
     assert bad_json["type"] == "commandExecution" and bad_json["exitCode"] is None
     assert "not JSON" in bad_json["aggregatedOutput"]
@@ -244,7 +247,7 @@ async def test_calls_refused_before_running_show_failed_items(
     assert workdir["cwd"] == str(workspace / "nowhere")
     assert "does not exist" in workdir["aggregatedOutput"]
     assert (read["type"], read["tool"]) == ("mcpToolCall", "read_file")
-    assert "file_path" in read["error"]
+    assert "file_path" in read["error"]["message"]
     assert bad_patch["type"] == "fileChange"
     [change] = bad_patch["changes"]
     assert change["path"] == str(workspace / "missing.txt")
@@ -259,6 +262,6 @@ async def test_calls_refused_before_running_show_failed_items(
     )
     assert "unknown tool 'frobnicate'" in outputs["c_unknown"]
     assert outputs["c_workdir"] == workdir["aggregatedOutput"]
-    assert outputs["c_read"] == read["error"]
+    assert outputs["c_read"] == read["error"]["message"]
     assert "missing.txt" in outputs["c_patch"]
     assert len(outputs) == len(calls)

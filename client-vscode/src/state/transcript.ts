@@ -387,8 +387,14 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
         id: item.id,
         turnId,
         title: `${item.server} · ${item.tool}`,
-        status: item.status,
-        detail: item.error ?? (done ? JSON.stringify(item.result ?? {}, null, 2) : JSON.stringify(item.arguments ?? {})),
+        status: item.status === "declined" ? "failed" : item.status,
+        detail:
+          item.error?.message ??
+          (item.status === "declined"
+            ? "Declined"
+            : done
+              ? JSON.stringify(item.result ?? {}, null, 2)
+              : JSON.stringify(item.arguments ?? {})),
       };
     case "webSearch":
       return { kind: "tool", id: item.id, turnId, title: "Web search", status: done ? "completed" : "inProgress", detail: item.query };

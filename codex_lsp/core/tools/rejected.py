@@ -30,6 +30,7 @@ from ...protocol.items import (
     PatchChangeKind,
     ThreadItem,
 )
+from ...protocol.mcp import McpToolCallError
 from ..turns.stream_state import new_id
 from .base import ToolCall
 
@@ -67,7 +68,7 @@ def rejected_item(
         tool=tool,
         status="failed",
         arguments=_arguments(call),
-        error=reason,
+        error=McpToolCallError(message=reason),
     )
 
 
