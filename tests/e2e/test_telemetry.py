@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.core.telemetry import catalog
-from codex_lsp.mock_model import MockModelServer, MockUsage, text_response, tool_call_response
+from codex_lsp.mock_model import (
+    MockModelServer,
+    MockUsage,
+    cut_response,
+    error_response,
+    text_response,
+    tool_call_response,
+)
 from tests.conftest import ClientFactory
 from tests.e2e.tool_helpers import Answers
 from tests.lsp_client import mock_config
@@ -170,3 +177,28 @@ async def test_the_prompt_is_sent_with_log_user_prompt(
     assert second["prompt"] == "second turn"
     assert_well_formed(records, thread_id, "Visual Studio Code")
     assert_no_secret(collector.exports, records, API_KEY, OTLP_TOKEN, TOOL_SECRET)
+
+
+async def test_retried_requests_are_numbered_attempts_with_their_errors(
+    make_client: ClientFactory, mock_model: MockModelServer, codex_home: Path
+) -> None:
+    async with running(HttpCollector()) as collector:
+        extra = otel_toml("otlp-http", collector.endpoint)
+        (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
+        client = await make_client(env=server_env(), before_start=named_editor())
+        thread_id = (await client.start_thread())["thread"]["id"]
+        # A 500 (the request is retried), a stream cut mid-way (the stream is retried), done.
+        mock_model.enqueue(error_response(500), cut_response(after_events=4), text_response("ok"))
+        assert (await client.turn(thread_id, "retry me"))["status"] == "completed"
+        await client.stop()
+        records = await collector.wait_for(lambda rs: len(named(rs, catalog.API_REQUEST)) == 3)
+    first, second, third = attributes(records, catalog.API_REQUEST)
+    assert (first["attempt"], first["http.response.status_code"]) == (1, 500)
+    assert first["error.message"]
+    assert (second["attempt"], second["http.response.status_code"]) == (2, 200)
+    assert (third["attempt"], third["http.response.status_code"]) == (3, 200)
+    assert "error.message" not in second and "error.message" not in third
+    broken = [s for s in attributes(records, catalog.SSE_EVENT) if "error.message" in s]
+    assert len(broken) == 1 and "event.kind" not in broken[0]
+    assert_well_formed(records, thread_id, EDITOR)
+    assert_no_secret(collector.exports, records, API_KEY, OTLP_TOKEN)

@@ -19,7 +19,7 @@ import functools
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, get_args
 
 from .catalog import Decision, DecisionSource
 
@@ -112,13 +112,25 @@ class _ToolCallReport:
 _call: ContextVar[_ToolCallReport | None] = ContextVar("codex_telemetry_call", default=None)
 
 
-def note_decision(decision: str, source: DecisionSource = "user") -> None:
+def _decision(value: object) -> Decision:
+    """A catalog decision from an approval answer: `accept`, `acceptForSession`,
+    `decline`, `cancel`, a catalog decision, or an answer object (an accept that also
+    remembers a rule counts as `approved_for_session`)."""
+    if isinstance(value, str):
+        if value in _DECISIONS:
+            return _DECISIONS[value]
+        if value in get_args(Decision):
+            return value  # type: ignore[return-value]
+    return "approved_for_session" if "accept" in str(value).lower() else "denied"
+
+
+def note_decision(decision: object, source: DecisionSource = "user") -> None:
     """The approval decision of the tool call being run (an `ApprovalDecision` or a
     catalog decision); the last one noted wins (a rerun after a sandbox denial asks
     again)."""
     report = _call.get()
     if report is not None:
-        report.decision = _DECISIONS.get(decision, decision)  # type: ignore[arg-type]
+        report.decision = _decision(decision)
         report.source = source
         report.decided_ns = time.time_ns()
 

@@ -6,7 +6,8 @@ nor the first turn waits for it; events sent meanwhile are kept (up to `MAX_EARL
 handed over once it is ready. Events are queued in memory and exported by the SDK's
 worker thread: a collector that is down or never answers costs a turn nothing, the queue
 drops the oldest events when full. `shutdown` sends what is left, waiting at most the
-time it is given (the SDK's own exit hook is off: it would wait 30 s).
+time it is given, and at most `DOWN_FLUSH_S` when the last export failed (the SDK's own
+exit hook is off: it would wait 30 s).
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ EXPORT_TIMEOUT_S = 5.0
 SCHEDULE_DELAY_MS = 1000
 MAX_QUEUE_SIZE = 4096
 MAX_BATCH_SIZE = 512
+# The last flush waits at most this long for a collector that looks down: its last
+# export failed, or the one running has taken longer than `SLOW_EXPORT_S`.
+DOWN_FLUSH_S = 1.0
+SLOW_EXPORT_S = 0.5
 
 
 def describe(otel: OtelConfig) -> str:
@@ -44,6 +49,60 @@ def describe(otel: OtelConfig) -> str:
         return f"OTLP/HTTP ({http.protocol}) to {http.endpoint}"
     assert otel.exporter.otlp_grpc is not None
     return f"OTLP/gRPC to {otel.exporter.otlp_grpc.endpoint}"
+
+
+class _Watched:
+    """An SDK exporter that notes whether its collector looks down."""
+
+    def __init__(self, exporter: Any) -> None:
+        self._exporter = exporter
+        self._failing = False
+        self._running_since: float | None = None
+
+    @property
+    def down(self) -> bool:
+        """The last export failed, or the one running is taking long."""
+        since = self._running_since
+        return self._failing or (since is not None and time.monotonic() - since > SLOW_EXPORT_S)
+
+    def export(self, batch: Any) -> Any:
+        from opentelemetry.sdk._logs.export import LogRecordExportResult
+
+        self._running_since = time.monotonic()
+        try:
+            result = self._exporter.export(batch)
+        except Exception:
+            self._failing = True
+            raise
+        finally:
+            self._running_since = None
+        self._failing = result != LogRecordExportResult.SUCCESS
+        return result
+
+    def force_flush(self, timeout_millis: int = 10_000) -> bool:
+        return bool(self._exporter.force_flush(timeout_millis))
+
+    def shutdown(self, timeout_millis: float = 30_000) -> None:
+        try:
+            self._exporter.shutdown(timeout_millis=timeout_millis)
+        except TypeError:  # an exporter whose shutdown takes no timeout
+            self._exporter.shutdown()
+
+
+def _import_grpc_exporter() -> Any:
+    """The OTLP/gRPC exporter class, with grpc's fork handlers off while it loads: every
+    command the agent runs is a fork, which they would log about and slow down (the
+    child execs at once). The variables are not left for those commands to inherit."""
+    ours = {"GRPC_ENABLE_FORK_SUPPORT": "false", "GRPC_VERBOSITY": "ERROR"}
+    added = [name for name in ours if name not in os.environ]
+    for name in added:
+        os.environ[name] = ours[name]
+    try:
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+    return OTLPLogExporter
 
 
 def _exporter(otel: OtelConfig) -> Any:
@@ -64,11 +123,8 @@ def _exporter(otel: OtelConfig) -> Any:
 
         return HttpLogExporter(endpoint=http.endpoint, headers=headers, timeout=EXPORT_TIMEOUT_S)
     assert grpc is not None
-    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import (
-        OTLPLogExporter as GrpcLogExporter,
-    )
-
-    return GrpcLogExporter(endpoint=grpc.endpoint, headers=headers, timeout=EXPORT_TIMEOUT_S)
+    exporter = _import_grpc_exporter()
+    return exporter(endpoint=grpc.endpoint, headers=headers, timeout=EXPORT_TIMEOUT_S)
 
 
 class OtlpPipeline:
@@ -84,6 +140,7 @@ class OtlpPipeline:
         self._info: Any = None  # SeverityNumber.INFO, once the SDK is loaded
         self._failed = False
         self._closed = False
+        self._exporter: _Watched | None = None
         self._ready = threading.Thread(target=self._build, name="otel-setup", daemon=True)
         self._ready.start()
 
@@ -105,9 +162,11 @@ class OtlpPipeline:
             )
             provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
             delay = None if "OTEL_BLRP_SCHEDULE_DELAY" in os.environ else SCHEDULE_DELAY_MS
+            exporter = _Watched(_exporter(self._otel))
+            sdk_exporter: Any = exporter  # duck-typed as the SDK's LogRecordExporter
             provider.add_log_record_processor(
                 BatchLogRecordProcessor(
-                    _exporter(self._otel),
+                    sdk_exporter,
                     schedule_delay_millis=delay,
                     max_queue_size=MAX_QUEUE_SIZE,
                     max_export_batch_size=MAX_BATCH_SIZE,
@@ -124,6 +183,7 @@ class OtlpPipeline:
         with self._lock:
             self._info = SeverityNumber.INFO
             self._provider = provider
+            self._exporter = exporter
             self._logger = logger
             early, self._early = self._early, []
             if self._dropped_early:
@@ -167,7 +227,8 @@ class OtlpPipeline:
 
     def shutdown(self, timeout: float) -> bool:
         """Export what is queued, then stop; returns within about `timeout` seconds (an
-        export still running then is left to the daemon thread)."""
+        export still running then is left to the daemon thread), within `DOWN_FLUSH_S`
+        when the collector failed the last export."""
         deadline = time.monotonic() + timeout
         self._ready.join(timeout)
         with self._lock:
@@ -176,6 +237,8 @@ class OtlpPipeline:
         if provider is None:
             self._closed = True
             return ready and not self._failed
+        if self._exporter is not None and self._exporter.down:
+            deadline = min(deadline, time.monotonic() + DOWN_FLUSH_S)
         done = threading.Event()
 
         def stop() -> None:
