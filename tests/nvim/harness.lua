@@ -106,6 +106,69 @@ function H.buf_text(buf)
   return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n") .. "\n"
 end
 
+-- ---------------------------------------------------------------------------------------
+-- Recorders shared by the plugin scenarios
+
+H.notes = {} -- every vim.notify message once record_notes() ran: {msg, level}
+
+--- Replace vim.notify with a recorder (see H.noted).
+function H.record_notes()
+  vim.notify = function(msg, level)
+    table.insert(H.notes, { msg = msg, level = level })
+  end
+end
+
+--- The first recorded notification containing `needle` (plain text), or nil.
+function H.noted(needle)
+  for _, n in ipairs(H.notes) do
+    if n.msg:find(needle, 1, true) then
+      return n
+    end
+  end
+end
+
+H.seen = {} -- method -> the params of each codex/ notification, in order
+
+--- Record every codex/ notification (the plugin's `User CodexNotification`); `each(args)`
+--- also runs for each one.
+function H.record_notifications(each)
+  vim.api.nvim_create_autocmd("User", {
+    pattern = "CodexNotification",
+    callback = function(args)
+      local list = H.seen[args.data.method] or {}
+      H.seen[args.data.method] = list
+      table.insert(list, args.data.params)
+      if each then
+        each(args)
+      end
+    end,
+  })
+end
+
+--- The params of every `method` notification received so far.
+function H.received(method)
+  return H.seen[method] or {}
+end
+
+--- The n-th codex/turn/completed params, waited for (nil after the timeout).
+function H.await_turn(n, ms)
+  H.wait(ms or 60000, function()
+    return H.received("codex/turn/completed")[n] ~= nil
+  end, "completed turn " .. n)
+  return H.received("codex/turn/completed")[n]
+end
+
+--- The items of a turn, from item/completed (or `method`) notifications.
+function H.items_of(turn_id, method)
+  local out = {}
+  for _, p in ipairs(H.received(method or "codex/item/completed")) do
+    if p.turnId == turn_id then
+      table.insert(out, p.item)
+    end
+  end
+  return out
+end
+
 --- Without `cond` the rest of the scenario cannot run: report and quit now.
 function H.require(cond, name, detail)
   if not H.ok(cond, name, detail) then

@@ -32,44 +32,16 @@ local ORIGINAL = H.read_file(notes_path)
 -- ---------------------------------------------------------------------------------------
 -- Recorders and UI stubs
 
-local notes = {}
-vim.notify = function(msg, level)
-  table.insert(notes, { msg = msg, level = level })
-end
-
-local function noted(needle)
-  for _, n in ipairs(notes) do
-    if n.msg:find(needle, 1, true) then
-      return n
-    end
-  end
-end
+H.record_notes()
+local notes, noted = H.notes, H.noted
 
 local input_answer = nil
 vim.ui.input = function(_, cb)
   cb(input_answer)
 end
 
-local seen = {} -- method -> params of each codex/ notification, in order
-api.nvim_create_autocmd("User", {
-  pattern = "CodexNotification",
-  callback = function(args)
-    local list = seen[args.data.method] or {}
-    seen[args.data.method] = list
-    table.insert(list, args.data.params)
-  end,
-})
-
-local function received(method)
-  return seen[method] or {}
-end
-
-local function await_turn(n, ms)
-  H.wait(ms or 60000, function()
-    return received("codex/turn/completed")[n] ~= nil
-  end, "completed turn " .. n)
-  return received("codex/turn/completed")[n]
-end
+H.record_notifications()
+local received, await_turn, items_of = H.received, H.await_turn, H.items_of
 
 --- Run the Ex command `cmd`, whose turn must complete as the n-th turn seen; that
 --- turn/completed.
@@ -78,16 +50,6 @@ local function run(cmd, n)
   local done = await_turn(n)
   H.require(done ~= nil and done.turn.status == "completed", "turn " .. n .. " completed", vim.inspect(done))
   return done
-end
-
-local function items_of(turn_id, method)
-  local out = {}
-  for _, p in ipairs(received(method or "codex/item/completed")) do
-    if p.turnId == turn_id then
-      table.insert(out, p.item)
-    end
-  end
-  return out
 end
 
 local function kinds(items)

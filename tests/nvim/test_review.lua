@@ -22,55 +22,15 @@ local PLAIN = assert(vim.env.CODEX_REVIEW_PLAIN)
 local CUSTOM = assert(vim.env.CODEX_REVIEW_CUSTOM)
 
 -- ---------------------------------------------------------------------------------------
--- Recorders
+-- Recorders (tests/nvim/harness.lua)
 
-local notes = {}
-vim.notify = function(msg, level)
-  table.insert(notes, { msg = msg, level = level })
-end
+H.record_notes()
+local notes, noted, received, await_turn, items_of = H.notes, H.noted, H.received, H.await_turn, H.items_of
 
-local function noted(pattern)
-  for _, n in ipairs(notes) do
-    if n.msg:find(pattern, 1, true) then
-      return n
-    end
-  end
-end
-
-local seen = {} -- method -> the params of each codex/ notification, in order
 local statuslines = {}
-api.nvim_create_autocmd("User", {
-  pattern = "CodexNotification",
-  callback = function(args)
-    local list = seen[args.data.method] or {}
-    seen[args.data.method] = list
-    table.insert(list, args.data.params)
-    statuslines[(require("codex").statusline():gsub(" · .*$", ""))] = true
-  end,
-})
-
-local function received(method)
-  return seen[method] or {}
-end
-
---- The n-th codex/turn/completed params, waited for (nil after the timeout).
-local function await_turn(n, ms)
-  H.wait(ms or 60000, function()
-    return received("codex/turn/completed")[n] ~= nil
-  end, "completed turn " .. n)
-  return received("codex/turn/completed")[n]
-end
-
---- The items of a turn, from item/completed (or `method`) notifications.
-local function items_of(turn_id, method)
-  local out = {}
-  for _, p in ipairs(received(method or "codex/item/completed")) do
-    if p.turnId == turn_id then
-      table.insert(out, p.item)
-    end
-  end
-  return out
-end
+H.record_notifications(function()
+  statuslines[(require("codex").statusline():gsub(" · .*$", ""))] = true
+end)
 
 local function item_of(turn_id, kind)
   for _, item in ipairs(items_of(turn_id)) do
