@@ -37,6 +37,7 @@ from .review_diagnostics import ReviewDiagnostics
 from .review_handlers import register_review_handlers
 from .session import Session
 from .thread_handlers import register_thread_handlers
+from .transcripts import Transcripts
 from .transport import FrameWriter
 from .turn_handlers import register_turn_handlers
 
@@ -104,10 +105,13 @@ class CodexLanguageServer(LanguageServer):
         self.turn_progress = TurnProgress(self)
         register_progress(self, self.turn_progress)
         self.review_diagnostics = ReviewDiagnostics(self, self.documents)
+        # Clients without the Codex UI read each thread in a transcript document.
+        self.transcripts = Transcripts(self, home)
         self.notifier.listeners += [
             self.turn_progress,
             self.documents.on_event,
             self.review_diagnostics.on_event,
+            self.transcripts.on_event,
         ]
         self.commands = register_commands(self)
         register_code_actions(self, self.documents)

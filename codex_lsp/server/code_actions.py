@@ -21,6 +21,7 @@ from lsprotocol import types as lsp
 
 from ..core.turns.user_input import uri_to_path
 from .commands import ASK
+from .diff_text import fence
 from .review_diagnostics import is_review_diagnostic
 
 if TYPE_CHECKING:
@@ -83,15 +84,6 @@ def _fix_action(diagnostic: lsp.Diagnostic, uri: str, line_count: int | None) ->
     )
 
 
-def _fence(text: str) -> str:
-    """A Markdown code fence longer than any run of backticks in `text`."""
-    longest = run = 0
-    for char in text:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
-    return "`" * max(3, longest + 1)
-
-
 def fix_this_text(rng: lsp.Range, uri: str, lines: list[str] | None) -> str:
     """The request to fix the code in `rng`: where it is, and the text of its lines."""
     start, end = rng.start, rng.end
@@ -110,9 +102,9 @@ def fix_this_text(rng: lsp.Range, uri: str, lines: list[str] | None) -> str:
     if len(quoted) > QUOTED_LINES:
         quoted = [*quoted[:QUOTED_LINES], f"... ({len(quoted) - QUOTED_LINES} more lines)"]
     body = "\n".join(quoted)
-    fence = _fence(body)
+    marks = fence(body)
     label = "The line" if len(quoted) == 1 else "The lines"
-    return f"{text}\n{label}:\n{fence}\n{body}\n{fence}"
+    return f"{text}\n{label}:\n{marks}\n{body}\n{marks}"
 
 
 def _fix_this_action(

@@ -79,6 +79,38 @@ def bounded_lines(lines: list[str], limit: int) -> list[str]:
     return [*lines[:keep], f"… {len(lines) - keep} more lines"]
 
 
+def excerpt_lines(lines: list[str], limit: int) -> list[str]:
+    """At most `limit` lines: the first and the last ones, a line between them saying how
+    many were left out (command output: how it starts and how it ended)."""
+    if len(lines) <= limit:
+        return lines
+    tail = (limit - 1) // 2
+    head = limit - 1 - tail
+    left_out = len(lines) - head - tail
+    return [*lines[:head], f"… {left_out} more lines", *lines[len(lines) - tail :]]
+
+
+def _longest_backticks(text: str) -> int:
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+def fence(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks in `text`."""
+    return "`" * max(3, _longest_backticks(text) + 1)
+
+
+def code_span(text: str) -> str:
+    """`text` as a Markdown code span (on one line), whatever backticks it holds."""
+    flat = " ".join(text.split())
+    ticks = "`" * (_longest_backticks(flat) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{ticks}{pad}{flat}{pad}{ticks}"
+
+
 def bounded_diff(diff: str, limit: int = PROMPT_DIFF_LINES) -> str:
     """The diff's first lines (at most `limit`, the last saying how many more there are)."""
     return "\n".join(bounded_lines(diff.rstrip("\n").splitlines(), limit))
