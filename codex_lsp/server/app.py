@@ -29,6 +29,7 @@ from .code_actions import register_code_actions
 from .commands import register_commands
 from .config_handlers import register_config_handlers
 from .context_handlers import register_context_handlers
+from .mcp_handlers import register_mcp_handlers
 from .documents import Documents, register_documents
 from .model_handlers import register_model_handlers
 from .notifications import Notifier
@@ -100,6 +101,7 @@ class CodexLanguageServer(LanguageServer):
         register_model_handlers(self, self.session)
         register_review_handlers(self, self.session)
         register_context_handlers(self, self.session)
+        register_mcp_handlers(self, self.session)
         # Standard LSP features: documents, progress, commands, code actions.
         register_documents(self, self.documents)
         self.turn_progress = TurnProgress(self)
@@ -160,6 +162,8 @@ class CodexLanguageServer(LanguageServer):
                     lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=warning)
                 )
             await self.session.manager.open_index()
+            # MCP servers connect in the background: nothing waits for them.
+            self.session.mcp.start()
 
         @self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
         async def configuration_changed(params: lsp.DidChangeConfigurationParams) -> None:
@@ -191,6 +195,7 @@ class CodexLanguageServer(LanguageServer):
             return
         self._session_stopped = True
         await self.session.manager.shutdown()
+        await self.session.mcp.close()
         await cancel_all()
 
 

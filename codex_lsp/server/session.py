@@ -13,6 +13,7 @@ from ..core.config.loader import LoadedConfig
 from ..core.config.service import ConfigService
 from ..core.config.settings import ThreadRequest, ThreadSettings, resolve
 from ..core.events import CoreEvent
+from ..core.mcp.manager import McpManager
 from ..core.model.client import ModelClients
 from ..core.telemetry import create_sink
 from ..core.threads.loaded import LoadedThread
@@ -25,11 +26,11 @@ from ..protocol.initialize import ClientCodexCapabilities, EditorSettings
 log = logging.getLogger(__name__)
 
 
-def _thread_tools(thread: LoadedThread) -> ToolRouter:
+def _thread_tools(thread: LoadedThread, mcp: McpManager) -> ToolRouter:
     # The tools (and their parsers) load on the first turn, not at start-up.
     from ..core.tools.defaults import thread_tools
 
-    return thread_tools(thread)
+    return thread_tools(thread, mcp=mcp)
 
 
 class Session:
@@ -67,13 +68,17 @@ class Session:
         self.telemetry = create_sink(
             self.loaded_config.config, terminal_type=lambda: self.client_name
         )
+        # -- MCP servers: started once the client is initialized (see app.py) --
+        self.mcp = McpManager(
+            home, lambda: self.loaded_config.config, refresh=self.config_service.refresh
+        )
         # -- threads --
         self.manager = ThreadManager(
             home,
             self.resolve,
             self.emit,
             ModelClients(lambda: self.openai_key()),
-            tools=_thread_tools,
+            tools=lambda thread: _thread_tools(thread, self.mcp),
             approvals=approvals,
             workspace=WorkspaceView(buffers),
             read_document=read_document,

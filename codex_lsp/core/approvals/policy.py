@@ -10,6 +10,10 @@
 - `never`: commands run sandboxed and failures go back to the model; escalation is refused
   (the model is told); patches inside the writable roots apply.
 
+MCP tool calls: under `untrusted` every call is asked about; otherwise a tool annotated
+`readOnlyHint` runs, any other is asked about unless the policy is `never`. A tool accepted
+for the session runs.
+
 Writes outside the writable roots are asked about (refused under `never`). When no sandbox
 backend can enforce the policy, a command is asked about (refused under `never`) rather
 than run unsandboxed silently. `danger-full-access` runs everything unsandboxed; only
@@ -90,3 +94,16 @@ def patch_verdict(
     if full_access or inside_roots:
         return "run"
     return "refuse" if policy == "never" else "ask"
+
+
+def mcp_call_verdict(
+    policy: AskForApproval, *, read_only: bool, approved_for_session: bool
+) -> Literal["run", "ask"]:
+    """Decide before calling an MCP tool."""
+    if approved_for_session:
+        return "run"
+    if policy == "untrusted":
+        return "ask"
+    if read_only or policy == "never":
+        return "run"
+    return "ask"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..threads.loaded import LoadedThread
 from .apply_patch_tool import ApplyPatchTool
 from .base import Tool, ToolCaps
@@ -14,6 +16,9 @@ from .registry import ToolRegistry
 from .shell import ShellTool
 from .update_plan import UpdatePlanTool
 from .view_image import ViewImageTool
+
+if TYPE_CHECKING:
+    from ..mcp.manager import McpManager
 
 
 def default_registry(*, freeform_tools: bool, extra: list[Tool] | None = None) -> ToolRegistry:
@@ -32,15 +37,18 @@ def default_registry(*, freeform_tools: bool, extra: list[Tool] | None = None) -
     return ToolRegistry(tools, ToolCaps(freeform_tools=freeform_tools))
 
 
-def thread_tools(thread: LoadedThread) -> ToolRegistry:
-    """The tools of a thread's next turn (freeform tools on the Responses API only). The
-    thread's interactive exec sessions live as long as the thread is loaded."""
+def thread_tools(thread: LoadedThread, mcp: McpManager | None = None) -> ToolRegistry:
+    """The tools of a thread's next turn (freeform tools on the Responses API only), with
+    the tools of the MCP servers ready now. The thread's interactive exec sessions live as
+    long as the thread is loaded."""
     if thread.exec_sessions is None:
         thread.exec_sessions = ExecSessions()
     sessions = thread.exec_sessions
+    extra: list[Tool] = [ExecCommandTool(sessions), WriteStdinTool(sessions)]
+    if mcp is not None:
+        extra.extend(mcp.model_tools())
     return default_registry(
-        freeform_tools=thread.settings.provider.wire_api == "responses",
-        extra=[ExecCommandTool(sessions), WriteStdinTool(sessions)],
+        freeform_tools=thread.settings.provider.wire_api == "responses", extra=extra
     )
 
 
