@@ -182,7 +182,8 @@ H.step("a code action asks Codex to fix a diagnostic", function()
   H.require(r and r.result, "textDocument/codeAction answered", r and vim.inspect(r.err))
   local fix
   for _, action in ipairs(r.result) do
-    if (action.title or ""):find("Ask Codex to fix", 1, true) then
+    -- The diagnostic's own fix ("Ask Codex to fix this", for the range, is offered too).
+    if action.title == "Ask Codex to fix" then
       fix = action
     end
   end
