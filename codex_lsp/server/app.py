@@ -161,9 +161,10 @@ class CodexLanguageServer(LanguageServer):
                 self.window_show_message(
                     lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=warning)
                 )
-            await self.session.manager.open_index()
-            # MCP servers connect in the background: nothing waits for them.
+            # MCP servers connect in the background: nothing waits for them (started
+            # before anything is awaited, so every later request sees them).
             self.session.mcp.start()
+            await self.session.manager.open_index()
 
         @self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
         async def configuration_changed(params: lsp.DidChangeConfigurationParams) -> None:
