@@ -93,3 +93,35 @@ async def test_a_pipeline_that_cannot_be_built_drops_events(
     assert not done and took < 5.0
     pipeline.emit("codex.test", {"n": 1}, time.time_ns())  # dropped, no error
     assert pipeline._early == []
+
+
+def test_the_json_encoding_is_what_protobuf_reads() -> None:
+    """The hand-built OTLP/JSON equals the SDK's protobuf request, field for field."""
+    from google.protobuf import json_format  # type: ignore[import-untyped]
+    from opentelemetry._logs import SeverityNumber
+    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+    from opentelemetry.sdk.resources import Resource
+
+    from codex_lsp.core.telemetry.otlp_json import to_otlp_json
+
+    memory = InMemoryLogRecordExporter()
+    provider = LoggerProvider(resource=Resource.create({"env": "ci"}), shutdown_on_exit=False)
+    provider.add_log_record_processor(SimpleLogRecordProcessor(memory))
+    logger = provider.get_logger("codex-lsp", "1.2.3")
+    for n in range(3):
+        logger.emit(
+            timestamp=1_700_000_000_123_456_789 + n,
+            observed_timestamp=1_700_000_000_123_456_789,
+            severity_number=SeverityNumber.INFO,
+            severity_text="INFO",
+            body="codex.test",
+            attributes={"s": "text", "i": 2**40 + n, "b": False, "f": 0.25, "l": ["a", "b"]},
+            event_name="codex.test",
+        )
+    batch = memory.get_finished_logs()
+    parsed = json_format.Parse(to_otlp_json(batch), ExportLogsServiceRequest())
+    assert parsed == encode_logs(batch)
+    provider.shutdown()

@@ -12,6 +12,7 @@ exit hook is off: it would wait 30 s).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -179,6 +180,10 @@ class OtlpPipeline:
                 self._failed = True
                 self._early = []
             return
+        # What the SDK import allocated lives as long as the process: out of the
+        # collector's sight (as the model client does for the openai SDK), or every full
+        # collection scans it again.
+        gc.freeze()
         log.info("telemetry: events go %s", describe(self._otel))
         with self._lock:
             self._info = SeverityNumber.INFO

@@ -1,13 +1,15 @@
 """OTLP/HTTP with the JSON encoding (`protocol = "json"`), which the OpenTelemetry Python
-exporters do not offer: the SDK's protobuf request, written as OTLP/JSON (lowerCamelCase
-names, enums as numbers, ids in hex) and POSTed with the standard library.
+exporters do not offer: the batch written as an OTLP/JSON `ExportLogsServiceRequest`
+(lowerCamelCase names, enums as numbers, 64-bit integers as strings, ids in hex) and
+POSTed with the standard library.
 
-Imported only when such an exporter is configured (it loads the OpenTelemetry SDK).
+The JSON is built directly from the records: going through the protobuf message and
+`json_format` costs three times as much, in the export thread, holding the interpreter
+lock while the turn streams. Imported only when such an exporter is configured.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import urllib.error
@@ -15,32 +17,83 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from google.protobuf import json_format  # type: ignore[import-untyped]
-from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 
 log = logging.getLogger(__name__)
 
 
-def _hex_ids(value: Any) -> None:
-    """OTLP/JSON writes trace and span ids in hex, not protobuf JSON's base64."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("traceId", "spanId") and isinstance(item, str):
-                value[key] = base64.b64decode(item).hex()
-            else:
-                _hex_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            _hex_ids(item)
+def _value(value: Any) -> dict[str, Any]:
+    """An OTLP/JSON `AnyValue`."""
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, Mapping):
+        return {"kvlistValue": {"values": _attributes(value)}}
+    if isinstance(value, Sequence) and not isinstance(value, bytes):
+        return {"arrayValue": {"values": [_value(v) for v in value]}}
+    if value is None:
+        return {}
+    return {"stringValue": str(value)}
+
+
+def _attributes(attributes: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    return [{"key": str(k), "value": _value(v)} for k, v in (attributes or {}).items()]
+
+
+def _record(readable: ReadableLogRecord) -> dict[str, Any]:
+    record = readable.log_record
+    out: dict[str, Any] = {
+        "timeUnixNano": str(record.timestamp or 0),
+        "observedTimeUnixNano": str(record.observed_timestamp or 0),
+        "attributes": _attributes(record.attributes),
+    }
+    if record.severity_number is not None:
+        out["severityNumber"] = record.severity_number.value
+    if record.severity_text:
+        out["severityText"] = record.severity_text
+    if record.body is not None:
+        out["body"] = _value(record.body)
+    if record.event_name:
+        out["eventName"] = record.event_name
+    if record.trace_id:
+        out["traceId"] = f"{record.trace_id:032x}"
+        out["spanId"] = f"{record.span_id:016x}"
+        out["flags"] = int(record.trace_flags or 0)
+    if readable.dropped_attributes:
+        out["droppedAttributesCount"] = readable.dropped_attributes
+    return out
 
 
 def to_otlp_json(batch: Sequence[ReadableLogRecord]) -> bytes:
     """An `ExportLogsServiceRequest` of `batch` in OTLP/JSON."""
-    message = json_format.MessageToDict(encode_logs(batch), use_integers_for_enums=True)
-    _hex_ids(message)
-    return json.dumps(message, separators=(",", ":")).encode("utf-8")
+    grouped: dict[Any, dict[Any, list[dict[str, Any]]]] = {}
+    for readable in batch:
+        scopes = grouped.setdefault(readable.resource, {})
+        scopes.setdefault(readable.instrumentation_scope, []).append(_record(readable))
+    resource_logs = []
+    for resource, scopes in grouped.items():
+        scope_logs = []
+        for scope, records in scopes.items():
+            entry: dict[str, Any] = {"logRecords": records}
+            if scope is not None:
+                entry["scope"] = {"name": scope.name, "version": scope.version or ""}
+                if scope.schema_url:
+                    entry["schemaUrl"] = scope.schema_url
+            scope_logs.append(entry)
+        item: dict[str, Any] = {
+            "resource": {"attributes": _attributes(resource.attributes if resource else None)},
+            "scopeLogs": scope_logs,
+        }
+        if resource is not None and resource.schema_url:
+            item["schemaUrl"] = resource.schema_url
+        resource_logs.append(item)
+    return json.dumps({"resourceLogs": resource_logs}, separators=(",", ":")).encode("utf-8")
 
 
 class OtlpJsonLogExporter(LogRecordExporter):
