@@ -173,6 +173,8 @@ class CodexConfig(BaseModel):
     review_model: str | None = None
     cli_auth_credentials_store: str | None = None
     mcp_oauth_credentials_store: str | None = None
+    # Where MCP OAuth logins listen for the browser's redirect (127.0.0.1); None: a free port.
+    mcp_oauth_callback_port: int | None = Field(default=None, ge=1, le=65535)
     model_providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     mcp_servers: dict[str, Any] = Field(default_factory=dict)
     otel: dict[str, Any] = Field(default_factory=dict)

@@ -228,7 +228,7 @@ class McpManager:
             else:
                 log.warning("MCP server %s: OAuth login failed: %s", name, error)
 
-        port = getattr(self._config(), "mcp_oauth_callback_port", None)
+        port = self._config().mcp_oauth_callback_port
         try:
             login = await begin_login(
                 conn.config,
@@ -236,7 +236,7 @@ class McpManager:
                 headers=headers,
                 scopes=scopes,
                 timeout_s=timeout_s,
-                callback_port=port if isinstance(port, int) else None,
+                callback_port=port,
                 finished=finished,
                 spawn=spawn,
             )
