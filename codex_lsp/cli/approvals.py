@@ -1,5 +1,6 @@
 """Approvals in a terminal (`codex-lsp exec`): prompts on the controlling TTY; without one,
-anything that needs approval is declined (and the model is told)."""
+anything that needs approval is declined (and the model is told), or, for the demo,
+approved with a line saying so (`auto_approve`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from typing import TextIO
 
 from ..core.approvals.gate import ChangeOutcome, ChangeRequest
 from ..core.text import write_changes
+from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import CommandApprovalParams
 from ..protocol.enums import ApprovalDecision
+from ..server.diff_text import ChangeView, change_prompt
+
+# Lines of diff an approval prompt in the terminal shows.
+TERMINAL_DIFF_LINES = 400
 
 _ANSWERS: dict[str, ApprovalDecision] = {
     "y": "accept",
@@ -28,12 +34,27 @@ _ANSWERS: dict[str, ApprovalDecision] = {
 class TerminalApprovals:
     """Asks on stderr/stdin."""
 
-    def __init__(self, interactive: bool | None = None, err: TextIO = sys.stderr) -> None:
+    def __init__(
+        self,
+        interactive: bool | None = None,
+        err: TextIO = sys.stderr,
+        *,
+        auto_approve: str | None = None,
+        cwd: str | None = None,
+    ) -> None:
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.err = err
+        # Paths in prompts are shown relative to this folder.
+        self.cwd = cwd
+        # Without a terminal: approve, saying this (None: decline).
+        self.auto_approve = auto_approve
 
     async def _prompt(self, text: str) -> ApprovalDecision:
         if not self.interactive:
+            if self.auto_approve is not None:
+                self.err.write(f"{text}\n  -> approved automatically ({self.auto_approve})\n")
+                self.err.flush()
+                return "accept"
             self.err.write(f"{text}\n  -> declined (no terminal to ask on)\n")
             self.err.flush()
             return "decline"
@@ -57,9 +78,29 @@ class TerminalApprovals:
         """Show the diff and ask (when needed), then write to disk."""
         decision: ApprovalDecision = "accept"
         if request.needs_confirmation:
-            diffs = "\n".join(change.diff for change in request.changes)
-            decision = await self._prompt(f"\n{diffs}\nApply these changes?")
+            views = [ChangeView.of(c, self.cwd) for c in wire_changes(request.changes)]
+            text = change_prompt(views, request.reason, limit=TERMINAL_DIFF_LINES)
+            if self.err.isatty():
+                text = _colored(text)
+            decision = await self._prompt(f"\n{text}\nApply these changes?")
             if decision in ("decline", "cancel"):
                 return ChangeOutcome(decision)
         write_changes(request.changes)
         return ChangeOutcome(decision, applied=list(request.changes))
+
+
+def _colored(prompt: str) -> str:
+    """The diff lines of a prompt in colour: added green, removed red, hunk headers cyan."""
+    out = []
+    for line in prompt.split("\n"):
+        if line.startswith(("+++", "---")):
+            out.append(f"\x1b[1m{line}\x1b[0m")
+        elif line.startswith("+"):
+            out.append(f"\x1b[32m{line}\x1b[0m")
+        elif line.startswith("-"):
+            out.append(f"\x1b[31m{line}\x1b[0m")
+        elif line.startswith("@@"):
+            out.append(f"\x1b[36m{line}\x1b[0m")
+        else:
+            out.append(line)
+    return "\n".join(out)

@@ -41,8 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a scripted turn against a bundled, simulated model")
     demo.add_argument("--json", action="store_true", help="print notifications as JSON lines")
 
-    schema = sub.add_parser("schema", help="write the protocol's JSON Schema")
-    schema.add_argument("--out", default="schemas", help="output directory (default schemas/)")
+    schema = sub.add_parser(
+        "schema",
+        help="write the protocol's JSON Schema into a folder",
+        description="Write the protocol's JSON Schema (codex_lsp.schema.json and types/*.json) "
+        "into DIR, created if missing; per-type files no longer generated are removed.",
+    )
+    schema.add_argument("out", nargs="?", metavar="DIR", help="the folder to write into")
+    schema.add_argument("--out", dest="out_option", metavar="DIR", help="the same, as an option")
 
     login = sub.add_parser("login", help="store an OpenAI API key read from stdin")
     login.add_argument(
@@ -161,12 +167,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "schema":
         from ..protocol.schema import write_schemas
 
-        written = write_schemas(Path(args.out))
-        print(f"wrote {len(written)} schema files to {args.out}")
+        out = args.out or args.out_option
+        if out is None:
+            parser.error("schema: name the folder to write into: codex-lsp schema DIR")
+        written = write_schemas(Path(out))
+        print(f"wrote {len(written)} schema files to {out}")
         return 0
     if args.command == "exec":
         from ..core.config.loader import codex_home

@@ -12,11 +12,17 @@ from ..protocol.items import (
     AgentMessageItem,
     CommandExecutionItem,
     EnteredReviewModeItem,
+    FileChangeItem,
+    McpToolCallItem,
     ReasoningItem,
 )
+from ..server.diff_text import ChangeView, diff_stats, excerpt_lines
 from ..server.notifications import to_notification
 
 DIM, BOLD, RED, RESET = "\x1b[2m", "\x1b[1m", "\x1b[31m", "\x1b[0m"
+# Lines of a command's output shown (its start and its end), and their widest.
+OUTPUT_LINES = 6
+OUTPUT_WIDTH = 200
 
 
 class JsonRenderer:
@@ -32,14 +38,17 @@ class JsonRenderer:
 
 
 class TerminalRenderer:
-    """Reasoning dimmed, the answer streamed as it is written, commands as `$ command`
-    (with their exit code when not 0), the start of a review, errors in red on stderr."""
+    """Reasoning dimmed, the answer streamed as it is written, commands as `$ command` then
+    the start and end of their output and their exit code, changed files with their +/-
+    line counts, the start of a review, errors in red on stderr."""
 
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out = out
         self.err = err
         self.color = out.isatty()
         self._line_open = False
+        # Paths are shown relative to the thread's folder.
+        self.cwd: str | None = None
 
     def _style(self, code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if self.color else text
@@ -54,17 +63,41 @@ class TerminalRenderer:
             self._write("\n")
 
     def _command_end(self, item: CommandExecutionItem) -> None:
+        self._newline()
+        output = (item.aggregated_output or "").rstrip("\n")
+        lines = excerpt_lines(output.splitlines(), OUTPUT_LINES) if output.strip() else []
+        for line in lines:
+            cut = line if len(line) <= OUTPUT_WIDTH else line[: OUTPUT_WIDTH - 1] + "…"
+            self._write(self._style(DIM, f"  {cut}") + "\n")
         if item.status == "declined":
             note = "declined"
-        elif item.status == "failed" or item.exit_code not in (0, None):
-            note = f"exit code {item.exit_code}" if item.exit_code is not None else "failed"
+        elif item.exit_code is not None:
+            note = f"exit code {item.exit_code}"
         else:
-            return
+            note = item.status
+        failed = item.status == "failed" or item.exit_code not in (0, None)
+        self._write(self._style(RED if failed else DIM, f"  [{note}]") + "\n")
+
+    def _file_change_end(self, item: FileChangeItem) -> None:
         self._newline()
-        self._write(self._style(DIM, f"  [{note}]") + "\n")
+        for change in item.changes:
+            view = ChangeView.of(change, self.cwd)
+            what = f"{view.verb().lower()} {view.label()} ({diff_stats(change.diff).counts()})"
+            if item.status == "completed":
+                self._write(self._style(BOLD, what) + "\n")
+            else:
+                self._write(self._style(DIM, f"{what} [{item.status}]") + "\n")
+
+    def _tool_end(self, item: McpToolCallItem) -> None:
+        self._newline()
+        error = f": {item.error.message}" if item.error is not None else ""
+        self._write(self._style(DIM, f"tool {item.server}/{item.tool} [{item.status}]{error}"))
+        self._write("\n")
 
     def __call__(self, event: ev.CoreEvent) -> None:
-        if isinstance(event, ev.AgentMessageDelta):
+        if isinstance(event, ev.ThreadStarted):
+            self.cwd = event.thread.cwd
+        elif isinstance(event, ev.AgentMessageDelta):
             self._write(event.delta)
         elif isinstance(event, ev.ReasoningSummaryTextDelta | ev.ReasoningTextDelta):
             self._write(self._style(DIM, event.delta))
@@ -88,6 +121,10 @@ class TerminalRenderer:
                 self._newline()
             elif isinstance(event.item, CommandExecutionItem):
                 self._command_end(event.item)
+            elif isinstance(event.item, FileChangeItem):
+                self._file_change_end(event.item)
+            elif isinstance(event.item, McpToolCallItem):
+                self._tool_end(event.item)
         elif isinstance(event, ev.TurnError):
             self._newline()
             label = "retrying" if event.will_retry else "error"

@@ -36,12 +36,17 @@ def _interrupt(manager: ThreadManager, thread_id: str, turn_id: str) -> None:
 
 
 async def run_one_turn(
-    home: Path, render: ev.EventSink, request: ThreadRequest, start: StartTurn
+    home: Path,
+    render: ev.EventSink,
+    request: ThreadRequest,
+    start: StartTurn,
+    approvals: TerminalApprovals | None = None,
 ) -> Turn:
     """Start a thread for `request` (its `cwd` defaults to the current directory) and one
     turn on it, both with `start`; return the turn as it ended. Every event goes to `render`.
-    Raises `SettingsError` (bad settings) or `ThreadError` (the turn was refused) before
-    any turn runs."""
+    Approvals are asked with `approvals` (default: on this terminal). Raises
+    `SettingsError` (bad settings) or `ThreadError` (the turn was refused) before any
+    turn runs."""
     loaded = load_config(home)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -62,7 +67,7 @@ async def run_one_turn(
         ModelClients(AuthService(home, lambda: loaded.config.cli_auth_credentials_store).api_key),
         source="exec",
         tools=thread_tools,
-        approvals=TerminalApprovals(),
+        approvals=approvals or TerminalApprovals(),
         telemetry=telemetry,
     )
     try:

@@ -134,11 +134,13 @@ class ChangeView:
     path: str
     move_path: str | None
     diff: str
+    cwd: str | None = None
 
     @classmethod
-    def of(cls, change: FileUpdateChange) -> ChangeView:
-        """The view of one file of a fileChange item (or of a request's wire changes)."""
-        return cls(change.kind.type, change.path, change.kind.move_path, change.diff)
+    def of(cls, change: FileUpdateChange, cwd: str | None = None) -> ChangeView:
+        """The view of one file of a fileChange item (or of a request's wire changes);
+        paths shown relative to `cwd` when inside it."""
+        return cls(change.kind.type, change.path, change.kind.move_path, change.diff, cwd)
 
     def verb(self) -> str:
         """What the change does to the file, as a past-tense verb."""
@@ -146,11 +148,11 @@ class ChangeView:
             return "Moved"
         return {"add": "Created", "delete": "Deleted"}.get(self.kind, "Edited")
 
-    def label(self, cwd: str | Path | None = None) -> str:
+    def label(self) -> str:
         """The file's path (`old -> new` for a move), relative to `cwd` when inside it."""
-        name = display_path(self.path, cwd)
+        name = display_path(self.path, self.cwd)
         if self.move_path:
-            return f"{name} -> {display_path(self.move_path, cwd)}"
+            return f"{name} -> {display_path(self.move_path, self.cwd)}"
         return name
 
 

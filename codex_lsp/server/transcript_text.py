@@ -136,7 +136,7 @@ def _command(item: CommandExecutionItem) -> str:
 def _file_change(item: FileChangeItem, cwd: str | None) -> str:
     parts = []
     for change in item.changes:
-        view = ChangeView.of(change)
+        view = ChangeView.of(change, cwd)
         stats = diff_stats(change.diff)
         verb = view.verb()
         if item.status == "declined":
@@ -145,7 +145,7 @@ def _file_change(item: FileChangeItem, cwd: str | None) -> str:
             verb = f"Proposed ({verb.lower()})"
         elif item.status == "failed":
             verb = f"Failed ({verb.lower()})"
-        line = f"**{verb}** {code_span(view.label(cwd))} · {stats.summary()}"
+        line = f"**{verb}** {code_span(view.label())} · {stats.summary()}"
         diff = change.diff.rstrip("\n").splitlines()
         if diff:
             shown = diff if len(diff) <= DIFF_LINES else diff[: DIFF_LINES - 1]

@@ -1,17 +1,27 @@
-"""The commands a newcomer runs: `exec`, `exec --json`, `demo`, `--tcp`; and secrets."""
+"""The commands a newcomer runs: `exec` (the answer, the commands with their output and
+exit code, the changed files with their +/- counts), `exec --json`, `demo` (a command,
+approvals, an edit with its diff, the answer; on a pipe and on a terminal), `schema`,
+`--tcp`; and secrets."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import pty
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from codex_lsp.mock_model import MockModelServer, reasoning_then_text, text_response
+from codex_lsp.mock_model import (
+    MockModelServer,
+    custom_tool_call_response,
+    reasoning_then_text,
+    text_response,
+    tool_call_response,
+)
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 
@@ -28,6 +38,7 @@ async def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complet
         *args,
         env=env,
         cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,  # not a terminal: nothing can be asked
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -54,6 +65,42 @@ async def test_exec_renders_the_turn(
     assert len(rollouts) == 1
 
 
+PATCH = """*** Begin Patch
+*** Update File: notes.txt
+@@
+ two
+-three
++THREE
++three and a half
+*** Add File: new.txt
++brand new
+*** End Patch"""
+
+
+async def test_exec_renders_commands_and_file_changes(
+    codex_home: Path, workspace: Path, mock_model: MockModelServer
+) -> None:
+    (workspace / "notes.txt").write_text("one\ntwo\nthree\n")
+    long = "for i in $(seq 1 20); do echo out$i; done"
+    mock_model.enqueue(
+        tool_call_response("shell", {"command": ["bash", "-c", long]}, call_id="c1"),
+        tool_call_response("shell", {"command": ["bash", "-c", "echo oops; exit 3"]}, call_id="c2"),
+        custom_tool_call_response("apply_patch", PATCH, call_id="p1"),
+        text_response("Changed two files."),
+    )
+    result = await _run("exec", "work", env=_env(codex_home), cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # A command: itself, how its output starts and ends, its exit code.
+    assert f"$ {long}\n  out1\n  out2\n  out3\n  … 15 more lines\n  out19\n  out20\n" in out
+    assert "  [exit code 0]\n" in out
+    assert "$ echo oops; exit 3\n  oops\n  [exit code 3]\n" in out
+    # The changed files, relative to the folder, with their line counts.
+    assert "edited notes.txt (+2 -1)\ncreated new.txt (+1 -0)\n" in out
+    assert out.index("[exit code 3]") < out.index("edited notes.txt") < out.index("codex: Changed")
+    assert (workspace / "notes.txt").read_text() == "one\ntwo\nTHREE\nthree and a half\n"
+
+
 async def test_exec_json_prints_notifications(
     codex_home: Path, workspace: Path, mock_model: MockModelServer
 ) -> None:
@@ -77,14 +124,109 @@ async def test_exec_fails_clearly_without_a_model(codex_home: Path, workspace: P
     assert "cannot reach the model" in result.stderr
 
 
-async def test_demo_runs_without_any_setup(tmp_path: Path) -> None:
+DEMO_DIFF = """--- a/greet.py
++++ b/greet.py
+@@ -1,2 +1,3 @@
+ def greet(name):
+-    return "Hello " + name
++    \"\"\"Greet `name` warmly.\"\"\"
++    return f"Hello, {name}! Nice to see you."
+"""
+
+
+def _demo_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("API_KEY")}
     env["CODEX_HOME"] = str(tmp_path / "untouched")
-    result = await _run("demo", env=env, cwd=tmp_path)
+    return env
+
+
+async def test_demo_runs_without_any_setup(tmp_path: Path) -> None:
+    result = await _run("demo", env=_demo_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "SIMULATED" in result.stderr
-    assert "codex-lsp is a coding agent" in result.stdout
+    err, out = result.stderr, result.stdout
+    assert "SIMULATED" in err
+    # A command and its output.
+    assert "$ ls && cat greet.py\n  greet.py\n  def greet(name):\n" in out
+    # The edit's approval shows its diff; without a terminal the demo approves, saying so.
+    assert "(stdin is not a terminal: the demo approves by itself.)" in err
+    assert f"Codex wants to change greet.py (1 hunk, +2 -1)\n{DEMO_DIFF}Apply these changes?" in err
+    approved = "  -> approved automatically (stdin is not a terminal: the demo approves by itself)"
+    assert err.count(approved) == 2  # the edit, then running the changed code
+    assert "edited greet.py (+2 -1)" in out
+    # The changed code ran, then the answer streamed.
+    assert "  Hello, world! Nice to see you.\n  [exit code 0]" in out
+    assert "codex: Done: `greet()` now says" in out
+    assert "That was codex-lsp: a coding agent" in out
     assert not (tmp_path / "untouched").exists()
+    assert list(tmp_path.iterdir()) == []  # the project lived in a temporary folder
+
+
+async def test_demo_asks_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal the approvals are asked, and answered there."""
+    master, slave = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "codex_lsp",
+        "demo",
+        env=_demo_env(tmp_path),
+        cwd=tmp_path,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    loop = asyncio.get_running_loop()
+    screen = bytearray()
+    got, closed = asyncio.Event(), asyncio.Event()
+
+    def readable() -> None:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the demo exited, nothing holds the terminal any more
+            data = b""
+        if not data:
+            loop.remove_reader(master)
+            closed.set()
+        screen.extend(data)
+        got.set()
+
+    loop.add_reader(master, readable)
+    question = b"[y]es / [a]lways this session / [n]o / [s]top the turn: "
+    answered = 0
+    try:
+        async with asyncio.timeout(60):
+            while not closed.is_set():
+                if screen.count(question) > answered:
+                    answered += 1
+                    os.write(master, b"y\n")
+                got.clear()
+                await got.wait()
+            await proc.wait()
+    finally:
+        loop.remove_reader(master)
+        os.close(master)
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+    text = screen.decode(errors="replace")
+    assert proc.returncode == 0, text
+    assert answered == 2, text
+    assert "approved automatically" not in text
+    assert "Hello, world! Nice to see you." in text and "That was codex-lsp" in text
+
+
+async def test_schema_is_written_into_the_folder_given(tmp_path: Path) -> None:
+    env = _env(tmp_path / "home")
+    refused = await _run("schema", env=env, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "name the folder to write into: codex-lsp schema DIR" in refused.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written where it ran
+    result = await _run("schema", "out/schemas", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    bundle = json.loads((tmp_path / "out" / "schemas" / "codex_lsp.schema.json").read_text())
+    assert "codex/turn/start" in json.dumps(bundle)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 async def test_secret_never_reaches_files_or_logs(
