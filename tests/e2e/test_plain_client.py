@@ -22,6 +22,14 @@ from codex_lsp.mock_model import (
     text_response,
     tool_call_response,
 )
+from codex_lsp.server.diff_text import (
+    ChangeView,
+    DiffStats,
+    change_prompt,
+    code_span,
+    diff_stats,
+    excerpt_lines,
+)
 from tests.conftest import ClientFactory
 from tests.e2e.test_neovim import ORIGINAL, TWO_HUNKS
 from tests.e2e.tool_helpers import Answers
@@ -239,3 +247,31 @@ async def test_a_resumed_thread_appends_to_its_transcript(
     assert text.index("second question") > text.index("First answer.")
     (shown,) = window.documents
     assert text.splitlines()[shown.selection.start.line].startswith("## Turn 2")  # type: ignore[union-attr]
+
+
+# ---- the text helpers (pure) -------------------------------------------------------------
+
+
+def test_diff_stats_count_lines_by_hunk_headers() -> None:
+    # Changed lines that look like file headers ("--- x" removed, "+++ y" added) count.
+    diff = (
+        "--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n--- old\n+++ new\n c\n"
+        "@@ -10 +10,2 @@\n-z\n+y\n+w\n\\ No newline at end of file\n"
+    )
+    assert diff_stats(diff) == DiffStats(added=3, removed=2, hunks=2)
+    assert diff_stats("--- /dev/null\n+++ b/n\n@@ -0,0 +1,2 @@\n+a\n+b\n").summary() == (
+        "1 hunk, +2 -0"
+    )
+
+
+def test_prompt_text_is_bounded() -> None:
+    lines = "".join(f"+line {i}\n" for i in range(100))
+    diff = f"--- /dev/null\n+++ b/big.txt\n@@ -0,0 +1,100 @@\n{lines}"
+    view = ChangeView("add", "/w/big.txt", None, diff, "/w")
+    text = change_prompt([view], "a reason")
+    shown = text.splitlines()
+    assert shown[:2] == ["Codex wants to change big.txt (1 hunk, +100 -0)", "Reason: a reason"]
+    assert len(shown) == 2 + 40 and shown[-1] == "… 64 more lines"
+    assert code_span("a `b` c") == "``a `b` c``" and code_span("`x") == "`` `x ``"
+    assert code_span("ls  -la\n") == "`ls -la`"
+    assert excerpt_lines([str(i) for i in range(10)], 5) == ["0", "1", "… 6 more lines", "8", "9"]
