@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -449,5 +450,69 @@ async def test_chat_completions_wire_gets_the_tools_too(
         assert params["type"] == "object" and params["properties"]["city"]["type"] == "string"
         tool_message = [m for m in mock_model.requests[1].body["messages"] if m["role"] == "tool"]
         assert json.loads(tool_message[0]["content"]) == {"city": "Lima", "celsius": 21.5}
+    finally:
+        await client.stop()
+
+
+async def test_a_server_that_dies_fails_its_calls_at_once_and_turns_go_on(
+    mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "calls.jsonl"
+    write_config(codex_home, mock_model, stdio_table(SERVER, log), approval_policy="never")
+    client = await started(codex_home, workspace, tmp_path)
+    try:
+        await client.startup(SERVER, "ready")
+        mock_model.enqueue(
+            tool_call_response("mcp__demo__whoami", {}, call_id="c_pid"), text_response("ok")
+        )
+        thread = (await client.start_thread())["thread"]
+        turn = await client.turn(thread["id"], "who are you")
+        pid = int(mcp_items(turn)[0]["result"]["content"][0]["text"])
+        os.kill(pid, signal.SIGKILL)
+        mock_model.enqueue(
+            tool_call_response("mcp__demo__echo", {"text": "anyone?"}, call_id="c_gone"),
+            text_response("it is gone"),
+        )
+        began = time.monotonic()
+        turn = await client.turn(thread["id"], "still there?")
+        assert time.monotonic() - began < 10  # not the 60 s tool timeout
+        assert turn["status"] == "completed"
+        [gone] = mcp_items(turn)
+        assert gone["status"] == "failed" and gone["error"]["message"]
+        failed = await client.startup(SERVER, "failed")
+        assert failed["error"]
+        assert (await client.statuses())[SERVER]["runtimeStatus"]["status"] == "failed"
+    finally:
+        await client.stop()
+
+
+async def test_interrupting_a_running_call_completes_its_item(
+    mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "calls.jsonl"
+    write_config(codex_home, mock_model, stdio_table(SERVER, log), approval_policy="never")
+    client = await started(codex_home, workspace, tmp_path)
+    try:
+        await client.startup(SERVER, "ready")
+        mock_model.enqueue(tool_call_response("mcp__demo__nap", {"seconds": 30}, call_id="c_nap"))
+        thread = (await client.start_thread())["thread"]
+        started_turn = await client.request(
+            "codex/turn/start",
+            {"threadId": thread["id"], "input": [{"type": "text", "text": "nap"}]},
+        )
+        turn_id = started_turn["turn"]["id"]
+        await client.wait_for("codex/item/started", lambda p: p["item"]["type"] == "mcpToolCall")
+        await client.request("codex/turn/interrupt", {"threadId": thread["id"], "turnId": turn_id})
+        done = await client.wait_for("codex/turn/completed", lambda p: p["turn"]["id"] == turn_id)
+        assert done["turn"]["status"] == "interrupted"
+        [nap] = mcp_items(done["turn"])
+        assert nap["status"] == "failed" and nap["error"] == {"message": "interrupted"}
+        # The server is still usable.
+        mock_model.enqueue(
+            tool_call_response("mcp__demo__echo", {"text": "awake"}, call_id="c_e"),
+            text_response("ok"),
+        )
+        turn = await client.turn(thread["id"], "wake up")
+        assert mcp_items(turn)[0]["status"] == "completed"
     finally:
         await client.stop()

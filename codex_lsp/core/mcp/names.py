@@ -148,6 +148,8 @@ def _infer_type(node: dict[str, Any]) -> str:
     if any(k in node for k in ("items", "prefixItems", "minItems", "maxItems")):
         return "array"
     values = node.get("enum")
+    if "const" in node:
+        values = [node["const"]]
     if isinstance(values, list) and values:
         if all(isinstance(v, bool) for v in values):
             return "boolean"
