@@ -216,42 +216,43 @@ async def bench_mode(run: Run, mock: MockHandle, mode: str, turns: int) -> Numbe
         return numbers
 
 
+_ROW = "{:<13}{:>10}{:>10}{:>10}{:>10}{:>13}{:>11}{:>10}{:>8}{:>9}"
+
+
 def table(rows: list[Numbers]) -> str:
-    """The results, one line per mode, with the difference to `off`."""
+    """The results, one line per mode, with the turn time's difference to `off`."""
     base = next((r for r in rows if r.mode == "off"), None)
-    head = (
-        "mode",
-        "delta p50",
-        "delta p95",
-        "delta p99",
-        "CPU/delta",
-        "turn median",
-        "turn p90",
-        "vs off",
-        "stop",
-        "records",
-    )
-    lines = []
+    out = [
+        _ROW.format(
+            "mode",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "CPU us",
+            "turn med ms",
+            "p90 ms",
+            "vs off",
+            "stop s",
+            "records",
+        )
+    ]
     for r in rows:
-        delta = f"{r.turn_median - base.turn_median:+.1f} ms" if base is not None else "-"
-        lines.append(
-            (
+        versus = f"{r.turn_median - base.turn_median:+.1f}" if base is not None else "-"
+        records = "-" if r.records is None else str(r.records)
+        out.append(
+            _ROW.format(
                 r.mode,
-                f"{r.p50:.3f} ms",
-                f"{r.p95:.3f} ms",
-                f"{r.p99:.3f} ms",
-                f"{r.cpu_us:.0f} us",
-                f"{r.turn_median:.1f} ms",
-                f"{r.turn_p90:.1f} ms",
-                delta,
-                f"{r.stop_s:.2f} s",
-                "-" if r.records is None else str(r.records),
+                f"{r.p50:.3f}",
+                f"{r.p95:.3f}",
+                f"{r.p99:.3f}",
+                f"{r.cpu_us:.0f}",
+                f"{r.turn_median:.1f}",
+                f"{r.turn_p90:.1f}",
+                versus,
+                f"{r.stop_s:.2f}",
+                records,
             )
         )
-    widths = [max(len(str(c)) for c in col) for col in zip(head, *lines, strict=False)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
-    out.append("  ".join("-" * w for w in widths))
-    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in lines]
     return "\n".join(out)
 
 

@@ -112,3 +112,15 @@ def test_none_and_no_table_are_off() -> None:
         loaded = parse_config_text(PATH, text)
         assert loaded.warnings == []
         assert not create_sink(loaded.config).enabled
+
+
+def test_a_config_write_that_breaks_otel_is_refused_naming_the_key(tmp_path: Path) -> None:
+    from codex_lsp.core.config.service import ConfigService
+    from codex_lsp.core.config.writer import ConfigEdit, ConfigWriteError
+
+    service = ConfigService(tmp_path)
+    service.write([ConfigEdit("otel.exporter.otlp-grpc.endpoint", "http://127.0.0.1:4317")], None)
+    assert otel_config(service.loaded.config) is not None
+    with pytest.raises(ConfigWriteError, match=r"otel\.exporter\.otlp-grpc\.endpoint"):
+        service.write([ConfigEdit("otel.exporter.otlp-grpc.endpoint", "127.0.0.1:4317")], None)
+    assert "http://127.0.0.1:4317" in (tmp_path / "config.toml").read_text()
