@@ -17,11 +17,15 @@ local command = vim.api.nvim_create_user_command
 
 command("Codex", function()
   codex().open()
-end, { desc = "Codex: open the chat" })
+end, { desc = "Codex: open the chat (the cursor in its input)" })
 
 command("CodexAsk", function(o)
-  codex().ask(o.args)
-end, { nargs = "*", desc = "Codex: ask the agent" })
+  if vim.trim(o.args) == "" then
+    codex().compose()
+  else
+    codex().ask(o.args)
+  end
+end, { nargs = "*", desc = "Codex: ask the agent (without text: write it in the chat's input)" })
 
 command("CodexAskSelection", function(o)
   codex().ask_selection(o.args, o.line1, o.line2)
@@ -31,9 +35,31 @@ command("CodexNewThread", function()
   codex().new_thread()
 end, { desc = "Codex: start a new thread" })
 
-command("CodexThreads", function()
-  codex().threads()
-end, { desc = "Codex: list threads and resume one" })
+command("CodexThreads", function(o)
+  codex().threads(o.args)
+end, {
+  nargs = "*",
+  complete = function(arglead)
+    return require("codex.threads").complete(arglead)
+  end,
+  desc = "Codex: threads (resume one; rename, fork, archive; archived)",
+})
+
+command("CodexModel", function(o)
+  codex().model(o.args)
+end, {
+  nargs = "?",
+  complete = function(arglead)
+    return require("codex.models").complete(arglead)
+  end,
+  desc = "Codex: pick the model (and reasoning effort) for the next turns",
+})
+
+command("CodexHunks", function()
+  if not require("codex.hunk_review").focus() then
+    vim.notify("codex: no edit is waiting for your review", vim.log.levels.INFO)
+  end
+end, { desc = "Codex: back to the edit waiting for your review (its diff tab)" })
 
 command("CodexInterrupt", function()
   codex().interrupt()

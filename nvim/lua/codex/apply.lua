@@ -1,11 +1,15 @@
 -- `workspace/applyEdit` for the codex client, honouring change annotations.
 --
--- Edits whose annotation has `needsConfirmation` are reviewed hunk by hunk: each file's
--- proposed text is shown in diff mode against the current buffer, and `vim.ui.select`
--- (kind "codex_hunk") asks per hunk: accept / reject / accept all remaining / reject all.
--- Only the accepted TextEdits (and resource operations) are applied. The server compares the
--- documents afterwards and tells the model which hunks were rejected.
+-- Edits whose annotation has `needsConfirmation` are reviewed hunk by hunk, each file's
+-- proposed text in diff mode against the current buffer: with buffer-local keys and Neovim
+-- usable meanwhile (codex.hunk_review, `review.ui = "keys"`), or with one `vim.ui.select`
+-- prompt (kind "codex_hunk") per hunk: accept / reject / accept all remaining / reject all
+-- (`review.ui = "select"`). Only the accepted TextEdits (and resource operations) are
+-- applied. The server compares the documents afterwards and tells the model which hunks
+-- were rejected; the chat card of the change says how many hunks were applied.
 local config = require("codex.config")
+local diffview = require("codex.diffview")
+local state = require("codex.state")
 
 local api = vim.api
 local M = {}
@@ -74,112 +78,28 @@ local function pos_before(a, b)
   return a.character < b.character
 end
 
--- ---------------------------------------------------------------------------------------
--- The diff view: the current buffer (or an empty scratch for a new file) next to a scratch
--- buffer holding the proposed text, both with :diffthis, in a tab of their own.
-
-local function scratch(lines, name, ft)
-  local buf = api.nvim_create_buf(false, true)
-  vim.bo[buf].bufhidden = "wipe"
-  api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  if name then
-    pcall(api.nvim_buf_set_name, buf, name)
+--- Count a decision: in `totals` ({accepted, rejected}) and in `file` ({accepted, total}).
+local function tally(totals, file, ok)
+  if ok then
+    totals.accepted = totals.accepted + 1
+  else
+    totals.rejected = totals.rejected + 1
   end
-  if ft and ft ~= "" then
-    vim.bo[buf].filetype = ft
+  if file then
+    file.total = file.total + 1
+    file.accepted = file.accepted + (ok and 1 or 0)
   end
-  return buf
 end
 
-local function current_lines(fname)
-  local bufnr = vim.fn.bufnr(fname)
-  if bufnr ~= -1 and api.nvim_buf_is_loaded(bufnr) then
-    return api.nvim_buf_get_lines(bufnr, 0, -1, false), bufnr
-  end
-  if vim.fn.filereadable(fname) == 1 then
-    return vim.fn.readfile(fname), nil
-  end
-  return {}, nil
-end
-
-local function open_diff(fname, edits, encoding)
-  local lines, bufnr = current_lines(fname)
-  local ft = vim.filetype.match({ filename = fname }) or ""
-  local proposed = scratch(lines, "codex://proposed/" .. fname, ft)
-  -- apply_text_edits sorts (and annotates) its argument in place: give it a copy.
-  local ok = pcall(vim.lsp.util.apply_text_edits, vim.deepcopy(edits), proposed, encoding)
-  vim.bo[proposed].buflisted = false
-  vim.bo[proposed].modified = false
-  vim.bo[proposed].modifiable = false
-  if not ok then
-    api.nvim_buf_delete(proposed, { force = true })
-    return nil
-  end
-  local view = { prev_win = api.nvim_get_current_win(), proposed = proposed }
-  if not bufnr and vim.fn.filereadable(fname) == 1 then
-    bufnr = vim.fn.bufadd(fname)
-    vim.fn.bufload(bufnr)
-  end
-  local left = bufnr or scratch({}, "codex://current/" .. fname, ft)
-  if not bufnr then
-    view.left_scratch = left
-  end
-  -- A tab of our own (not :sbuffer, which 'switchbuf' may send to an existing window).
-  local ok_open = pcall(vim.cmd, "tabnew")
-  if not ok_open then
-    api.nvim_buf_delete(proposed, { force = true })
-    return nil
-  end
-  local empty = api.nvim_get_current_buf()
-  view.tab = api.nvim_get_current_tabpage()
-  view.left_win = api.nvim_get_current_win()
-  api.nvim_win_set_buf(view.left_win, left)
-  if empty ~= left and api.nvim_buf_is_valid(empty) and api.nvim_buf_get_name(empty) == ""
-    and not vim.bo[empty].modified then
-    pcall(api.nvim_buf_delete, empty, { force = true })
-  end
-  vim.cmd("diffthis")
-  view.right_win = api.nvim_open_win(proposed, true, { split = "right", win = view.left_win })
-  vim.cmd("diffthis")
-  pcall(vim.cmd, "redraw")
-  return view
-end
-
-local function focus_hunk(view, line)
-  if not (view and api.nvim_win_is_valid(view.right_win)) then
-    return
-  end
-  local count = api.nvim_buf_line_count(view.proposed)
-  line = math.max(1, math.min(line, count))
-  pcall(api.nvim_set_current_win, view.right_win)
-  pcall(api.nvim_win_set_cursor, view.right_win, { line, 0 })
-  pcall(vim.cmd, "normal! zvzz")
-  pcall(vim.cmd, "redraw")
-end
-
-local function close_diff(view)
-  if not view then
-    return
-  end
-  if view.left_win and api.nvim_win_is_valid(view.left_win) then
-    pcall(api.nvim_win_call, view.left_win, function()
-      vim.cmd("diffoff")
-    end)
-  end
-  if api.nvim_tabpage_is_valid(view.tab) then
-    local nr = api.nvim_tabpage_get_number(view.tab)
-    if #api.nvim_list_tabpages() > 1 then
-      pcall(vim.cmd, "tabclose! " .. nr)
+--- Where edit `e` lands in the proposed text (1-based line), all of `edits` applied.
+local function proposed_line(edits, e)
+  local shift = 0
+  for _, other in ipairs(edits) do
+    if other ~= e and pos_before(other.range.start, e.range.start) then
+      shift = shift + count_newlines(other.newText) - (other.range["end"].line - other.range.start.line)
     end
   end
-  for _, b in ipairs({ view.proposed, view.left_scratch }) do
-    if b and api.nvim_buf_is_valid(b) then
-      pcall(api.nvim_buf_delete, b, { force = true })
-    end
-  end
-  if api.nvim_win_is_valid(view.prev_win) then
-    pcall(api.nvim_set_current_win, view.prev_win)
-  end
+  return e.range.start.line + shift + 1
 end
 
 -- ---------------------------------------------------------------------------------------
@@ -227,7 +147,8 @@ end
 --- Returns the number of accepted and rejected confirmable changes.
 local function review(ops, annotations, encoding, label)
   local bulk = nil ---@type "accept"|"reject"|nil
-  local accepted, rejected = 0, 0
+  local totals = { accepted = 0, rejected = 0 }
+  local files = {} -- fname -> {accepted, total}: for the chat card
 
   local function decide(prompt, info)
     if bulk then
@@ -259,11 +180,7 @@ local function review(ops, annotations, encoding, label)
           change = op.resource,
           annotation = a,
         })
-        if op.accept then
-          accepted = accepted + 1
-        else
-          rejected = rejected + 1
-        end
+        tally(totals, nil, op.accept)
       else
         op.accept = true
       end
@@ -285,20 +202,13 @@ local function review(ops, annotations, encoding, label)
         local fname = vim.uri_to_fname(op.uri)
         local view = nil
         if not bulk and config.options.review.diff then
-          view = open_diff(fname, op.edits, encoding)
+          view = diffview.open(fname, op.edits, encoding)
         end
+        local file = files[fname] or { accepted = 0, total = 0 }
+        files[fname] = file
         for n, i in ipairs(pending) do
           local e = op.edits[i]
-          -- Where this hunk lands in the proposed text.
-          local shift = 0
-          for _, other in ipairs(op.edits) do
-            if other ~= e and pos_before(other.range.start, e.range.start) then
-              shift = shift + count_newlines(other.newText)
-                - (other.range["end"].line - other.range.start.line)
-            end
-          end
-          local line = e.range.start.line + shift + 1
-          focus_hunk(view, line)
+          diffview.focus(view, proposed_line(op.edits, e))
           local removed = e.range["end"].line - e.range.start.line
           local added = count_newlines(e.newText)
           local a = annotation_of(e, annotations) or {}
@@ -321,17 +231,132 @@ local function review(ops, annotations, encoding, label)
             annotation = a,
           })
           op.accepted[i] = ok
-          if ok then
-            accepted = accepted + 1
-          else
-            rejected = rejected + 1
-          end
+          tally(totals, file, ok)
         end
-        close_diff(view)
+        diffview.close(view)
       end
     end
   end
-  return accepted, rejected
+  return totals.accepted, totals.rejected, files
+end
+
+--- The review with keys in the diff tab (codex.hunk_review): one unit per file, its hunks
+--- (text edits, or the creation, deletion or renaming of the file) decided there. Marks
+--- `op.accepted[i]` / `op.accept` like `review`.
+local function review_with_keys(ops, annotations, encoding)
+  local units, by_uri = {}, {}
+  local function unit_for(uri)
+    local u = by_uri[uri]
+    if not u then
+      u = { uri = uri, fname = vim.uri_to_fname(uri), edits = {}, hunks = {} }
+      by_uri[uri] = u
+      table.insert(units, u)
+    end
+    return u
+  end
+  for _, op in ipairs(ops) do
+    if op.resource then
+      local r = op.resource
+      local a = annotation_of(r, annotations)
+      if a and a.needsConfirmation == true then
+        local u = unit_for(r.kind == "rename" and r.oldUri or r.uri)
+        u[r.kind] = op
+      else
+        op.accept = true
+      end
+    else
+      op.accepted = {}
+      local u = unit_for(op.uri)
+      vim.list_extend(u.edits, op.edits)
+      for i, e in ipairs(op.edits) do
+        if confirm_needed(e, annotations) then
+          table.insert(u.hunks, { op = op, i = i, edit = e })
+        else
+          op.accepted[i] = true
+        end
+      end
+    end
+  end
+  local reviewed = {}
+  for _, u in ipairs(units) do
+    table.sort(u.hunks, function(a, b)
+      return pos_before(a.edit.range.start, b.edit.range.start)
+    end)
+    for _, h in ipairs(u.hunks) do
+      local removed = h.edit.range["end"].line - h.edit.range.start.line
+      local added = count_newlines(h.edit.newText)
+      h.first = proposed_line(u.edits, h.edit)
+      h.last = h.first + math.max(added, 1) - 1
+      h.label = string.format("line %d (-%d +%d)", h.edit.range.start.line + 1, removed, added)
+    end
+    -- The file operation itself: a hunk of its own unless the file's text hunks decide it
+    -- (a new file is created when any of its hunks is accepted).
+    local function resource_hunk(op, label)
+      table.insert(u.hunks, 1, { resource = op, first = 1, last = 1, label = label })
+    end
+    if u.delete then
+      u.proposed_lines = {}
+      resource_hunk(u.delete, "delete the file")
+    elseif u.rename then
+      u.note = "renamed to " .. rel(vim.uri_to_fname(u.rename.resource.newUri))
+      resource_hunk(u.rename, u.note)
+    elseif u.create and #u.hunks == 0 then
+      resource_hunk(u.create, "create an empty file")
+    end
+    if #u.hunks > 0 then
+      table.insert(reviewed, u)
+    elseif u.create then
+      u.create.accept = true
+    end
+  end
+  require("codex.hunk_review").run(reviewed, { encoding = encoding })
+  local totals, files = { accepted = 0, rejected = 0 }, {}
+  for _, u in ipairs(reviewed) do
+    local file = { accepted = 0, total = 0 }
+    local any = false
+    for _, h in ipairs(u.hunks) do
+      if h.resource then
+        h.resource.accept = h.decision
+      else
+        h.op.accepted[h.i] = h.decision
+        any = any or h.decision
+      end
+      tally(totals, file, h.decision)
+    end
+    if u.create and not u.create.accept and #u.hunks > 0 and not u.hunks[1].resource then
+      u.create.accept = any
+    end
+    files[u.fname] = file
+  end
+  return totals.accepted, totals.rejected, files
+end
+
+--- "keys" or "select": how this edit is reviewed (`review.ui`; "keys" needs a coroutine,
+--- as server requests run in, to wait for the user).
+function M.review_ui()
+  local ui = config.options.review.ui or "auto"
+  if ui == "auto" then
+    ui = #api.nvim_list_uis() > 0 and "keys" or "select"
+  end
+  local co, is_main = coroutine.running()
+  if ui == "keys" and not (co and not is_main) then
+    ui = "select"
+  end
+  return ui
+end
+
+--- The fileChange item of the active thread whose edit this is (the one in progress).
+local function running_file_change()
+  local found = nil
+  for id, kind in pairs(state.running_items) do
+    if kind == "fileChange" then
+      if found then
+        return nil -- more than one: cannot tell
+      end
+      found = id
+    end
+  end
+  return found
 end
 
 --- The WorkspaceEdit holding only what was accepted.
@@ -437,7 +462,25 @@ function M.apply(edit, client, label)
   local to_apply = edit
   if M.needs_confirmation(edit) then
     local ops = operations(edit)
-    local accepted, rejected = review(ops, edit.changeAnnotations or {}, encoding, label or "Codex")
+    local item = running_file_change()
+    local chat = require("codex.chat")
+    local entry = item and chat.get(item)
+    local ui = M.review_ui()
+    if entry and ui == "keys" then
+      chat.update(entry, { reviewing = true })
+    end
+    local accepted, rejected, files
+    if ui == "keys" then
+      accepted, rejected, files = review_with_keys(ops, edit.changeAnnotations or {}, encoding)
+    else
+      accepted, rejected, files = review(ops, edit.changeAnnotations or {}, encoding, label or "Codex")
+    end
+    if item then
+      state.reviews[item] = { files = files }
+    end
+    if entry then
+      chat.update(entry, { reviewing = false })
+    end
     if accepted == 0 and rejected > 0 then
       return { applied = false, failureReason = "rejected by the user" }
     end

@@ -2,10 +2,34 @@
 --
 -- Entries are appended as items arrive; streaming deltas change the last entries only, so a
 -- render rewrites the buffer from the first changed entry to the end (batched every few ms).
+local cards = require("codex.cards")
 local config = require("codex.config")
 
 local api = vim.api
 local M = {}
+
+local ns = api.nvim_create_namespace("codex.chat")
+
+--- The highlight groups of the chat and the review (all `default`: a colorscheme or your
+--- config may set them).
+local HIGHLIGHTS = {
+  CodexCardApplied = "DiagnosticOk",
+  CodexCardPartial = "DiagnosticWarn",
+  CodexCardUndone = "DiagnosticInfo",
+  CodexCardDeclined = "DiagnosticError",
+  CodexDiffAdd = "Added",
+  CodexDiffDelete = "Removed",
+  CodexDiffHunk = "Special",
+  CodexReviewTitle = "Title",
+  CodexReviewKeys = "Comment",
+  CodexReviewAccepted = "DiagnosticOk",
+  CodexReviewRejected = "DiagnosticError",
+  CodexReviewPending = "DiagnosticWarn",
+  CodexInputHint = "Comment",
+}
+for group, link in pairs(HIGHLIGHTS) do
+  api.nvim_set_hl(0, group, { link = link, default = true })
+end
 
 M.entries = {} ---@type table[]
 M.by_id = {} ---@type table<string, table>
@@ -63,8 +87,10 @@ local function input_lines(content)
       local r = input.range
       if type(r) == "table" then
         where = string.format("%s:%d-%d", where, r.start.line + 1, r["end"].line + 1)
+        table.insert(lines, "> selection: " .. where)
+      else
+        table.insert(lines, "> buffer: " .. where)
       end
-      table.insert(lines, "> selection: " .. where)
     elseif input.type == "mention" then
       table.insert(lines, "> @" .. tostring(input.name or input.path))
     else
@@ -128,7 +154,24 @@ function renderers.fileChange(e)
     local kind = type(c.kind) == "table" and c.kind.type or tostring(c.kind)
     table.insert(paths, string.format("%s (%s)", vim.fn.fnamemodify(c.path, ":~:."), kind))
   end
-  local lines = { string.format("### ✎ %s  · %s", table.concat(paths, ", "), status_text(e)) }
+  local head = string.format("### ✎ %s  · ", table.concat(paths, ", "))
+  local status, group = status_text(e), nil
+  if e.status == "completed" then
+    -- What the files hold now (see codex.cards).
+    if e.files_state == nil then
+      cards.refresh(e)
+    end
+    local words
+    words, group = cards.describe(e)
+    status = "completed · " .. words
+  elseif e.status == "declined" or e.status == "failed" then
+    group = "CodexCardDeclined"
+  elseif e.reviewing then
+    status = "waiting for your review (diff tab: :CodexHunks)"
+    group = "CodexCardPartial"
+  end
+  local lines = { head .. status }
+  e.hl = group and { { 0, #head, #lines[1], group } } or nil
   for _, c in ipairs(e.changes or {}) do
     if type(c.diff) == "string" and c.diff ~= "" then
       fence(lines, split(c.diff:gsub("\n$", "")), "diff")
@@ -297,9 +340,27 @@ local function set_keymaps(buf)
   map("<C-c>", function()
     require("codex").interrupt()
   end, "Codex: interrupt the turn")
+  for _, lhs in ipairs({ "i", "a", "o" }) do
+    map(lhs, function()
+      require("codex.input").focus(true)
+    end, "Codex: write a message (the input under the chat)")
+  end
   map("q", function()
     M.close()
   end, "Codex: close the chat window")
+end
+
+--- Markdown highlighting for the chat: the treesitter parser (its injections highlight
+--- code blocks in their language when that parser is installed), else the legacy syntax.
+--- Returns "treesitter" or "syntax".
+function M.start_highlighting(buf)
+  if config.options.chat.treesitter ~= false then
+    pcall(vim.treesitter.language.register, "markdown", "codex")
+    if pcall(vim.treesitter.start, buf, "markdown") then
+      return "treesitter"
+    end
+  end
+  return "syntax"
 end
 
 --- The chat buffer (created on first use).
@@ -307,13 +368,12 @@ function M.get_buf()
   if M.buf and api.nvim_buf_is_valid(M.buf) then
     return M.buf
   end
-  local buf = api.nvim_create_buf(false, true)
-  pcall(api.nvim_buf_set_name, buf, "codex://chat")
-  vim.bo[buf].buftype = "nofile"
-  vim.bo[buf].bufhidden = "hide"
-  vim.bo[buf].swapfile = false
+  local buf = require("codex.util").scratch_buf("codex://chat")
+  M.highlighting = M.start_highlighting(buf)
   vim.bo[buf].filetype = "codex"
-  vim.bo[buf].syntax = "markdown"
+  if M.highlighting == "syntax" then
+    vim.bo[buf].syntax = "markdown"
+  end
   vim.bo[buf].modifiable = false
   set_keymaps(buf)
   M.buf = buf
@@ -342,15 +402,7 @@ end
 
 --- The window showing the chat buffer in the current tab, if any.
 function M.win()
-  if not (M.buf and api.nvim_buf_is_valid(M.buf)) then
-    return nil
-  end
-  for _, win in ipairs(api.nvim_tabpage_list_wins(0)) do
-    if api.nvim_win_get_buf(win) == M.buf then
-      return win
-    end
-  end
-  return nil
+  return require("codex.util").buf_win(M.buf)
 end
 
 --- Open (or focus) the chat window.
@@ -376,6 +428,7 @@ function M.open(opts)
     win = api.nvim_get_current_win()
     setup_window(win)
     M.scroll_to_end(win)
+    require("codex.input").open(win)
     if opts.focus == false and api.nvim_win_is_valid(prev) then
       api.nvim_set_current_win(prev)
     end
@@ -386,10 +439,16 @@ function M.open(opts)
 end
 
 function M.close()
+  require("codex.input").close()
   local win = M.win()
   if win and #api.nvim_list_wins() > 1 then
     api.nvim_win_close(win, false)
   end
+end
+
+--- Is `win` the chat's window or its input's?
+function M.is_chat_win(win)
+  return win ~= nil and (win == M.win() or win == require("codex.input").win())
 end
 
 function M.scroll_to_end(win)
@@ -423,6 +482,35 @@ end
 
 -- ---------------------------------------------------------------------------------------
 -- Rendering
+
+local DIFF_GROUPS = { ["+"] = "CodexDiffAdd", ["-"] = "CodexDiffDelete", ["@"] = "CodexDiffHunk" }
+
+--- Highlights of one rendered entry: its own (`e.hl`: {row, col, end_col, group}) and
+--- the lines of its ```diff blocks (so diffs show without a diff parser).
+local function highlight_entry(buf, e)
+  local function hl(row, col, end_col, group)
+    pcall(api.nvim_buf_set_extmark, buf, ns, e.start + row, col, {
+      end_col = end_col,
+      hl_group = group,
+      priority = 200,
+    })
+  end
+  for _, h in ipairs(e.hl or {}) do
+    hl(h[1], h[2], h[3], h[4])
+  end
+  local in_diff = false
+  for row, line in ipairs(e.lines or {}) do
+    if line:match("^```") then
+      in_diff = line == "```diff" and not in_diff
+    elseif in_diff then
+      local c = line:sub(1, 1)
+      local group = DIFF_GROUPS[c]
+      if group and not line:match("^%+%+%+ ") and not line:match("^%-%-%- ") and (c ~= "@" or line:match("^@@")) then
+        hl(row - 1, 0, #line, group)
+      end
+    end
+  end
+end
 
 --- Write pending changes to the buffer now.
 function M.flush()
@@ -471,6 +559,10 @@ function M.flush()
   end
   vim.bo[buf].modifiable = false
   vim.bo[buf].modified = false
+  api.nvim_buf_clear_namespace(buf, ns, start, -1)
+  for i = first, #M.entries do
+    highlight_entry(buf, M.entries[i])
+  end
   for _, win in ipairs(followers) do
     M.scroll_to_end(win)
   end
@@ -494,6 +586,68 @@ local function mark(e)
   end
   schedule()
 end
+
+--- Check again what the files of completed file changes hold (those touching `path`, or
+--- all); cards whose words change are redrawn.
+function M.recheck(path)
+  for _, e in ipairs(M.entries) do
+    if e.kind == "fileChange" and e.status == "completed" then
+      local touches = path == nil
+      for _, c in ipairs(path and e.changes or {}) do
+        local move = type(c.kind) == "table" and c.kind.movePath
+        if c.path == path or move == path then
+          touches = true
+        end
+      end
+      if touches and cards.refresh(e) then
+        mark(e)
+      end
+    end
+  end
+end
+
+--- Redraw every card (e.g. after an undo: what they say may have changed).
+function M.redraw_cards()
+  for _, e in ipairs(M.entries) do
+    if e.kind == "fileChange" then
+      cards.refresh(e)
+      mark(e)
+    end
+  end
+end
+
+-- A file that changes (written, reloaded, edited) may change what the cards touching it
+-- say: check them again (debounced).
+local recheck_timer = nil
+local recheck_paths = {}
+local function recheck_soon(buf)
+  if not config.options.cards.check_files or #M.entries == 0 then
+    return
+  end
+  local name = api.nvim_buf_get_name(buf)
+  if name == "" or vim.bo[buf].buftype ~= "" then
+    return
+  end
+  recheck_paths[name] = true
+  if recheck_timer then
+    return
+  end
+  recheck_timer = vim.defer_fn(function()
+    recheck_timer = nil
+    local paths = recheck_paths
+    recheck_paths = {}
+    for path in pairs(paths) do
+      M.recheck(path)
+    end
+  end, 200)
+end
+local chat_group = api.nvim_create_augroup("codex.chat", { clear = true })
+api.nvim_create_autocmd({ "BufWritePost", "FileChangedShellPost", "TextChanged", "InsertLeave" }, {
+  group = chat_group,
+  callback = function(args)
+    recheck_soon(args.buf)
+  end,
+})
 
 -- ---------------------------------------------------------------------------------------
 -- Entry API used by the notification handlers
@@ -585,10 +739,12 @@ end
 --- Render a whole thread's history (thread.turns). An item after the first of its turn
 --- is a steering message (a userMessage) or an automatic compaction.
 function M.render_history(thread)
+  cards.scan_rollout(thread)
   for _, turn in ipairs(thread.turns or {}) do
     local items = turn.items or {}
     for i, item in ipairs(items) do
       local e = M.item_entry(item)
+      e.threadId, e.turnId = thread.id, turn.id
       if item.type == "userMessage" then
         e.steer = i > 1
       elseif item.type == "contextCompaction" then

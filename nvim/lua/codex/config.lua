@@ -32,8 +32,24 @@ M.defaults = {
   -- disk are what you approved before the agent runs anything.
   save_after_apply = true,
   review = {
-    -- Show each file of an edit that needs confirmation in diff mode while asking per hunk.
+    -- How edits that need confirmation are reviewed (see :help codex-review):
+    -- "keys": in a diff tab with buffer-local keys, the rest of Neovim usable meanwhile;
+    -- "select": one vim.ui.select prompt per hunk (kind "codex_hunk");
+    -- "auto": "keys" when a UI is attached, "select" in a headless (scripted) Neovim.
+    ui = "auto",
+    -- Show each file in diff mode ("select" only: "keys" always shows the diff).
     diff = true,
+    -- The keys of the "keys" review, buffer-local in the proposed text's window.
+    keys = {
+      accept = "a", -- accept the hunk under the cursor (else the current one)
+      reject = "r", -- reject it
+      next = "]c", -- next hunk
+      prev = "[c", -- previous hunk
+      accept_all = "A", -- accept every undecided hunk and finish
+      reject_all = "R", -- reject every undecided hunk and finish
+      finish = "q", -- finish now: undecided hunks are rejected
+      help = "g?", -- list the keys
+    },
   },
   -- :CodexReview (code review by the agent; see :help codex-code-review).
   code_review = {
@@ -54,6 +70,24 @@ M.defaults = {
     follow = true,
     -- At most this many lines of command output are shown per command (the tail).
     max_output_lines = 200,
+    -- Highlight the chat with the markdown treesitter parser (code blocks in their
+    -- language when its parser is installed); false: the legacy markdown syntax.
+    treesitter = true,
+    -- The input buffer under the chat (see :help codex-chat-input).
+    input = {
+      enabled = true,
+      height = 6,
+      -- Send what is typed: in normal mode and in insert mode.
+      submit = "<CR>",
+      submit_insert = "<C-s>",
+    },
+  },
+  -- The chat cards of file changes say what the files hold (applied, partly applied,
+  -- undone, reverted, changed since): the files are checked when they change.
+  cards = {
+    check_files = true,
+    -- Where the plugin remembers undone turns and partly applied edits (per thread).
+    state_file = nil, -- default: stdpath("state") .. "/codex/cards.json"
   },
   -- Number of threads listed by :CodexThreads.
   thread_list_limit = 50,

@@ -199,7 +199,8 @@ H["codex/item/started"] = function(_, params)
     return
   end
   local fresh = chat.item_entry(item)
-  if item.type == "commandExecution" then
+  fresh.threadId, fresh.turnId = params.threadId, params.turnId
+  if item.type == "commandExecution" or item.type == "fileChange" then
     fresh.status = "inProgress"
   elseif item.type == "userMessage" then
     fresh.steer = later
@@ -220,6 +221,20 @@ H["codex/item/completed"] = function(_, params)
   local item = params.item or {}
   state.running_items[item.id] = nil
   local fresh = chat.item_entry(item)
+  fresh.threadId, fresh.turnId = params.threadId, params.turnId
+  if item.type == "fileChange" then
+    -- How its review went (hunks rejected): the card says so, also after a restart.
+    fresh.review = state.reviews[item.id]
+    state.reviews[item.id] = nil
+    fresh.reviewing = false
+    local files = fresh.review and fresh.review.files or {}
+    for _, f in pairs(files) do
+      if f.accepted < f.total and item.status == "completed" then
+        require("codex.cards").record_review(params.threadId, item.id, files)
+        break
+      end
+    end
+  end
   local e = chat.get(item.id)
   if e then
     fresh.index = e.index

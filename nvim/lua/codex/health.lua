@@ -7,6 +7,10 @@ local FEATURES = {
   { "compaction", "codex/thread/compact/start", ":CodexCompact" },
   { "rewind", "codex/thread/rollback", ":CodexRewind" },
   { "steering", "codex/turn/steer", "asking while a turn runs" },
+  { "model picker", "codex/model/list", ":CodexModel" },
+  { "renaming threads", "codex/thread/name/set", ":CodexThreads rename" },
+  { "forking threads", "codex/thread/fork", ":CodexThreads fork" },
+  { "archiving threads", "codex/thread/archive", ":CodexThreads archive" },
 }
 
 function M.check()
@@ -49,6 +53,18 @@ function M.check()
       "pip install codex-lsp (or set `cmd` in require('codex').setup())",
     })
   end
+
+  health.start("codex.nvim: chat and review")
+  if o.chat.treesitter ~= false and pcall(vim.treesitter.language.add, "markdown") then
+    health.ok("markdown treesitter parser found: the chat is highlighted with it (code blocks in their"
+      .. " language when that parser is installed)")
+  else
+    health.info("no markdown treesitter parser (or chat.treesitter = false): the chat uses the markdown syntax")
+  end
+  local ui = o.review.ui or "auto"
+  health.ok(string.format("edits are reviewed with review.ui = %q%s", ui,
+    ui == "auto" and " (keys in the diff tab with a UI, vim.ui.select when headless)" or ""))
+  health.info("chat cards remember undone turns and partly applied edits in " .. require("codex.cards").state_file())
 
   health.start("codex.nvim: client")
   if not require("codex").did_setup then

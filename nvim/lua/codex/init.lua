@@ -34,11 +34,10 @@ end
 --- `window/showDocument` (the server shows a file the agent changed): never in the chat
 --- window.
 local function show_document(err, result, ctx)
-  local chat_win = chat.win()
-  if chat_win and api.nvim_get_current_win() == chat_win then
+  if chat.is_chat_win(api.nvim_get_current_win()) then
     local target = nil
     for _, w in ipairs(api.nvim_tabpage_list_wins(0)) do
-      if w ~= chat_win and api.nvim_win_get_config(w).relative == "" then
+      if not chat.is_chat_win(w) and api.nvim_win_get_config(w).relative == "" then
         target = w
         break
       end
@@ -104,6 +103,8 @@ end
 function M.setup(opts)
   config.set(opts)
   M.did_setup = true
+  -- #buffer / #selection follow the file buffers you enter from now on.
+  require("codex.input")
   local o = config.options
   local group = api.nvim_create_augroup("codex.nvim", { clear = true })
   if has_011 and vim.lsp.config then
@@ -256,11 +257,13 @@ function M.with_thread(fn)
     if state.thread_id then
       return fn(client, state.thread_id)
     end
-    M.request(client, "codex/thread/start", { cwd = thread_cwd(client) }, function(result)
+    local params = { cwd = thread_cwd(client), model = state.model }
+    M.request(client, "codex/thread/start", params, function(result)
       if not result then
         return
       end
       state.reset_thread(result.thread.id, result.thread)
+      state.thread_model = nonnull(result.model)
       state.client_id = client.id
       chat.info(string.format("New thread · %s · %s", tostring(nonnull(result.model) or "?"),
         vim.fn.fnamemodify(result.cwd or thread_cwd(client), ":~")))
@@ -272,9 +275,15 @@ end
 -- ---------------------------------------------------------------------------------------
 -- Commands
 
---- Open (or focus) the chat buffer.
+--- Open the chat, the cursor in its input.
 function M.open()
-  chat.open()
+  require("codex.input").focus(false)
+  M.ensure_client()
+end
+
+--- Write a message: the chat's input, in Insert mode (:CodexAsk without text).
+function M.compose()
+  require("codex.input").focus(true)
   M.ensure_client()
 end
 
@@ -303,7 +312,8 @@ end
 
 local function start_turn(inputs, bufnr)
   run_turn("codex/turn/start", function(thread_id)
-    return { threadId = thread_id, input = inputs }
+    -- The model picked with :CodexModel (nil: the thread's).
+    return { threadId = thread_id, input = inputs, model = state.model, effort = state.effort }
   end, bufnr)
 end
 
@@ -336,10 +346,8 @@ end
 ---@param extra? table[] more UserInput values (e.g. a document selection)
 function M.ask(text, extra, bufnr)
   if not text or vim.trim(text) == "" then
-    vim.ui.input({ prompt = "Ask Codex: " }, function(input)
-      if input and vim.trim(input) ~= "" then
-        M.ask(input, extra, bufnr)
-      end
+    util.input("Ask Codex: ", function(input)
+      M.ask(input, extra, bufnr)
     end)
     return
   end
@@ -407,10 +415,8 @@ function M.ask_selection(question, line1, line2)
   end
   local input = M.selection_input(bufnr, line1, line2, client)
   if not question or vim.trim(question) == "" then
-    vim.ui.input({ prompt = "Ask Codex about the selection: " }, function(q)
-      if q and vim.trim(q) ~= "" then
-        M.ask(q, { input }, bufnr)
-      end
+    util.input("Ask Codex about the selection: ", function(q)
+      M.ask(q, { input }, bufnr)
     end)
     return
   end
@@ -435,19 +441,6 @@ function M.interrupt()
   M.request(client, "codex/turn/interrupt", { threadId = state.thread_id, turnId = state.turn_id })
 end
 
-local function thread_label(t)
-  local name = nonnull(t.name) or nonnull(t.preview) or ""
-  if name == "" then
-    name = "(empty)"
-  end
-  local when = ""
-  if type(t.updatedAt) == "number" then
-    when = os.date("%Y-%m-%d %H:%M", t.updatedAt)
-  end
-  name = name:gsub("\n", " ")
-  return string.format("%s  %s  [%s]", when, name, vim.fn.fnamemodify(t.cwd or "", ":~"))
-end
-
 --- Show `thread` (with its turns) in the chat from scratch: `header`, its history, then
 --- `footer` (optional).
 local function show_thread(thread, header, footer)
@@ -461,6 +454,16 @@ local function show_thread(thread, header, footer)
   chat.flush()
 end
 
+--- Make the thread of a `codex/thread/resume` (or fork) result the active one and show
+--- its history under `header`.
+function M.show_resumed(client, result, header)
+  local thread = result.thread
+  state.reset_thread(thread.id, thread)
+  state.thread_model = nonnull(result.model) or nonnull(thread.model)
+  state.client_id = client.id
+  show_thread(thread, header)
+end
+
 --- Resume a thread by id: its history is rendered into the chat.
 function M.resume(thread_id, cb)
   M.with_client(function(client)
@@ -468,12 +471,9 @@ function M.resume(thread_id, cb)
       if not result then
         return
       end
-      local thread = result.thread
-      state.reset_thread(thread.id, thread)
-      state.client_id = client.id
-      show_thread(thread, "Resumed thread")
+      M.show_resumed(client, result, "Resumed thread")
       if cb then
-        cb(thread)
+        cb(result.thread)
       end
     end)
   end)
@@ -494,30 +494,14 @@ function M.refresh_thread(client_id)
   end)
 end
 
---- Pick a thread (codex/thread/list) and resume it.
-function M.threads()
-  M.with_client(function(client)
-    local params = { limit = config.options.thread_list_limit, sortKey = "updated_at" }
-    M.request(client, "codex/thread/list", params, function(result)
-      if not result then
-        return
-      end
-      local data = result.data or {}
-      if #data == 0 then
-        notify("no threads yet")
-        return
-      end
-      vim.ui.select(data, {
-        prompt = "Codex threads",
-        kind = "codex_thread",
-        format_item = thread_label,
-      }, function(choice)
-        if choice then
-          M.resume(choice.id)
-        end
-      end)
-    end)
-  end)
+--- :CodexThreads: pick a thread to resume, or a thread action (see codex.threads).
+function M.threads(args)
+  require("codex.threads").command(args)
+end
+
+--- :CodexModel: pick the model for the next turns (see codex.models).
+function M.model(args)
+  require("codex.models").command(args)
 end
 
 --- Does the server offer this workspace/executeCommand command?
@@ -543,41 +527,52 @@ local function command_client(command, needs_thread, missing)
   return client
 end
 
---- Undo the agent's last turn in this thread (`codex.undoTurn`).
+--- Undo the file changes of the thread's last file-changing turn (`codex.undoTurn`);
+--- again, the one before. The chat cards of the turn then say `undone`. When there is
+--- nothing (left) to undo, the server's reason is a plain notice. `cb(result, err)`
+--- (`result.undone` false when nothing was undone).
 function M.undo(cb)
   local client = command_client("codex.undoTurn", true, "no thread to undo")
   if not client then
     return false
   end
+  local thread_id = state.thread_id
   M.request(client, "workspace/executeCommand", {
     command = "codex.undoTurn",
-    arguments = { { threadId = state.thread_id } },
+    arguments = { { threadId = thread_id } },
   }, function(result, err)
-    if not err then
+    local undo = require("codex.undo")
+    local nothing = not err and undo.nothing(result)
+    if nothing then
+      -- Nothing (left) to undo: not a failure; say why.
+      notify(nothing, vim.log.levels.INFO)
+      chat.info(nothing)
+    elseif not err then
       pcall(vim.cmd, "checktime")
       result = type(result) == "table" and result or {}
-      if result.undone == false then
+      if result.undone then
+        require("codex.cards").record_undo(thread_id, result)
+      else
         notify("nothing was undone", vim.log.levels.WARN)
       end
-      local parts = { result.undone == false and "Nothing undone" or "Undid the last turn's changes" }
-      if type(result.restored) == "table" and #result.restored > 0 then
-        table.insert(parts, "restored " .. table.concat(vim.tbl_map(function(p)
-          return vim.fn.fnamemodify(p, ":~:.")
-        end, result.restored), ", "))
-      end
-      if type(result.deleted) == "table" and #result.deleted > 0 then
-        table.insert(parts, "deleted " .. table.concat(vim.tbl_map(function(p)
-          return vim.fn.fnamemodify(p, ":~:.")
-        end, result.deleted), ", "))
-      end
-      for _, r in ipairs(type(result.refused) == "table" and result.refused or {}) do
-        table.insert(parts, string.format("refused %s (%s)", vim.fn.fnamemodify(r.path, ":~:."), r.reason))
-      end
-      chat.info(table.concat(parts, "; "))
+      chat.info(undo.summary(result))
+      chat.redraw_cards()
     end
     if cb then
       cb(result, err)
     end
+  end, nil, function(err)
+    -- Refusals (nothing to undo on older servers, an undo running, ...): say why.
+    local text = require("codex.undo").refusal(err)
+    if not text then
+      return false
+    end
+    notify(text, vim.log.levels.INFO)
+    chat.info(text)
+    if cb then
+      cb(nil, err)
+    end
+    return true
   end)
   return true
 end

@@ -17,6 +17,14 @@ local M = {
   own_reverts = 0, ---@type integer  codex/thread/reverted notifications :CodexRewind awaits
   last_error = nil, ---@type string|nil
   last_turn = nil, ---@type table|nil  the last completed Turn
+  -- How the review of a fileChange item's edit went: itemId -> {files = {[path] =
+  -- {accepted, total}}} (read when the item completes).
+  reviews = {}, ---@type table<string, table>
+  -- The model and reasoning effort chosen with :CodexModel for the next turns (nil: the
+  -- thread's own), and the thread's model as the server last said.
+  model = nil, ---@type string|nil
+  effort = nil, ---@type string|nil
+  thread_model = nil, ---@type string|nil
 }
 
 local function refresh()

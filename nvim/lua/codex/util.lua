@@ -28,4 +28,36 @@ function M.context_percent(usage)
   return math.floor(last.totalTokens * 100 / window + 0.5)
 end
 
+--- Ask for a line of text (vim.ui.input); `fn(text)` runs unless it is dismissed or blank.
+function M.input(prompt, fn)
+  vim.ui.input({ prompt = prompt }, function(text)
+    if text and vim.trim(text) ~= "" then
+      fn(text)
+    end
+  end)
+end
+
+--- A new scratch buffer of the plugin named `name` (not a file, kept when hidden).
+function M.scratch_buf(name)
+  local buf = vim.api.nvim_create_buf(false, true)
+  pcall(vim.api.nvim_buf_set_name, buf, name)
+  vim.bo[buf].buftype = "nofile"
+  vim.bo[buf].bufhidden = "hide"
+  vim.bo[buf].swapfile = false
+  return buf
+end
+
+--- The window showing buffer `buf` in the current tab, if any.
+function M.buf_win(buf)
+  if not (buf and vim.api.nvim_buf_is_valid(buf)) then
+    return nil
+  end
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    if vim.api.nvim_win_get_buf(win) == buf then
+      return win
+    end
+  end
+  return nil
+end
+
 return M
