@@ -34,11 +34,46 @@ def write_config(home: Path, mock: MockModelServer, tables: str, **top: str) -> 
 
 
 async def started(
-    codex_home: Path, workspace: Path, tmp_path: Path, **kwargs: Any
+    codex_home: Path,
+    workspace: Path,
+    tmp_path: Path,
+    answers: Answers | None = None,
+    **kwargs: Any,
 ) -> LoggingClient:
+    """The real server (logging to `server.log`), answering approvals with `answers`."""
     client = LoggingClient(codex_home, workspace, tmp_path / "server.log", **kwargs)
+    if answers is not None:
+        answers.install(client)
     await client.start()
     return client
+
+
+async def demo_ready(
+    mock_model: MockModelServer,
+    codex_home: Path,
+    workspace: Path,
+    tmp_path: Path,
+    policy: str = "never",
+    table: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> tuple[LoggingClient, Path]:
+    """The demo stdio server configured (`table`: more keys) under approval `policy`, the
+    server started and the demo ready; the client and the demo's calls log."""
+    log = tmp_path / "calls.jsonl"
+    tables = stdio_table(SERVER, log, **(table or {}))
+    write_config(codex_home, mock_model, tables, approval_policy=policy)
+    client = await started(codex_home, workspace, tmp_path, **kwargs)
+    await client.startup(SERVER, "ready")
+    return client, log
+
+
+async def demo_pid(client: LoggingClient, mock_model: MockModelServer, thread_id: str) -> int:
+    """The demo server's process id (the model calls `whoami`)."""
+    mock_model.enqueue(
+        tool_call_response("mcp__demo__whoami", {}, call_id="c_pid"), text_response("ok")
+    )
+    turn = await client.turn(thread_id, "who are you")
+    return int(mcp_items(turn)[0]["result"]["content"][0]["text"])
 
 
 def tool_specs(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -137,12 +172,10 @@ async def test_model_sees_calls_and_reads_stdio_tools(
 async def test_errors_and_timeouts_are_failed_items_the_model_reads(
     mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
 ) -> None:
-    log = tmp_path / "calls.jsonl"
-    table = stdio_table(SERVER, log, tool_timeout_sec=0.5)
-    write_config(codex_home, mock_model, table, approval_policy="never")
-    client = await started(codex_home, workspace, tmp_path)
+    client, _log = await demo_ready(
+        mock_model, codex_home, workspace, tmp_path, table={"tool_timeout_sec": 0.5}
+    )
     try:
-        await client.startup(SERVER, "ready")
         mock_model.enqueue(
             tool_call_response("mcp__demo__broken", {"reason": "x"}, call_id="c_broken"),
             tool_call_response("mcp__demo__nap", {"seconds": 30}, call_id="c_nap"),
@@ -177,16 +210,17 @@ async def test_errors_and_timeouts_are_failed_items_the_model_reads(
 async def test_approvals_follow_the_policy_and_a_decline_never_reaches_the_server(
     mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
 ) -> None:
-    log = tmp_path / "calls.jsonl"
-    write_config(codex_home, mock_model, stdio_table(SERVER, log), approval_policy="on-request")
     answers = Answers()
-    client = LoggingClient(
-        codex_home, workspace, tmp_path / "server.log", codex_caps={"approvals": True}
+    client, log = await demo_ready(
+        mock_model,
+        codex_home,
+        workspace,
+        tmp_path,
+        "on-request",
+        answers=answers,
+        codex_caps={"approvals": True},
     )
-    answers.install(client)
-    await client.start()
     try:
-        await client.startup(SERVER, "ready")
         thread = (await client.start_thread())["thread"]
         # on-request: the read-only tool runs unasked; the other one is asked about.
         answers.decisions = ["decline"]
@@ -239,14 +273,11 @@ async def test_approvals_follow_the_policy_and_a_decline_never_reaches_the_serve
 async def test_plain_clients_are_asked_with_show_message_request(
     mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
 ) -> None:
-    log = tmp_path / "calls.jsonl"
-    write_config(codex_home, mock_model, stdio_table(SERVER, log), approval_policy="untrusted")
     answers = Answers()
-    client = LoggingClient(codex_home, workspace, tmp_path / "server.log")
-    answers.install(client)
-    await client.start()
+    client, log = await demo_ready(
+        mock_model, codex_home, workspace, tmp_path, "untrusted", answers=answers
+    )
     try:
-        await client.startup(SERVER, "ready")
         thread = (await client.start_thread())["thread"]
         answers.titles = ["Decline", "Run"]
         mock_model.enqueue(
@@ -330,21 +361,21 @@ async def test_startup_timeout_fails_the_server(
 async def test_stdio_servers_die_with_the_server_even_on_sigkill(
     mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
 ) -> None:
-    log = tmp_path / "calls.jsonl"
-    write_config(codex_home, mock_model, stdio_table(SERVER, log), approval_policy="never")
-    client = await started(
-        codex_home, workspace, tmp_path, env={"MCP_SECRET_TOKEN": "zq7-mcp-secret-0b1c"}
+    client, _log = await demo_ready(
+        mock_model,
+        codex_home,
+        workspace,
+        tmp_path,
+        env={"MCP_SECRET_TOKEN": "zq7-mcp-secret-0b1c"},
     )
-    await client.startup(SERVER, "ready")
+    thread = (await client.start_thread())["thread"]
+    pid = await demo_pid(client, mock_model, thread["id"])
     mock_model.enqueue(
-        tool_call_response("mcp__demo__whoami", {}, call_id="c_pid"),
         tool_call_response("mcp__demo__environment", {"name": "MCP_SECRET_TOKEN"}, call_id="c_e"),
         tool_call_response("mcp__demo__environment", {"name": "MOCK_API_KEY"}, call_id="c_k"),
         text_response("ok"),
     )
-    thread = (await client.start_thread())["thread"]
-    turn = await client.turn(thread["id"], "who are you")
-    pid = int(mcp_items(turn)[0]["result"]["content"][0]["text"])
+    await client.turn(thread["id"], "what do you see")
     # The child gets only a minimal environment (no secrets, no provider key).
     said = outputs(mock_model.requests[-1].body)
     assert said["c_e"] == "<unset>" and said["c_k"] == "<unset>"
@@ -457,18 +488,10 @@ async def test_chat_completions_wire_gets_the_tools_too(
 async def test_a_server_that_dies_fails_its_calls_at_once_and_turns_go_on(
     mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
 ) -> None:
-    log = tmp_path / "calls.jsonl"
-    write_config(codex_home, mock_model, stdio_table(SERVER, log), approval_policy="never")
-    client = await started(codex_home, workspace, tmp_path)
+    client, _log = await demo_ready(mock_model, codex_home, workspace, tmp_path)
     try:
-        await client.startup(SERVER, "ready")
-        mock_model.enqueue(
-            tool_call_response("mcp__demo__whoami", {}, call_id="c_pid"), text_response("ok")
-        )
         thread = (await client.start_thread())["thread"]
-        turn = await client.turn(thread["id"], "who are you")
-        pid = int(mcp_items(turn)[0]["result"]["content"][0]["text"])
-        os.kill(pid, signal.SIGKILL)
+        os.kill(await demo_pid(client, mock_model, thread["id"]), signal.SIGKILL)
         mock_model.enqueue(
             tool_call_response("mcp__demo__echo", {"text": "anyone?"}, call_id="c_gone"),
             text_response("it is gone"),
@@ -489,11 +512,8 @@ async def test_a_server_that_dies_fails_its_calls_at_once_and_turns_go_on(
 async def test_interrupting_a_running_call_completes_its_item(
     mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
 ) -> None:
-    log = tmp_path / "calls.jsonl"
-    write_config(codex_home, mock_model, stdio_table(SERVER, log), approval_policy="never")
-    client = await started(codex_home, workspace, tmp_path)
+    client, _log = await demo_ready(mock_model, codex_home, workspace, tmp_path)
     try:
-        await client.startup(SERVER, "ready")
         mock_model.enqueue(tool_call_response("mcp__demo__nap", {"seconds": 30}, call_id="c_nap"))
         thread = (await client.start_thread())["thread"]
         started_turn = await client.request(
@@ -516,3 +536,20 @@ async def test_interrupting_a_running_call_completes_its_item(
         assert mcp_items(turn)[0]["status"] == "completed"
     finally:
         await client.stop()
+
+
+async def test_shutdown_stops_the_servers(
+    mock_model: MockModelServer, codex_home: Path, workspace: Path, tmp_path: Path
+) -> None:
+    client, _log = await demo_ready(mock_model, codex_home, workspace, tmp_path)
+    thread = (await client.start_thread())["thread"]
+    pid = await demo_pid(client, mock_model, thread["id"])
+    began = time.monotonic()
+    await client.stop()  # shutdown, exit (and SIGKILL only if the server stayed)
+    server = client.lc._server
+    assert server is not None and server.returncode == 0  # it exited by itself
+    assert time.monotonic() - began < 5
+    deadline = time.monotonic() + TIMEOUT
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"MCP server {pid} outlived the shutdown"
+        await asyncio.sleep(0.05)
