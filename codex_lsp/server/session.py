@@ -70,7 +70,10 @@ class Session:
         )
         # -- MCP servers: started once the client is initialized (see app.py) --
         self.mcp = McpManager(
-            home, lambda: self.loaded_config.config, refresh=self.config_service.refresh
+            home,
+            lambda: self.loaded_config.config,
+            refresh=self.config_service.refresh,
+            usable=lambda: self.loaded_config.usable,
         )
         # -- threads --
         self.manager = ThreadManager(

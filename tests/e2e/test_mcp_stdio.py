@@ -448,6 +448,20 @@ async def test_reload_and_config_changes_restart_servers(
         offered = {n for n in tool_specs(mock_model.requests[-1].body) if n.startswith("mcp__")}
         assert "mcp__demo__echo" in offered and "mcp__demo__forecast" not in offered
         assert "mcp__second__forecast" in offered
+
+        # A half-edited config.toml (invalid TOML) stops nothing: the next turn (which
+        # reads the file again) still gets every tool.
+        config = codex_home / "config.toml"
+        config.write_text(config.read_text() + "\n[mcp_servers.broken\n")
+        mock_model.enqueue(text_response("still here"))
+        thread = (await client.start_thread())["thread"]
+        await client.turn(thread["id"], "hi again")
+        again = {n for n in tool_specs(mock_model.requests[-1].body) if n.startswith("mcp__")}
+        assert again == offered
+        assert [s["runtimeStatus"]["status"] for s in (await client.statuses()).values()] == [
+            "ready",
+            "ready",
+        ]
     finally:
         await client.stop()
 

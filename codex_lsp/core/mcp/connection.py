@@ -142,7 +142,11 @@ class McpConnection:
         self._emit(StartupStatus(self.name, "ready"))
 
     def failed(self, message: str) -> None:
-        """Starting failed, or a ready connection broke: its tools are gone."""
+        """Starting failed, or a ready connection broke: its tools are gone. (A server
+        being stopped is cancelled, whatever broke on the way.)"""
+        if self.stopping:
+            self.cancelled()
+            return
         if self.state in ("failed", "cancelled", "disabled"):
             return
         was_ready = self.state == "ready"

@@ -52,12 +52,16 @@ class McpManager:
         config: Callable[[], CodexConfig],
         refresh: Callable[[], object] | None = None,
         emit: McpEventSink | None = None,
+        usable: Callable[[], bool] = lambda: True,
     ) -> None:
         """`config` gives the current config.toml; `refresh` re-reads it when it changed
-        on disk (called by the watcher); `emit` takes the events for the editor."""
+        on disk (called by the watcher); `emit` takes the events for the editor; `usable`
+        says whether the file could be read (while it cannot, e.g. half-edited, the
+        servers keep running as they are)."""
         self.home = home
         self._config = config
         self._refresh = refresh
+        self._usable = usable
         self.emit: McpEventSink = emit or (lambda _event: None)
         self.credentials = OAuthCredentials(home, lambda: config().mcp_oauth_credentials_store)
         self._connections: dict[str, McpConnection] = {}
@@ -97,7 +101,7 @@ class McpManager:
 
     def sync(self) -> None:
         """Apply config.toml: start new or changed servers, stop removed or changed ones."""
-        if not self._started or self._closed:
+        if not self._started or self._closed or not self._usable():
             return
         wanted = {c.name: c for c in self._configured()}
         for name, conn in list(self._connections.items()):
@@ -193,7 +197,7 @@ class McpManager:
             return []  # no server: the tools module (and the SDK) stay unloaded
         from .tools import model_tools
 
-        return model_tools(self.connections(), self._send)
+        return model_tools(self.connections(), self._send, lambda n: self._connections.get(n))
 
     # -- OAuth -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ...protocol.approvals import CommandApprovalParams
@@ -44,13 +45,16 @@ class McpTool:
         connection: McpConnection,
         info: ToolInfo,
         emit: McpEventSink,
-        name: str | None = None,
+        current: Callable[[str], McpConnection | None] | None = None,
     ) -> None:
+        """`current(server)` finds the server's connection at call time (it may have been
+        restarted since the turn began); None: always `connection`."""
         self.connection = connection
         self.server = connection.name
         self.info = info
-        self.name = name or qualified_name(self.server, info.name)
+        self.name = qualified_name(self.server, info.name)
         self._emit = emit
+        self._current = current or (lambda _name: None)
 
     def spec(self, caps: ToolCaps) -> dict[str, Any] | None:
         """A function tool with the server's input schema, sanitized for the model APIs."""
@@ -84,8 +88,11 @@ class McpTool:
             text = message or (f"{progress:g}/{total:g}" if total else f"{progress:g}")
             self._emit(ToolCallProgress(ctx.thread_id, ctx.turn_id, item.id, text))
 
+        connection = self._current(self.server) or self.connection
+        if connection.state == "starting":  # restarted since the turn began
+            await connection.wait_settled(connection.config.startup_timeout_s)
         try:
-            result = await self.connection.call_tool(self.info.name, arguments, on_progress)
+            result = await connection.call_tool(self.info.name, arguments, on_progress)
         except McpCallError as exc:
             return _failed(ctx, item, started, str(exc))
         except asyncio.CancelledError:
@@ -162,7 +169,11 @@ def _failed(ctx: ToolContext, item: McpToolCallItem, started: float, message: st
     return ToolResult(f"MCP tool call failed: {message}", success=False)
 
 
-def model_tools(connections: list[McpConnection], emit: McpEventSink) -> list[McpTool]:
+def model_tools(
+    connections: list[McpConnection],
+    emit: McpEventSink,
+    current: Callable[[str], McpConnection | None] | None = None,
+) -> list[McpTool]:
     """The tools of every ready server, each name given once (a name two tools would
     share, once sanitized, goes to the first)."""
     tools: list[McpTool] = []
@@ -175,5 +186,5 @@ def model_tools(connections: list[McpConnection], emit: McpEventSink) -> list[Mc
             if name in seen:
                 continue
             seen.add(name)
-            tools.append(McpTool(connection, info, emit, name))
+            tools.append(McpTool(connection, info, emit, current))
     return tools
