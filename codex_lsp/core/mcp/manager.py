@@ -2,9 +2,10 @@
 
 Servers start in the background (`start`, once the editor is initialized): nothing waits
 for them, so a server that fails or hangs never delays the server's start or a turn;
-its tools are offered once it is ready. `config.toml` is watched (its `[mcp_servers]`
-and `mcp_oauth_credentials_store`): a server whose table changed restarts, a removed one
-stops, a new one starts. `reload` restarts every server. `close` stops them all.
+its tools are offered once it is ready. `config.toml` is watched (its `[mcp_servers]`):
+a server whose table changed restarts, a removed one stops, a new one starts; while the
+file cannot be read nothing changes. `reload` restarts every server. `close` stops them
+all. Without servers in config.toml none of the MCP modules past this one is imported.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from ...protocol.mcp import McpRuntimeStatus, McpServerStatus
 from ..tasks import spawn
-from .config import ServerConfig, parse_servers
-from .connection import McpConnection
 from .events import McpEvent, McpEventSink, OauthLoginCompleted
-from .oauth_store import OAuthCredentials
 
 if TYPE_CHECKING:
     from ..config.model import CodexConfig
+    from .config import ServerConfig
+    from .connection import McpConnection
+    from .oauth_store import OAuthCredentials
     from .tools import McpTool
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,24 @@ class McpManager:
         self._refresh = refresh
         self._usable = usable
         self.emit: McpEventSink = emit or (lambda _event: None)
-        self.credentials = OAuthCredentials(home, lambda: config().mcp_oauth_credentials_store)
+        self._credentials: OAuthCredentials | None = None
         self._connections: dict[str, McpConnection] = {}
         self._started = False
         self._closed = False
         self._watcher: asyncio.Task[None] | None = None
         self._logins: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def credentials(self) -> OAuthCredentials:
+        """Where the servers' OAuth tokens are kept."""
+        if self._credentials is None:
+            from .oauth_store import OAuthCredentials
+
+            config = self._config
+            self._credentials = OAuthCredentials(
+                self.home, lambda: config().mcp_oauth_credentials_store
+            )
+        return self._credentials
 
     def _send(self, event: McpEvent) -> None:
         if not self._closed:
@@ -97,7 +110,11 @@ class McpManager:
 
     def _configured(self) -> list[ServerConfig]:
         raw = self._config().mcp_servers
-        return parse_servers(raw if isinstance(raw, dict) else {})
+        if not raw or not isinstance(raw, dict):
+            return []
+        from .config import parse_servers
+
+        return parse_servers(raw)
 
     def sync(self) -> None:
         """Apply config.toml: start new or changed servers, stop removed or changed ones."""
@@ -116,6 +133,8 @@ class McpManager:
         self._connections = {n: self._connections[n] for n in wanted if n in self._connections}
 
     def _launch(self, config: ServerConfig) -> McpConnection:
+        from .connection import McpConnection
+
         conn = McpConnection(config, self.credentials, self._send)
         self._connections[config.name] = conn
         conn.start()
