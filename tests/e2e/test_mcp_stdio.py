@@ -67,6 +67,16 @@ async def demo_ready(
     return client, log
 
 
+async def still_usable(client: LoggingClient, mock_model: MockModelServer, thread_id: str) -> None:
+    """The demo server still answers a call."""
+    mock_model.enqueue(
+        tool_call_response("mcp__demo__echo", {"text": "again"}, call_id="c_again"),
+        text_response("ok"),
+    )
+    turn = await client.turn(thread_id, "once more")
+    assert mcp_items(turn)[0]["status"] == "completed"
+
+
 async def demo_pid(client: LoggingClient, mock_model: MockModelServer, thread_id: str) -> int:
     """The demo server's process id (the model calls `whoami`)."""
     mock_model.enqueue(
@@ -196,13 +206,7 @@ async def test_errors_and_timeouts_are_failed_items_the_model_reads(
         assert "broken on purpose: x" in said["c_broken"]
         assert "timed out" in said["c_nap"]
         assert "text" in said["c_args"]
-        # The server is still usable after the timeout.
-        mock_model.enqueue(
-            tool_call_response("mcp__demo__echo", {"text": "again"}, call_id="c_again"),
-            text_response("ok"),
-        )
-        turn = await client.turn(thread["id"], "once more")
-        assert mcp_items(turn)[0]["status"] == "completed"
+        await still_usable(client, mock_model, thread["id"])  # after the timeout
     finally:
         await client.stop()
 
@@ -541,13 +545,7 @@ async def test_interrupting_a_running_call_completes_its_item(
         assert done["turn"]["status"] == "interrupted"
         [nap] = mcp_items(done["turn"])
         assert nap["status"] == "failed" and nap["error"] == {"message": "interrupted"}
-        # The server is still usable.
-        mock_model.enqueue(
-            tool_call_response("mcp__demo__echo", {"text": "awake"}, call_id="c_e"),
-            text_response("ok"),
-        )
-        turn = await client.turn(thread["id"], "wake up")
-        assert mcp_items(turn)[0]["status"] == "completed"
+        await still_usable(client, mock_model, thread["id"])
     finally:
         await client.stop()
 

@@ -24,7 +24,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
@@ -38,13 +38,14 @@ from mcp.shared.auth import (
     OAuthMetadata,
     OAuthToken,
 )
-from pydantic import AnyUrl, ValidationError
+from pydantic import AnyUrl, BaseModel, ValidationError
 
 from ..redact import redact
 from .config import ServerConfig
 from .oauth_store import EXPIRY_MARGIN_S, OAuthCredentials, OAuthRecord
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 CLIENT_NAME = "codex-lsp"
 CALLBACK_PATH = "/callback"
@@ -76,12 +77,7 @@ class RecordStorage:
 
     async def get_tokens(self) -> OAuthToken | None:
         """The stored tokens."""
-        if not self.record.tokens:
-            return None
-        try:
-            return OAuthToken.model_validate(self.record.tokens)
-        except ValidationError:
-            return None
+        return _valid(OAuthToken, self.record.tokens)
 
     async def set_tokens(self, tokens: OAuthToken) -> None:
         """New tokens (login or refresh)."""
@@ -91,12 +87,7 @@ class RecordStorage:
 
     async def get_client_info(self) -> OAuthClientInformationFull | None:
         """The client registration."""
-        if not self.record.client_info:
-            return None
-        try:
-            return OAuthClientInformationFull.model_validate(self.record.client_info)
-        except ValidationError:
-            return None
+        return _valid(OAuthClientInformationFull, self.record.client_info)
 
     async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
         """A new client registration (logins only)."""
@@ -104,6 +95,16 @@ class RecordStorage:
             return
         self.record.client_info = client_info.model_dump(mode="json", exclude_none=True)
         self.record.register()
+
+
+def _valid(model: type[M], data: dict[str, Any] | None) -> M | None:
+    """`data` as a `model`, None when missing or not valid (a record from another version)."""
+    if not data:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
 
 
 async def _never_opens(_url: str) -> None:
