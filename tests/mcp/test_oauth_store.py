@@ -75,6 +75,9 @@ def test_auto_falls_back_to_the_file_and_keyring_fails_clearly(tmp_path: Path) -
     auto.save("docs", URL, record())
     assert (tmp_path / CREDENTIALS_FILE).exists()
     assert auto.load("docs", URL) is not None
+    # A keyring usable later: `auto` still finds the login kept in the file.
+    working = KeyringStore(tmp_path, backend=DictKeyring(), service=KEYRING_SERVICE)
+    assert OAuthCredentials(tmp_path, lambda: "auto", keyring=working).load("docs", URL)
     strict = OAuthCredentials(tmp_path, lambda: "keyring", keyring=broken)
     with pytest.raises(Exception, match="keyring"):
         strict.save("docs", URL, record())

@@ -186,9 +186,14 @@ class OAuthCredentials:
     # -- records ---------------------------------------------------------------------------
 
     def load(self, server: str, url: str) -> OAuthRecord | None:
-        """The server's record, or None."""
+        """The server's record, or None. (`auto` also looks in the file when the keyring
+        has none: a login made while no keyring was usable.)"""
+        key = record_key(server, url)
         with self._lock:
-            return OAuthRecord.from_json(self._read().get(record_key(server, url)))
+            found = self._read().get(key)
+            if found is None and self.mode() == "auto" and self._use_keyring():
+                found = self._read_file().get(key)
+            return OAuthRecord.from_json(found)
 
     def save(self, server: str, url: str, record: OAuthRecord) -> None:
         """Keep `record` as the server's record."""
