@@ -11,8 +11,9 @@ restart of Neovim and of the server:
    thread actions of `:CodexThreads` (rename, fork, archive, archived); `:help` from the
    shipped tags.
 2. tests/nvim/test_editor_ux_restart.lua: the thread resumed after the restart still says
-   `undone` and `partly applied`; `:CodexUndo` works after the restart; the next undo,
-   with nothing left, is a plain notice.
+   `undone` and `partly applied`; an edit deleting a file reviewed (the deletion is a
+   hunk of its own); an edit whose review tab is closed is declined; `:CodexUndo`
+   works after the restart, twice; the next undo, with nothing left, is a plain notice.
 
 This file checks what the model was sent, and that the shipped `nvim/doc/tags` is what
 `:helptags` makes of `nvim/doc/codex.txt`.
@@ -65,6 +66,25 @@ SECOND_EDIT = """*** Begin Patch
 +brand new
 *** End Patch"""
 
+DELETE_EDIT = """*** Begin Patch
+*** Update File: notes.txt
+@@
+ line 19
+-line 20
++line twenty
+ line 21
+*** Delete File: other.txt
+*** End Patch"""
+
+LAST_EDIT = """*** Begin Patch
+*** Update File: notes.txt
+@@
+ line 11
+-line 12
++line twelve
+ line 13
+*** End Patch"""
+
 CODE_ANSWER = (
     "Here is the helper:\n\n```lua\nlocal function add(a, b)\n  return a + b\nend\n```\n\n"
     "and the change:\n\n```diff\n@@ -1,2 +1,2 @@\n-old line\n+new line\n context\n```\n"
@@ -95,6 +115,10 @@ def test_neovim_editor_ux(env: tn.Env) -> None:
         message("Answered by the picked model."),  # 4. after :CodexModel
         {"items": [tn.patch_call(SECOND_EDIT, "p2")]},  # 5. accepted with one key
         message("Second edit done."),  # 6.
+        {"items": [tn.patch_call(DELETE_EDIT, "p3")]},  # 7. (after the restart)
+        message("Deleted other.txt."),  # 8.
+        {"items": [tn.patch_call(LAST_EDIT, "p4")]},  # 9. its review tab closed
+        message("Left it as it was."),  # 10.
     )
     extra = {"CODEX_UX_MESSAGE": MESSAGE}
     output = tn.run_nvim(env, "test_editor_ux.lua", extra)
@@ -128,6 +152,14 @@ def test_neovim_editor_ux(env: tn.Env) -> None:
     # Second run: Neovim and the server restart.
     output = tn.run_nvim(env, "test_editor_ux_restart.lua", extra)
     assert "ok - after the restart the card says undone" in output
+    requests = [r["body"] for r in env.mock.requests()]
+    assert len(requests) == 10, len(requests)
+    # 7-8. The edit and the deletion, both accepted (the last tool output of the request).
+    last = tn.tool_output_texts(requests[7])[-1]
+    assert "D other.txt" in last and "rejected" not in last, last
+    # 9-10. The review tab was closed: the model hears the edit was not applied.
+    declined = tn.tool_output_texts(requests[9])[-1]
+    assert "declined" in declined.lower() or "rejected" in declined.lower(), declined
     assert (ws / "notes.txt").read_text() == tn.ORIGINAL
     assert not (ws / "new.txt").exists()
 

@@ -136,6 +136,10 @@ H.step("hunk review with the buffer-local keys, while scrolling and using Neovim
   end
   H.ok(not on_file["a"] and not on_file["r"], "no review keys on the file's own buffer")
   H.eq(vim.fn.mode(), "n", "Normal mode: no prompt waits for keys")
+  keys("g?")
+  local help = noted("codex: review keys") or {}
+  H.contains(help.msg or "", "a      accept the hunk", "g? lists the keys")
+  H.eq(r.units[1].hunks[1].decision, nil, "... and decides nothing")
 
   -- Scrolling and the rest of Neovim while the agent waits.
   vim.cmd("normal! G")

@@ -1,7 +1,11 @@
 -- After tests/nvim/test_editor_ux.lua, Neovim and the server start again (same CODEX_HOME,
 -- same XDG state): the thread's chat cards still say what the files hold (`undone`,
 -- `partly applied`), from the server's rollout and from the plugin's own record;
--- :CodexUndo works after the restart; once nothing is left, a plain notice says so.
+-- closing the review tab rejects the edit (the card says declined); :CodexUndo works after
+-- the restart; once nothing is left, a plain notice says so.
+-- Mock script: 7. apply_patch: notes.txt line 20 and deleting other.txt (both accepted),
+-- 8. a message,
+-- 9. apply_patch on notes.txt (its review tab closed), 10. a message.
 local H = require("harness")
 local api = vim.api
 
@@ -33,6 +37,10 @@ local nbuf = api.nvim_get_current_buf()
 
 local U = require("ux_helpers")
 local card, undo = U.card, U.undo
+
+local function keys(k)
+  api.nvim_feedkeys(vim.keycode(k), "mx", false)
+end
 
 local function resume()
   return U.call("resume", function(cb)
@@ -72,7 +80,58 @@ H.step("after the restart the cards say undone and partly applied", function()
     "the first edit's card still says partly applied")
 end)
 
-H.step(":CodexUndo after the restart undoes the first edit", function()
+local other = ws .. "/other.txt"
+local delete_turn
+H.step("an edit that deletes a file: the deletion is a hunk of its own", function()
+  H.require(H.read_file(other) ~= nil, "other.txt exists (the first run wrote it)")
+  local before = H.read_file(notes_path)
+  vim.cmd("CodexAsk delete other.txt")
+  local r = U.await_review()
+  H.eq(#r.units, 2, "two files to review")
+  H.eq(vim.fn.fnamemodify(r.units[1].fname, ":t"), "notes.txt", "first notes.txt")
+  keys("a")
+  H.ok(H.wait(5000, function()
+    return r.unit == 2 and r.view ~= nil
+  end, "second file"), "then other.txt")
+  H.eq(api.nvim_buf_get_lines(r.view.proposed, 0, -1, false), { "" }, "its proposed text is empty")
+  local marks = api.nvim_buf_get_extmarks(r.view.proposed, -1, 0, -1, { details = true })
+  local note = marks[1] and marks[1][4].virt_text and marks[1][4].virt_text[1][1] or ""
+  H.contains(note, "delete the file", "the hunk says the file is deleted")
+  keys("a")
+  local done = H.await_turn(1)
+  H.require(done ~= nil and done.turn.status == "completed", "the turn completed", vim.inspect(done))
+  delete_turn = done.turn.id
+  H.eq(H.read_file(other), nil, "other.txt deleted")
+  H.eq(H.read_file(notes_path), (before:gsub("line 20\n", "line twenty\n")), "notes.txt edited")
+  H.ok(vim.endswith(card("notes.txt (update), other.txt (delete)", true), "· completed · applied"),
+    "the card says applied", card("notes.txt (update), other.txt (delete)", true))
+end)
+
+H.step("closing the review tab rejects what is left: the card says declined", function()
+  local before = H.read_file(notes_path)
+  vim.cmd("CodexAsk one more edit")
+  local r = U.await_review()
+  H.ok(vim.fn.tabpagenr("$") == 2, "the review tab is open")
+  vim.cmd("tabclose")
+  local done = H.await_turn(2)
+  H.require(done ~= nil and done.turn.status == "completed", "the turn went on without the edit", vim.inspect(done))
+  H.eq(r.units[1].hunks[1].decision, false, "the hunk was rejected")
+  H.eq(H.read_file(notes_path), before, "notes.txt is unchanged")
+  H.ok(vim.endswith(card("notes.txt (update)", true), "· declined"), "the card says declined",
+    card("notes.txt (update)", true))
+end)
+
+H.step(":CodexUndo after the restart: the deletion first", function()
+  local result, err = undo()
+  H.ok(err == nil, "no error", vim.inspect(err))
+  H.eq(result and result.turnId, delete_turn, "the deleting turn")
+  H.eq(H.read_file(other), "written while the review waits\n", "other.txt is back")
+  H.ok(H.wait(5000, function()
+    return vim.endswith(card("notes.txt (update), other.txt (delete)", true), "· completed · undone")
+  end, "card"), "its card says undone", card("notes.txt (update), other.txt (delete)", true))
+end)
+
+H.step(":CodexUndo again undoes the first edit", function()
   local result, err = undo()
   H.ok(err == nil, "no error", vim.inspect(err))
   H.eq(result and result.turnId, first_turn, "the first edit's turn")
@@ -97,6 +156,17 @@ H.step("a second undo with nothing left explains itself", function()
   H.contains(text, "_Nothing to undo: this thread has no file changes to undo", "the chat says so too")
   H.ok(not text:find("**Error:**", 1, true), "no error card in the chat")
   H.eq(state.thread_id, thread_id, "the thread stays current")
+end)
+
+H.step(":q in the chat closes its input too", function()
+  local input = require("codex.input")
+  local cwin = chat.open()
+  H.require(input.win() ~= nil, "the input is open under the chat")
+  api.nvim_set_current_win(cwin)
+  vim.cmd("quit")
+  H.ok(H.wait(5000, function()
+    return input.win() == nil
+  end, "input closed"), "the input closed with the chat")
 end)
 
 H.step("a server that answers 'nothing to undo' with -32602 gets the same plain words", function()

@@ -3,15 +3,20 @@ local H = require("harness")
 
 local M = {}
 
---- The chat's card line of the file change whose paths start with `paths` ("" if none).
-function M.card(paths)
+--- The chat's card line of the file change of `paths` ("" if none): the first one, or
+--- the last one with `last`.
+function M.card(paths, last)
   local needle = "### ✎ " .. paths .. "  · "
+  local found = ""
   for _, l in ipairs(vim.split(require("codex.chat").text(), "\n", { plain = true })) do
     if l:find(needle, 1, true) then
-      return l
+      if not last then
+        return l
+      end
+      found = l
     end
   end
-  return ""
+  return found
 end
 
 --- Wait until the card of `paths` ends with `words` (after "· completed · "); whether it did.

@@ -26,6 +26,7 @@ local MAX_ROLLOUT_BYTES = 64 * 1024 * 1024
 
 local store = nil ---@type table|nil  {version, threads = {[id] = {undone, reviews, at}}}
 local rollout_undone = {} ---@type table<string, table>  threadId -> {[turnId] = undo}
+local rollout_seen = {} ---@type table<string, string>  threadId -> the rollout's path:size:mtime read
 
 function M.state_file()
   return config.options.cards.state_file or (vim.fn.stdpath("state") .. "/codex/cards.json")
@@ -91,6 +92,7 @@ end
 function M.reload()
   store = nil
   rollout_undone = {}
+  rollout_seen = {}
 end
 
 --- Remember the answer of `codex.undoTurn` (`result.undone` true).
@@ -130,9 +132,22 @@ function M.undo_of(thread_id, turn_id)
   return (rollout_undone[thread_id] or {})[turn_id]
 end
 
+--- How the review of an item went, or nil. Item ids are unique: a fork's copy of an item
+--- (another thread) finds the original's review.
 function M.review_of(thread_id, item_id)
-  local t = thread_id and item_id and thread_record(thread_id, false)
-  return t and t.reviews[item_id] or nil
+  if not item_id then
+    return nil
+  end
+  local t = thread_id and thread_record(thread_id, false)
+  if t and t.reviews[item_id] then
+    return t.reviews[item_id]
+  end
+  for _, other in pairs(load().threads) do
+    if type(other.reviews) == "table" and other.reviews[item_id] then
+      return other.reviews[item_id]
+    end
+  end
+  return nil
 end
 
 --- Read the `turn_undone` records of a thread's rollout (the server's own record of its
@@ -146,6 +161,11 @@ function M.scan_rollout(thread)
   if not stat or stat.type ~= "file" or stat.size > MAX_ROLLOUT_BYTES then
     return
   end
+  local seen = string.format("%s:%d:%d.%d", thread.path, stat.size, stat.mtime.sec, stat.mtime.nsec)
+  if rollout_seen[thread.id] == seen then
+    return -- read already, unchanged since
+  end
+  rollout_seen[thread.id] = seen
   local found = {}
   local ok = pcall(function()
     for line in io.lines(thread.path) do

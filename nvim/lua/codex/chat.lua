@@ -428,6 +428,7 @@ function M.open(opts)
     win = api.nvim_get_current_win()
     setup_window(win)
     M.scroll_to_end(win)
+    M.last_win = win
     require("codex.input").open(win)
     if opts.focus == false and api.nvim_win_is_valid(prev) then
       api.nvim_set_current_win(prev)
@@ -642,6 +643,20 @@ local function recheck_soon(buf)
   end, 200)
 end
 local chat_group = api.nvim_create_augroup("codex.chat", { clear = true })
+-- The input goes with the chat window (:q in the chat closes both).
+api.nvim_create_autocmd("WinClosed", {
+  group = chat_group,
+  callback = function(args)
+    if M.last_win and tonumber(args.match) == M.last_win then
+      M.last_win = nil
+      vim.schedule(function()
+        if not M.win() then
+          require("codex.input").close()
+        end
+      end)
+    end
+  end,
+})
 api.nvim_create_autocmd({ "BufWritePost", "FileChangedShellPost", "TextChanged", "InsertLeave" }, {
   group = chat_group,
   callback = function(args)
