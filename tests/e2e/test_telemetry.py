@@ -202,3 +202,32 @@ async def test_retried_requests_are_numbered_attempts_with_their_errors(
     assert len(broken) == 1 and "event.kind" not in broken[0]
     assert_well_formed(records, thread_id, EDITOR)
     assert_no_secret(collector.exports, records, API_KEY, OTLP_TOKEN)
+
+
+async def test_steering_input_is_a_user_prompt_too(
+    make_client: ClientFactory, mock_model: MockModelServer, codex_home: Path
+) -> None:
+    async with running(HttpCollector()) as collector:
+        extra = otel_toml("otlp-http", collector.endpoint, log_user_prompt=True)
+        (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
+        client = await make_client(env=server_env(), before_start=named_editor())
+        thread_id = (await client.start_thread())["thread"]["id"]
+        mock_model.enqueue(
+            text_response("first answer " * 30, delay_ms_between_events=40),
+            text_response("Answered the steer."),
+        )
+        started = await client.request(
+            "codex/turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "go"}]}
+        )
+        turn_id = started["turn"]["id"]
+        await client.wait_for("codex/item/agentMessage/delta", lambda p: p["turnId"] == turn_id)
+        steer = [{"type": "text", "text": "also mention tests"}]
+        await client.request(
+            "codex/turn/steer", {"threadId": thread_id, "expectedTurnId": turn_id, "input": steer}
+        )
+        await client.wait_for("codex/turn/completed", lambda p: p["turn"]["id"] == turn_id)
+        await client.stop()
+        records = await collector.wait_for(lambda rs: len(named(rs, catalog.USER_PROMPT)) == 2)
+    prompts = [p["prompt"] for p in attributes(records, catalog.USER_PROMPT)]
+    assert prompts == ["go", "also mention tests"]
+    assert len(attributes(records, catalog.API_REQUEST)) == 2

@@ -59,17 +59,22 @@ def test_a_server_and_exec_without_an_exporter_load_none(tmp_path: Path) -> None
         assert _python(cli + _LOADED, tmp_path) == "[]"
 
 
-def test_an_exporter_loads_the_sdk_on_its_setup_thread(tmp_path: Path) -> None:
+def test_an_exporter_loads_the_sdk_with_the_first_event(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(
         '[otel.exporter.otlp-grpc]\nendpoint = "http://127.0.0.1:9"\n'
     )
-    code = (
+    start = (
         "import sys, threading; from pathlib import Path; "
         "from codex_lsp.server.app import create_server; "
+        "from codex_lsp.core.config.settings import ThreadRequest; "
         f"s = create_server(Path({str(tmp_path)!r})); "
         "assert s.session.telemetry.enabled; "
-        "setup = [t for t in threading.enumerate() if t.name == 'otel-setup']; "
-        "setup and setup[0].join(30); "
-        "s.session.telemetry.shutdown(1.0); " + _LOADED
     )
-    assert _python(code, tmp_path) == str(sorted(HEAVY))
+    assert _python(start + _LOADED, tmp_path) == "[]"  # enabled, nothing loaded yet
+    first_event = (
+        "s.session.telemetry.conversation_starts('t', s.session.resolve(ThreadRequest())); "
+        "setup = [t for t in threading.enumerate() if t.name == 'otel-setup']; "
+        "setup[0].join(30); "
+        "s.session.telemetry.shutdown(1.0); "
+    )
+    assert _python(start + first_event + _LOADED, tmp_path) == str(sorted(HEAVY))

@@ -89,10 +89,18 @@ async def test_a_pipeline_that_cannot_be_built_drops_events(
 
     monkeypatch.setattr(otlp, "_exporter", broken)
     pipeline = _pipeline("http://127.0.0.1:9/v1/logs")
+    pipeline.emit("codex.test", {"n": 1}, time.time_ns())  # starts the (failing) setup
     done, took = await _shutdown(pipeline, 5.0)
     assert not done and took < 5.0
-    pipeline.emit("codex.test", {"n": 1}, time.time_ns())  # dropped, no error
+    pipeline.emit("codex.test", {"n": 2}, time.time_ns())  # dropped, no error
     assert pipeline._early == []
+
+
+async def test_a_pipeline_without_events_loads_nothing_and_stops_at_once() -> None:
+    pipeline = _pipeline("http://127.0.0.1:9/v1/logs")
+    done, took = await _shutdown(pipeline, 5.0)
+    assert done and took < 3.0  # no waiting at all; generous for a busy machine
+    assert pipeline._ready.ident is None
 
 
 def test_the_json_encoding_is_what_protobuf_reads() -> None:

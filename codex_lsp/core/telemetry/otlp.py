@@ -1,9 +1,10 @@
 """The export pipeline: OpenTelemetry SDK logs, a batch processor, an OTLP exporter
 (OTLP/HTTP protobuf or JSON, or OTLP/gRPC). Imported only when `[otel]` names one.
 
-The SDK is loaded and the exporter built on a thread of its own, so neither `initialize`
-nor the first turn waits for it; events sent meanwhile are kept (up to `MAX_EARLY`) and
-handed over once it is ready. Events are queued in memory and exported by the SDK's
+The SDK is loaded and the exporter built on a thread of its own when the first event comes
+(a server that never starts a thread never loads it), so neither `initialize` nor a turn
+waits for it; events sent meanwhile are kept (up to `MAX_EARLY`) and handed over once it is
+ready. Events are queued in memory and exported by the SDK's
 worker thread: a collector that is down or never answers costs a turn nothing, the queue
 drops the oldest events when full. `shutdown` sends what is left, waiting at most the
 time it is given, and at most `DOWN_FLUSH_S` when the last export failed (the SDK's own
@@ -143,7 +144,6 @@ class OtlpPipeline:
         self._closed = False
         self._exporter: _Watched | None = None
         self._ready = threading.Thread(target=self._build, name="otel-setup", daemon=True)
-        self._ready.start()
 
     # ---- setting up ------------------------------------------------------------------
 
@@ -220,6 +220,8 @@ class OtlpPipeline:
                 if logger is None:
                     if self._failed or self._closed:
                         return
+                    if not self._ready.is_alive() and self._ready.ident is None:
+                        self._ready.start()
                     if len(self._early) < MAX_EARLY:
                         self._early.append((name, attributes, timestamp_ns))
                     else:
@@ -235,6 +237,11 @@ class OtlpPipeline:
         export still running then is left to the daemon thread), within `DOWN_FLUSH_S`
         when the collector failed the last export."""
         deadline = time.monotonic() + timeout
+        with self._lock:
+            started = self._ready.ident is not None
+            if not started:  # no event ever came: nothing loaded, nothing to send
+                self._closed = True
+                return True
         self._ready.join(timeout)
         with self._lock:
             provider = self._provider
