@@ -21,7 +21,7 @@ from codex_lsp.mock_model import (
 )
 from tests.conftest import ClientFactory
 from tests.e2e.tool_helpers import Answers
-from tests.lsp_client import mock_config
+from tests.lsp_client import CodexClient, mock_config
 from tests.telemetry.collectors import GrpcCollector, HttpCollector, running
 from tests.telemetry.helpers import (
     API_KEY,
@@ -63,6 +63,22 @@ def _script(mock_model: MockModelServer) -> None:
         tool_call_response("shell", {"command": ["echo", TOOL_SECRET]}, call_id="call_safe"),
         text_response("All done.", usage=USAGE),
     )
+
+
+async def _server_sending_to(
+    collector: HttpCollector,
+    make_client: ClientFactory,
+    mock_model: MockModelServer,
+    codex_home: Path,
+    *,
+    editor: str = EDITOR,
+    log_user_prompt: bool = False,
+) -> tuple[CodexClient, str]:
+    """A server whose `[otel]` sends to `collector` (OTLP/HTTP), and a new thread on it."""
+    extra = otel_toml("otlp-http", collector.endpoint, log_user_prompt=log_user_prompt)
+    (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
+    client = await make_client(env=server_env(), before_start=named_editor(editor))
+    return client, (await client.start_thread())["thread"]["id"]
 
 
 @pytest.mark.parametrize(("exporter", "protocol"), EXPORTERS)
@@ -159,12 +175,14 @@ async def test_the_prompt_is_sent_with_log_user_prompt(
     make_client: ClientFactory, mock_model: MockModelServer, codex_home: Path
 ) -> None:
     async with running(HttpCollector()) as collector:
-        extra = otel_toml("otlp-http", collector.endpoint, log_user_prompt=True)
-        (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
-        client = await make_client(
-            env=server_env(), before_start=named_editor("Visual Studio Code")
+        client, thread_id = await _server_sending_to(
+            collector,
+            make_client,
+            mock_model,
+            codex_home,
+            editor="Visual Studio Code",
+            log_user_prompt=True,
         )
-        thread_id = (await client.start_thread())["thread"]["id"]
         mock_model.enqueue(text_response("hi"), text_response("again"))
         text = f"Plain words, and a key someone pasted: {TOOL_SECRET}"
         assert (await client.turn(thread_id, text))["status"] == "completed"
@@ -183,10 +201,7 @@ async def test_retried_requests_are_numbered_attempts_with_their_errors(
     make_client: ClientFactory, mock_model: MockModelServer, codex_home: Path
 ) -> None:
     async with running(HttpCollector()) as collector:
-        extra = otel_toml("otlp-http", collector.endpoint)
-        (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
-        client = await make_client(env=server_env(), before_start=named_editor())
-        thread_id = (await client.start_thread())["thread"]["id"]
+        client, thread_id = await _server_sending_to(collector, make_client, mock_model, codex_home)
         # A 500 (the request is retried), a stream cut mid-way (the stream is retried), done.
         mock_model.enqueue(error_response(500), cut_response(after_events=4), text_response("ok"))
         assert (await client.turn(thread_id, "retry me"))["status"] == "completed"
@@ -208,23 +223,18 @@ async def test_steering_input_is_a_user_prompt_too(
     make_client: ClientFactory, mock_model: MockModelServer, codex_home: Path
 ) -> None:
     async with running(HttpCollector()) as collector:
-        extra = otel_toml("otlp-http", collector.endpoint, log_user_prompt=True)
-        (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
-        client = await make_client(env=server_env(), before_start=named_editor())
-        thread_id = (await client.start_thread())["thread"]["id"]
-        mock_model.enqueue(
-            text_response("first answer " * 30, delay_ms_between_events=40),
-            text_response("Answered the steer."),
+        client, thread_id = await _server_sending_to(
+            collector, make_client, mock_model, codex_home, log_user_prompt=True
         )
-        started = await client.request(
-            "codex/turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "go"}]}
-        )
-        turn_id = started["turn"]["id"]
+        # A slow answer, steered while it streams: one more request answers the steer.
+        slow = text_response("streaming slowly " * 30, delay_ms_between_events=40)
+        mock_model.enqueue(slow, text_response("Steered."))
+        params = {"threadId": thread_id, "input": [{"type": "text", "text": "go"}]}
+        turn_id = (await client.request("codex/turn/start", params))["turn"]["id"]
         await client.wait_for("codex/item/agentMessage/delta", lambda p: p["turnId"] == turn_id)
-        steer = [{"type": "text", "text": "also mention tests"}]
-        await client.request(
-            "codex/turn/steer", {"threadId": thread_id, "expectedTurnId": turn_id, "input": steer}
-        )
+        params = {"threadId": thread_id, "expectedTurnId": turn_id}
+        params["input"] = [{"type": "text", "text": "also mention tests"}]
+        await client.request("codex/turn/steer", params)
         await client.wait_for("codex/turn/completed", lambda p: p["turn"]["id"] == turn_id)
         await client.stop()
         records = await collector.wait_for(lambda rs: len(named(rs, catalog.USER_PROMPT)) == 2)
