@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pygls.exceptions import JsonRpcInvalidParams
 
 from codex_lsp.mock_model import MockModelServer, text_response, tool_call_response
 from tests.e2e.tool_helpers import Answers
@@ -330,6 +331,19 @@ async def test_a_broken_or_hanging_server_never_holds_a_turn(
         assert time.monotonic() - began < 20
         statuses = await client.statuses()
         assert list(statuses) == [SERVER, "missing", "hangs", "off", "bad"]
+        # Pages, in config.toml's order.
+        pages, cursor = [], None
+        while True:
+            page = await client.request(
+                "codex/mcpServerStatus/list", {"limit": 2, "cursor": cursor}
+            )
+            pages.append([s["name"] for s in page["data"]])
+            cursor = page["nextCursor"]
+            if cursor is None:
+                break
+        assert pages == [[SERVER, "missing"], ["hangs", "off"], ["bad"]]
+        with pytest.raises(JsonRpcInvalidParams, match="cursor"):
+            await client.request("codex/mcpServerStatus/list", {"cursor": "x"})
         assert statuses["hangs"]["runtimeStatus"]["status"] == "starting"
         assert statuses["off"]["runtimeStatus"] == {"status": "disabled", "error": None}
         assert statuses["missing"]["runtimeStatus"]["status"] == "failed"
