@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -63,6 +64,9 @@ class ToolInfo:
 
 async def load_sdk() -> ModuleType:
     """The module built on the MCP SDK, imported in a worker thread the first time."""
+    loaded = sys.modules.get(SDK_MODULE)
+    if loaded is not None:
+        return loaded
     return await asyncio.to_thread(importlib.import_module, SDK_MODULE)
 
 
