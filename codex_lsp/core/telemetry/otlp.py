@@ -234,8 +234,8 @@ class OtlpPipeline:
 
     def shutdown(self, timeout: float) -> bool:
         """Export what is queued, then stop; returns within about `timeout` seconds (an
-        export still running then is left to the daemon thread), within `DOWN_FLUSH_S`
-        when the collector failed the last export."""
+        export still running then is left to the daemon thread), and at most
+        `DOWN_FLUSH_S` after the collector looks down (before or while flushing)."""
         deadline = time.monotonic() + timeout
         with self._lock:
             started = self._ready.ident is not None
@@ -249,8 +249,7 @@ class OtlpPipeline:
         if provider is None:
             self._closed = True
             return ready and not self._failed
-        if self._exporter is not None and self._exporter.down:
-            deadline = min(deadline, time.monotonic() + DOWN_FLUSH_S)
+        watched = self._exporter
         done = threading.Event()
 
         def stop() -> None:
@@ -262,6 +261,13 @@ class OtlpPipeline:
                 done.set()
 
         threading.Thread(target=stop, name="otel-shutdown", daemon=True).start()
-        finished = done.wait(max(0.0, deadline - time.monotonic()))
+        cut = False
+        while not done.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
+            now = time.monotonic()
+            if now >= deadline:
+                break
+            if not cut and watched is not None and watched.down:
+                cut = True
+                deadline = min(deadline, now + DOWN_FLUSH_S)
         self._closed = True
-        return finished
+        return done.is_set()
