@@ -118,10 +118,16 @@ H.step("hunk review with the buffer-local keys, while scrolling and using Neovim
   H.ok(vim.wo[view.left_win].diff and vim.wo[view.right_win].diff, "both sides in diff mode")
   H.eq(api.nvim_win_get_cursor(view.right_win)[1], 3, "on hunk 1 (line 3)")
   local bar = vim.wo[view.right_win].winbar
-  for _, part in ipairs({ "notes.txt", "hunk 1/3", "0 accepted", "3 to decide", "a accept", "r reject",
-    "]c/[c next/prev", "A all", "R none", "q finish", "g? help" }) do
+  for _, part in ipairs({ "notes.txt · proposed", "hunk 1/3", "0 accepted", "3 to decide" }) do
     H.contains(bar, part, "the winbar shows " .. part)
   end
+  local keyline = vim.wo[view.right_win].statusline
+  for _, part in ipairs({ "a accept", "r reject", "]c/[c next/prev", "A/R accept/reject all", "q finish",
+    "g? help" }) do
+    H.contains(keyline, part, "the keys are listed: " .. part)
+  end
+  H.eq(vim.bo[view.proposed].buftype, "nowrite", "the proposal cannot be written")
+  H.eq(vim.fn.bufname(view.proposed), "notes.txt (proposed)", "its name is shown relative, as a file's")
   H.contains(vim.wo[view.left_win].winbar, "notes.txt", "the file's side is labelled")
   local mapped = {}
   for _, m in ipairs(api.nvim_buf_get_keymap(view.proposed, "n")) do
@@ -228,7 +234,8 @@ H.step("the chat input: multi-line, #buffer, #selection, @file, sent with a key"
   H.ok(cwin ~= nil, "the chat window is open")
   local cpos, ipos = api.nvim_win_get_position(cwin), api.nvim_win_get_position(iwin)
   H.ok(ipos[1] > cpos[1] and ipos[2] == cpos[2], "the input is under the chat", vim.inspect({ cpos, ipos }))
-  H.contains(vim.wo[iwin].winbar, "@file #buffer #selection", "its winbar tells how to use it")
+  H.contains(vim.wo[iwin].winbar, "Send: <C-s>, or <CR> in Normal mode · @file #buffer #selection",
+    "its winbar tells how to use it")
   -- Completion (omnifunc).
   api.nvim_buf_set_lines(input.buf, 0, -1, false, { "look at @no" })
   api.nvim_win_set_cursor(iwin, { 1, 11 })

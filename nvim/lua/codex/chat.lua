@@ -171,7 +171,9 @@ function renderers.fileChange(e)
     group = "CodexCardPartial"
   end
   local lines = { head .. status }
-  e.hl = group and { { 0, #head, #lines[1], group } } or nil
+  -- Highlight what the files hold (the words after "completed · ").
+  local from = #head + (e.status == "completed" and #"completed · " or 0)
+  e.hl = group and { { 0, from, #lines[1], group } } or nil
   for _, c in ipairs(e.changes or {}) do
     if type(c.diff) == "string" and c.diff ~= "" then
       fence(lines, split(c.diff:gsub("\n$", "")), "diff")

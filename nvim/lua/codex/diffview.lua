@@ -4,8 +4,14 @@
 local api = vim.api
 local M = {}
 
-local function scratch(lines, name, ft)
+--- A scratch buffer holding `lines`. With `opts.file_like`, 'buftype' is "nowrite"
+--- instead of "nofile": its name is then shown relative to the current directory, as a
+--- file's is (tab labels, statuslines), and it still cannot be written.
+local function scratch(lines, name, ft, opts)
   local buf = api.nvim_create_buf(false, true)
+  if opts and opts.file_like then
+    vim.bo[buf].buftype = "nowrite"
+  end
   vim.bo[buf].bufhidden = "wipe"
   api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   if name then
@@ -35,18 +41,20 @@ function M.current_lines(fname)
 end
 
 --- Open the diff tab for `fname` with `edits` (TextEdits against the current text) applied
---- to the proposed side. `opts.name`: the proposed buffer's name (default
---- "codex://proposed/<fname>"); `opts.proposed_lines`: the proposed text itself instead
+--- to the proposed side. `opts.name`: the proposed buffer's name, a file-like one shown
+--- relative to the current directory (default "codex://proposed/<fname>"); `opts.proposed_lines`: the proposed text itself instead
 --- of edits (a deletion: {}). Returns the view, or nil when the edits do not apply.
 function M.open(fname, edits, encoding, opts)
   opts = opts or {}
   local lines, bufnr = M.current_lines(fname)
   local ft = vim.filetype.match({ filename = fname }) or ""
   local proposed
+  local name = opts.name or ("codex://proposed/" .. fname)
+  local how = { file_like = opts.name ~= nil }
   if opts.proposed_lines then
-    proposed = scratch(opts.proposed_lines, opts.name or ("codex://proposed/" .. fname), ft)
+    proposed = scratch(opts.proposed_lines, name, ft, how)
   else
-    proposed = scratch(lines, opts.name or ("codex://proposed/" .. fname), ft)
+    proposed = scratch(lines, name, ft, how)
     -- apply_text_edits sorts (and annotates) its argument in place: give it a copy.
     local ok = pcall(vim.lsp.util.apply_text_edits, vim.deepcopy(edits), proposed, encoding)
     if not ok then
@@ -116,6 +124,10 @@ function M.close(view)
     if #api.nvim_list_tabpages() > 1 then
       pcall(vim.cmd, "tabclose! " .. nr)
     end
+  end
+  if view.right_win and api.nvim_win_is_valid(view.right_win) then
+    -- The review's tab was the last one (the user closed the others): close its side.
+    pcall(api.nvim_win_close, view.right_win, true)
   end
   for _, b in ipairs({ view.proposed, view.left_scratch }) do
     if b and api.nvim_buf_is_valid(b) then

@@ -57,25 +57,29 @@ function M.key_help()
   end, ACTIONS)
 end
 
-local function winbars(r)
+--- The winbar of the proposed side says where you are; its statusline lists the keys
+--- (the file's side: its name).
+local function bars(r)
   local unit = unit_of(r)
   local view = r.view
   if not (unit and view) then
     return
   end
   local a, rj, open = counts(unit)
-  local cur = unit.hunks[r.cur]
-  local where = #r.units > 1 and string.format("file %d/%d · ", r.unit, #r.units) or ""
-  local hunk = cur and string.format("hunk %d/%d", r.cur, #unit.hunks) or ""
+  local parts = { rel(unit.fname) .. (unit.note and (" (" .. unit.note .. ")") or "") .. " · proposed" }
+  if #r.units > 1 then
+    table.insert(parts, string.format("file %d/%d", r.unit, #r.units))
+  end
+  if unit.hunks[r.cur] then
+    table.insert(parts, string.format("hunk %d/%d", r.cur, #unit.hunks))
+  end
+  table.insert(parts, string.format("%d accepted · %d rejected · %d to decide", a, rj, open))
   local k = keys()
-  local proposed = unit.note and ("proposed (" .. unit.note .. ")") or "proposed"
-  local right = string.format(
-    "%%#CodexReviewTitle# %s%%* · %s · %s%s · %d accepted · %d rejected · %d to decide %%= %%#CodexReviewKeys#%s accept  %s reject  %s/%s next/prev  %s all  %s none  %s finish  %s help %%*",
-    bar_escape(rel(unit.fname)), bar_escape(proposed), bar_escape(where), bar_escape(hunk), a, rj, open,
-    bar_escape(k.accept), bar_escape(k.reject), bar_escape(k.next), bar_escape(k.prev),
-    bar_escape(k.accept_all), bar_escape(k.reject_all), bar_escape(k.finish), bar_escape(k.help))
+  local help = string.format(" %s accept  %s reject  %s/%s next/prev  %s/%s accept/reject all  %s finish  %s help",
+    k.accept, k.reject, k.next, k.prev, k.accept_all, k.reject_all, k.finish, k.help)
   if api.nvim_win_is_valid(view.right_win) then
-    vim.wo[view.right_win].winbar = right
+    vim.wo[view.right_win].winbar = "%#CodexReviewTitle# " .. bar_escape(table.concat(parts, " · ")) .. "%*"
+    vim.wo[view.right_win].statusline = "%#CodexReviewKeys#" .. bar_escape(help) .. "%*"
   end
   if api.nvim_win_is_valid(view.left_win) then
     vim.wo[view.left_win].winbar = "%#CodexReviewTitle# " .. bar_escape(rel(unit.fname)) .. "%* · now"
@@ -112,7 +116,7 @@ end
 
 local function refresh(r)
   marks(r)
-  winbars(r)
+  bars(r)
 end
 
 local function focus_current(r)
@@ -191,7 +195,8 @@ local function next_unit(r)
     if open > 0 then
       pcall(vim.cmd, "stopinsert")
       local view = diffview.open(unit.fname, unit.edits, r.encoding, {
-        name = unit.fname .. " (proposed)",
+        -- Relative, as a file's name is shown: the tab is labelled with it.
+        name = vim.fn.fnamemodify(unit.fname, ":.") .. " (proposed)",
         proposed_lines = unit.proposed_lines,
       })
       if view then

@@ -232,8 +232,8 @@ end
 
 local function hint()
   local o = config.options.chat.input
-  return string.format("%%#CodexInputHint# Message Codex · %s (normal) or %s: send · @file #buffer #selection"
-    .. " · <C-x><C-o> completes", o.submit:gsub("%%", "%%%%"), o.submit_insert:gsub("%%", "%%%%"))
+  return string.format("%%#CodexInputHint# Send: %s, or %s in Normal mode · @file #buffer #selection",
+    o.submit_insert:gsub("%%", "%%%%"), o.submit:gsub("%%", "%%%%"))
 end
 
 --- Open the input under the chat window `chat_win` (when it is not open yet).
