@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -62,12 +61,16 @@ class ToolInfo:
     wire: dict[str, Any] = field(default_factory=dict)
 
 
+_sdk: ModuleType | None = None
+
+
 async def load_sdk() -> ModuleType:
-    """The module built on the MCP SDK, imported in a worker thread the first time."""
-    loaded = sys.modules.get(SDK_MODULE)
-    if loaded is not None:
-        return loaded
-    return await asyncio.to_thread(importlib.import_module, SDK_MODULE)
+    """The module built on the MCP SDK, imported in a worker thread the first time (two
+    servers starting at once both wait for the one import: the import system's lock)."""
+    global _sdk
+    if _sdk is None:
+        _sdk = await asyncio.to_thread(importlib.import_module, SDK_MODULE)
+    return _sdk
 
 
 class McpConnection:
