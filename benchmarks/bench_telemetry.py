@@ -79,12 +79,13 @@ class Numbers:
     turn_p90: float
     stop_s: float
     records: int | None
+    collector_cpu_s: float | None = None
 
 
 # ---- collectors in their own process -------------------------------------------------------
 
 _COLLECTOR = r"""
-import asyncio, json, sys
+import asyncio, json, sys, time
 sys.path.insert(0, sys.argv[1])
 from tests.telemetry.collectors import GrpcCollector, HttpCollector, SilentCollector
 
@@ -94,7 +95,7 @@ async def main(kind):
     print(json.dumps({"port": collector.port}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until closed
     records = len(collector.records) if kind != "silent" else None
-    print(json.dumps({"records": records}), flush=True)
+    print(json.dumps({"records": records, "cpu": time.process_time()}), flush=True)
     await collector.stop()
 
 asyncio.run(main(sys.argv[2]))
@@ -126,13 +127,15 @@ async def collector_process(kind: str) -> AsyncIterator[tuple[int, asyncio.subpr
             await proc.wait()
 
 
-async def collector_count(proc: asyncio.subprocess.Process) -> int | None:
-    """Close the collector's stdin; the number of records it decoded."""
+async def collector_count(proc: asyncio.subprocess.Process) -> tuple[int | None, float]:
+    """Close the collector's stdin; the number of records it decoded, and the CPU seconds
+    it used (it shares the machine's cores with the server)."""
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.close()
     line = await asyncio.wait_for(proc.stdout.readline(), 30)
-    records = json.loads(line)["records"]
-    return int(records) if records is not None else None
+    answer = json.loads(line)
+    records = answer["records"]
+    return (int(records) if records is not None else None), float(answer["cpu"])
 
 
 def otel_table(mode: str, port: int) -> str:
@@ -212,7 +215,7 @@ async def bench_mode(run: Run, mock: MockHandle, mode: str, turns: int) -> Numbe
     kind = "silent" if mode == "http-silent" else "grpc" if mode == "grpc" else "http"
     async with collector_process(kind) as (port, proc):
         numbers = await measure(run, mock, mode, port, turns)
-        numbers.records = await collector_count(proc)
+        numbers.records, numbers.collector_cpu_s = await collector_count(proc)
         return numbers
 
 
@@ -288,7 +291,12 @@ async def main_async(args: argparse.Namespace) -> int:
                     f"  deltas p50 {numbers.p50:.3f} ms  p95 {numbers.p95:.3f} ms  "
                     f"CPU {numbers.cpu_us:.0f} us/delta;  turn median "
                     f"{numbers.turn_median:.1f} ms  p90 {numbers.turn_p90:.1f} ms;  "
-                    f"stop {numbers.stop_s:.2f} s;  records {numbers.records}",
+                    f"stop {numbers.stop_s:.2f} s;  records {numbers.records}"
+                    + (
+                        f" (collector CPU {numbers.collector_cpu_s:.1f} s)"
+                        if numbers.collector_cpu_s is not None
+                        else ""
+                    ),
                     flush=True,
                 )
     print(f"\n== summary ({N_DELTAS} deltas 1 ms apart; {args.turns} turns with a tool call)")
