@@ -12,7 +12,7 @@ restart of Neovim and of the server:
    shipped tags.
 2. tests/nvim/test_editor_ux_restart.lua: the thread resumed after the restart still says
    `undone` and `partly applied`; an edit deleting a file reviewed (the deletion is a
-   hunk of its own); an edit whose review tab is closed is declined; `:CodexUndo`
+   hunk of its own); an edit whose review is closed (:q) is declined; `:CodexUndo`
    works after the restart, twice; the next undo, with nothing left, is a plain notice.
 
 This file checks what the model was sent, and that the shipped `nvim/doc/tags` is what
@@ -117,7 +117,7 @@ def test_neovim_editor_ux(env: tn.Env) -> None:
         message("Second edit done."),  # 6.
         {"items": [tn.patch_call(DELETE_EDIT, "p3")]},  # 7. (after the restart)
         message("Deleted other.txt."),  # 8.
-        {"items": [tn.patch_call(LAST_EDIT, "p4")]},  # 9. its review tab closed
+        {"items": [tn.patch_call(LAST_EDIT, "p4")]},  # 9. its review closed with :q
         message("Left it as it was."),  # 10.
     )
     extra = {"CODEX_UX_MESSAGE": MESSAGE}
@@ -157,7 +157,7 @@ def test_neovim_editor_ux(env: tn.Env) -> None:
     # 7-8. The edit and the deletion, both accepted (the last tool output of the request).
     last = tn.tool_output_texts(requests[7])[-1]
     assert "D other.txt" in last and "rejected" not in last, last
-    # 9-10. The review tab was closed: the model hears the edit was not applied.
+    # 9-10. The review was closed: the model hears the edit was not applied.
     declined = tn.tool_output_texts(requests[9])[-1]
     assert "declined" in declined.lower() or "rejected" in declined.lower(), declined
     assert (ws / "notes.txt").read_text() == tn.ORIGINAL

@@ -5,7 +5,7 @@
 -- the restart; once nothing is left, a plain notice says so.
 -- Mock script: 7. apply_patch: notes.txt line 20 and deleting other.txt (both accepted),
 -- 8. a message,
--- 9. apply_patch on notes.txt (its review tab closed), 10. a message.
+-- 9. apply_patch on notes.txt (its review closed with :q), 10. a message.
 local H = require("harness")
 local api = vim.api
 
@@ -107,15 +107,21 @@ H.step("an edit that deletes a file: the deletion is a hunk of its own", functio
     "the card says applied", card("notes.txt (update), other.txt (delete)", true))
 end)
 
-H.step("closing the review tab rejects what is left: the card says declined", function()
+H.step("closing the review (:q in the proposal) rejects what is left: the card says declined", function()
   local before = H.read_file(notes_path)
   vim.cmd("CodexAsk one more edit")
   local r = U.await_review()
   H.ok(vim.fn.tabpagenr("$") == 2, "the review tab is open")
-  vim.cmd("tabclose")
+  H.ok(api.nvim_get_current_win() == r.view.right_win, "in the proposed text")
+  vim.cmd("quit")
   local done = H.await_turn(2)
   H.require(done ~= nil and done.turn.status == "completed", "the turn went on without the edit", vim.inspect(done))
   H.eq(r.units[1].hunks[1].decision, false, "the hunk was rejected")
+  H.eq(vim.fn.tabpagenr("$"), 1, "the review tab closed with it (the file's side too)")
+  local diff_wins = vim.tbl_filter(function(w)
+    return vim.wo[w].diff
+  end, api.nvim_list_wins())
+  H.eq(#diff_wins, 0, "no window left in diff mode")
   H.eq(H.read_file(notes_path), before, "notes.txt is unchanged")
   H.ok(vim.endswith(card("notes.txt (update)", true), "· declined"), "the card says declined",
     card("notes.txt (update)", true))

@@ -311,7 +311,7 @@ function set_keymaps(r, buf)
     once = true,
     callback = function()
       if not r.closing and M.current == r then
-        r.view = nil
+        -- The rest of the view (the file's side in diff mode) closes with it.
         vim.schedule(function()
           finish(r)
         end)
