@@ -46,6 +46,8 @@ LANDING_TIMEOUT = 10.0
 # open get to change on disk (a client that edits them in buffers it never syncs nor saves,
 # such as Neovim, would otherwise cost the whole LANDING_TIMEOUT).
 SETTLE_TIMEOUT = 1.0
+# How long an open document may take to sync once the rest of an edit showed.
+OPEN_SETTLE_TIMEOUT = 3.0
 # How often files that are not open are read again while waiting for them to change.
 DISK_POLL = 0.1
 SHOW_DOCUMENT_TIMEOUT = 10.0

@@ -10,10 +10,12 @@ change to show before `observe_applied` judges it hunk by hunk:
   `LANDING_TIMEOUT` for every file: an open document whose version moved past the one the
   edit was sent against (for an edit without a version, only once the text shows some of
   the edit: the user's typing meanwhile is not the edit), a document opened since with
-  other text, or a file that is not open changing on disk. Once the open documents showed,
-  files that were not open get `SETTLE_TIMEOUT` more. Files still showing nothing then are
-  trusted: they count as applied as proposed and the server writes them to disk, so an
-  answer of `applied: true` is never reported to the model as a decline.
+  other text, or a file that is not open changing on disk. Once part of the edit showed,
+  files that were not open get `SETTLE_TIMEOUT` more, open documents `OPEN_SETTLE_TIMEOUT`;
+  an open document still unchanged then was left out by the user (its hunks rejected).
+  Files still showing nothing are trusted: they count as applied as proposed and the
+  server writes them to disk, so an answer of `applied: true` is never reported to the
+  model as a decline.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from ..core.text import (
     write_changes,
 )
 from ..protocol.enums import ApprovalDecision
-from .documents import DISK_POLL, LANDING_TIMEOUT, SETTLE_TIMEOUT
+from .documents import DISK_POLL, LANDING_TIMEOUT, OPEN_SETTLE_TIMEOUT, SETTLE_TIMEOUT
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
@@ -270,22 +272,39 @@ async def await_landing(
     documents = server.documents
     deadline = time.monotonic() + timeout
     settled_at: float | None = None
+    synced = False  # a document synced the part of the edit it got
     while pending:
         now = time.monotonic()
         end = deadline
-        if len(pending) < len(watched) and all(
-            sent.versions.get(p) is None for c in pending for p in _paths(c)
-        ):
-            # The rest are files that were not open: once the others showed, they get a
-            # little longer to change on disk (Neovim keeps them in buffers it neither
-            # syncs nor saves).
+        if len(pending) < len(watched):
+            # Once some of the edit showed, the rest gets a little longer: files that were
+            # not open to change on disk (Neovim keeps them in buffers it neither syncs nor
+            # saves), open documents to sync (a debounced didChange).
             settled_at = now if settled_at is None else settled_at
-            end = min(end, settled_at + SETTLE_TIMEOUT)
+            still_open = any(sent.versions.get(p) is not None for c in pending for p in _paths(c))
+            end = min(end, settled_at + (OPEN_SETTLE_TIMEOUT if still_open else SETTLE_TIMEOUT))
         if now >= end:
             break
         poll = any(not documents.is_open(p) for c in pending for p in _paths(c))
         await documents.wait_for_change(min(end - now, DISK_POLL) if poll else end - now)
-        pending = [c for c in pending if _landed(server, c, plan, sent) is None]
+        still: list[FileChange] = []
+        for c in pending:
+            how = _landed(server, c, plan, sent)
+            if how is None:
+                still.append(c)
+            synced = synced or how == "document"
+        pending = still
+    if pending and synced:
+        # Part of the edit showed in a synced document: an open document that never
+        # changed is one whose hunks the user rejected (the client syncs what it applies;
+        # a file created or deleted on disk alone does not prove that).
+        left_out = [c for c in pending if any(sent.versions.get(p) is not None for p in _paths(c))]
+        if left_out:
+            log.info(
+                "%s stayed as it was while the rest of the edit landed: left out by the user",
+                [str(c.move_path or c.path) for c in left_out],
+            )
+        pending = [c for c in pending if c not in left_out]
     if pending:
         log.info(
             "the client answered applied: true but %s did not change within %.1f s: "

@@ -303,3 +303,35 @@ def test_real_neovim_answering_late_with_a_slow_didchange(env: Env) -> None:  # 
     text = (env.workspace / "notes.txt").read_text()
     assert "line three\n" in text and "line twenty-six\n" in text
     assert (env.workspace / "other.txt").read_text() == OTHER.replace("beta", "BETA")
+
+
+async def test_an_open_document_left_unchanged_while_the_rest_synced_was_left_out(
+    make_client: ClientFactory, mock_model: MockModelServer, workspace: Path
+) -> None:
+    """Neovim-like (unversioned, didChange 1 s after answering): the user rejected every
+    hunk of notes.txt and kept other.txt's. other.txt's didChange proves the client syncs
+    what it applies, so notes.txt, still as it was, is reported rejected and never written
+    with the hunks the user turned down."""
+    notes, other = workspace / "notes.txt", workspace / "other.txt"
+    notes.write_text(ORIGINAL)
+    other.write_text(OTHER)
+    editor = Editor(sync_delay=1.0, keep_hunks=[2])
+    editor.titles.append("Apply")
+    client = await make_client(capabilities="neovim@v0.10.0", before_start=editor.install)
+    editor.open(notes)
+    editor.open(other)
+    thread = (await client.start_thread(approvalPolicy="untrusted"))["thread"]["id"]
+    patch = TWO_HUNKS.replace(
+        "*** End Patch",
+        "*** Update File: other.txt\n@@\n alpha\n-beta\n+BETA\n gamma\n*** End Patch",
+    )
+    mock_model.enqueue(patch_call(patch), text_response("noted"))
+    turn = await run_turn(client, thread, "edit")
+    assert turn["status"] == "completed"
+    (edit,) = editor.edits()
+    assert list(edit.changes or {}) == [notes.as_uri(), other.as_uri()]  # hunk 2 is other's
+    output = patch_output(mock_model)
+    assert "rejected these hunks" in output and "notes.txt: hunks 1, 2" in output, output
+    assert editor.buffers[other.as_uri()].text == OTHER.replace("beta", "BETA")
+    assert editor.buffers[notes.as_uri()].text == ORIGINAL
+    assert notes.read_text() == ORIGINAL  # the rejected hunks were not written
