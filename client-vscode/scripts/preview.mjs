@@ -11,6 +11,7 @@ const template = readFileSync("media/chat.html", "utf8");
 const html = template
   .replace("{{csp}}", "default-src 'none'; style-src 'self' file:; script-src file: 'nonce-preview'")
   .replaceAll("{{nonce}}", "preview")
+  .replace("{{surface}}", "sidebar")
   .replace("{{style}}", "../../media/chat.css")
   .replace('<link rel="stylesheet"', '<link rel="stylesheet" href="../../test/preview/theme-dark.css">\n  <link rel="stylesheet"')
   .replace('<script nonce="preview" src="{{script}}"></script>', '<script nonce="preview" src="preview.js"></script>\n  <script nonce="preview" src="webview.js"></script>');

@@ -5,6 +5,7 @@
 import type { CodexProtocol, DisposableLike } from "../protocol/client.js";
 import type { EditorSettings, Range, ReviewStartResult, Thread, ThreadStartResult, TurnStartResult } from "../protocol/types.js";
 import { parseChatInput, type SelectionContext } from "./chatInput.js";
+import type { FileStates } from "./fileStates.js";
 import { describeTarget, type ReviewDelivery, type ReviewTarget } from "./review.js";
 import { turnOverrides } from "./settings.js";
 import { TranscriptStore, threadTitle } from "./transcript.js";
@@ -19,6 +20,30 @@ export interface SessionEnvironment {
   generation(): number;
   /** `@name` -> absolute path of an existing file, or undefined. */
   resolveMention(name: string): string | undefined;
+  /** What file-change cards say beyond the history (the extension's outlives the window). */
+  fileStates?: FileStates;
+}
+
+/** The chat's open threads, as saved for the next window (see `restore`). */
+export interface SavedChat {
+  open: string[];
+  current: string | null;
+}
+
+/** Threads a restored chat reopens at most (the most recent ones). */
+const MAX_RESTORED = 10;
+
+/** `codex.undoTurn`'s result (PROTOCOL: `{threadId, turnId, undone, restored, deleted,
+ * refused, notes}`); `turnId: null`, `undone: false` and the reason in `notes` when there
+ * was nothing to undo. */
+export interface UndoResult {
+  threadId?: string;
+  turnId: string | null;
+  undone: boolean;
+  restored?: string[];
+  deleted?: string[];
+  refused?: { path: string; reason: string }[];
+  notes: string[];
 }
 
 export interface ThreadRunInfo {
@@ -45,7 +70,7 @@ function errorCode(error: unknown): unknown {
 }
 
 export class ChatSession implements DisposableLike {
-  readonly store = new TranscriptStore();
+  readonly store: TranscriptStore;
   private openIds: string[] = [];
   private currentId: string | null = null;
   private readonly loadedIn = new Map<string, number>();
@@ -65,6 +90,7 @@ export class ChatSession implements DisposableLike {
     readonly protocol: CodexProtocol,
     private readonly env: SessionEnvironment,
   ) {
+    this.store = new TranscriptStore(env.fileStates);
     this.subscription = protocol.onAny((n) => {
       const threadId = this.store.apply(n);
       if (threadId !== undefined) this.changed(threadId);
@@ -152,6 +178,35 @@ export class ChatSession implements DisposableLike {
     this.loadedIn.delete(threadId);
     if (this.currentId === threadId) this.currentId = this.openIds[this.openIds.length - 1] ?? null;
     this.listChanged();
+  }
+
+  /** What the next window reopens (`restore`). */
+  saved(): SavedChat {
+    return { open: [...this.openIds], current: this.currentId };
+  }
+
+  /**
+   * Reopen the chat of the last window (after a reload): each saved thread is resumed (its
+   * history re-rendered) and the saved current one shown, unless the user opened a thread
+   * meanwhile. A thread that cannot be resumed (deleted, archived elsewhere) is skipped.
+   * Returns the threads reopened.
+   */
+  async restore(saved: unknown, onError?: (threadId: string, error: unknown) => void): Promise<string[]> {
+    const s = (typeof saved === "object" && saved !== null ? saved : {}) as Partial<Record<keyof SavedChat, unknown>>;
+    const open = (Array.isArray(s.open) ? s.open : []).filter((id): id is string => typeof id === "string").slice(-MAX_RESTORED);
+    const current = typeof s.current === "string" && open.includes(s.current) ? s.current : (open.at(-1) ?? null);
+    const reopened: string[] = [];
+    for (const id of open) {
+      if (this.openIds.includes(id)) continue;
+      try {
+        await this.openThread(id, false);
+        reopened.push(id);
+      } catch (error) {
+        onError?.(id, error);
+      }
+    }
+    if (current !== null && reopened.includes(current) && this.currentId === null) this.select(current);
+    return reopened;
   }
 
   /** A new server process is up: resume every open thread on it (history re-read). */
@@ -402,14 +457,22 @@ export class ChatSession implements DisposableLike {
     return true;
   }
 
-  /** `codex.undoTurn` (server command), then the history is read again. */
-  async undoLastTurn(threadId: string | null = this.currentId): Promise<unknown> {
+  /** `codex.undoTurn` (server command), then the history is read again. Nothing left to
+   * undo is a result with `undone: false` and the reason in `notes` (older servers refuse
+   * it with "invalid params": the same result is made of their message). */
+  async undoLastTurn(threadId: string | null = this.currentId): Promise<UndoResult> {
     if (threadId === null) throw new Error("No thread is open.");
     await this.ensureLoaded(threadId);
-    const result = await this.protocol.executeCommand("codex.undoTurn", { threadId });
-    const undone = result as { undone?: unknown; turnId?: unknown } | null;
-    if (undone?.undone === true && typeof undone.turnId === "string") this.store.markUndone(threadId, undone.turnId);
-    await this.reload(threadId);
+    let raw: unknown;
+    try {
+      raw = await this.protocol.executeCommand("codex.undoTurn", { threadId });
+    } catch (error) {
+      if (errorCode(error) !== INVALID_PARAMS) throw error;
+      return { threadId, turnId: null, undone: false, notes: [error instanceof Error ? error.message : String(error)] };
+    }
+    const result = undoResult(raw);
+    if (result.undone && result.turnId !== null) this.store.markUndone(threadId, result.turnId);
+    if (result.undone) await this.reload(threadId);
     return result;
   }
 
@@ -474,6 +537,25 @@ export class ChatSession implements DisposableLike {
     this.threadListeners.clear();
     this.listListeners.clear();
   }
+}
+
+function undoResult(raw: unknown): UndoResult {
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  return {
+    threadId: typeof r.threadId === "string" ? r.threadId : undefined,
+    turnId: typeof r.turnId === "string" ? r.turnId : null,
+    undone: r.undone === true,
+    restored: strings(r.restored),
+    deleted: strings(r.deleted),
+    refused: Array.isArray(r.refused)
+      ? r.refused.flatMap((f) => {
+          const item = (typeof f === "object" && f !== null ? f : {}) as Record<string, unknown>;
+          return typeof item.path === "string" ? [{ path: item.path, reason: typeof item.reason === "string" ? item.reason : "not restored" }] : [];
+        })
+      : [],
+    notes: strings(r.notes),
+  };
 }
 
 function isPosition(value: unknown): value is Range["start"] {

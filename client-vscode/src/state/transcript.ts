@@ -11,6 +11,7 @@ import type {
   Turn,
 } from "../protocol/types.js";
 import type { SelectionContext } from "./chatInput.js";
+import { FileStates } from "./fileStates.js";
 
 export type ItemStatus = "inProgress" | "completed" | "failed" | "declined";
 export type TurnStatus = Turn["status"];
@@ -64,9 +65,11 @@ export interface CommandEntry extends EntryBase {
   approval: ApprovalState | null;
 }
 
-export type FileOutcome = "proposed" | "applying" | "applied" | "partlyApplied" | "edited" | "undone" | "declined" | "failed";
+/** What a file-change card says the files hold: `reverted` = the user took the applied
+ * edit back in the editor (Ctrl+Z); `undone` = Codex: Undo Last Turn restored them. */
+export type FileOutcome = "proposed" | "applying" | "applied" | "partlyApplied" | "edited" | "undone" | "reverted" | "declined" | "failed";
 
-/** Outcomes that left changes in the files (what an undo takes back). */
+/** How a change can have landed (what an undo takes back, what the editor can revert). */
 const LANDED: readonly FileOutcome[] = ["applied", "partlyApplied", "edited"];
 
 export interface FileChangeView {
@@ -83,6 +86,9 @@ export interface FileChangeEntry extends EntryBase {
   status: ItemStatus;
   outcome: FileOutcome;
   changes: FileChangeView[];
+  /** Paths whose document holds its text from before the change again (the user reverted
+   * the edit in the editor); all of them: `outcome` is "reverted". */
+  reverted: string[];
   approval: ApprovalState | null;
 }
 
@@ -179,9 +185,8 @@ class ThreadTranscript {
   readonly byId = new Map<string, Entry>();
   /** Diffs of file changes as first proposed, to tell a partial application. */
   readonly proposed = new Map<string, string[]>();
-  /** Turns whose file changes were undone (`codex.undoTurn`) in this window; the thread's
-   * history does not say so, so this outlives reloads of the transcript. */
-  readonly undoneTurns = new Set<string>();
+  /** How each completed file change landed (before undo or revert marks). */
+  readonly landed = new Map<string, FileOutcome>();
   /** The thread's turns in order (what a rewind counts). */
   readonly turnIds: string[] = [];
   meta: ThreadMeta;
@@ -190,7 +195,12 @@ class ThreadTranscript {
   reset = false;
   private noticeCount = 0;
 
-  constructor(threadId: string) {
+  constructor(
+    threadId: string,
+    /** What the thread's history does not say (partly applied, undone, reverted), kept
+     * across reloads of the transcript and of the window. */
+    readonly memory: FileStates,
+  ) {
     this.meta = {
       threadId,
       title: "New thread",
@@ -234,11 +244,30 @@ class ThreadTranscript {
     return this.entries.filter((e): e is UserEntry => e.kind === "user" && e.turnId === turnId);
   }
 
+  /** The card of a landed change: how it landed, then undone / reverted in the editor. */
+  fileState(itemId: string, landed: FileOutcome, paths: readonly string[]): { outcome: FileOutcome; reverted: string[] } {
+    if (!LANDED.includes(landed)) return { outcome: landed, reverted: [] };
+    const record = this.memory.get(this.meta.threadId, itemId);
+    if (record?.undone) return { outcome: "undone", reverted: [] };
+    const reverted = (record?.reverted ?? []).filter((p) => paths.includes(p));
+    const all = paths.length > 0 && paths.every((p) => reverted.includes(p));
+    return { outcome: all ? "reverted" : landed, reverted };
+  }
+
+  /** Re-derive a file-change card after its record changed. */
+  refresh(entry: FileChangeEntry): void {
+    const landed = this.landed.get(entry.id);
+    if (landed === undefined) return;
+    Object.assign(entry, this.fileState(entry.id, landed, entry.changes.map((c) => c.path)));
+    this.touch(entry);
+  }
+
   clear(): void {
     this.entries.length = 0;
     this.turnIds.length = 0;
     this.byId.clear();
     this.proposed.clear();
+    this.landed.clear();
     this.dirty.clear();
     this.reset = true;
     this.metaDirty = true;
@@ -368,18 +397,21 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
     }
     case "fileChange": {
       const prior = t.byId.get(item.id);
-      if (!t.proposed.has(item.id) && !done) t.proposed.set(item.id, item.changes.map((c) => c.diff));
-      let outcome = done ? outcomeOf(item.status, t.proposed.get(item.id), item.changes) : "proposed";
-      if (t.undoneTurns.has(turnId) && LANDED.includes(outcome)) outcome = "undone";
-      return {
-        kind: "fileChange",
-        id: item.id,
-        turnId,
-        status: item.status,
-        outcome,
-        changes: fileViews(item.changes),
-        approval: done ? null : prior?.kind === "fileChange" ? prior.approval : null,
-      };
+      const base = { kind: "fileChange", id: item.id, turnId, status: item.status, changes: fileViews(item.changes) } as const;
+      if (!done) {
+        if (!t.proposed.has(item.id)) t.proposed.set(item.id, item.changes.map((c) => c.diff));
+        return { ...base, outcome: "proposed", reverted: [], approval: prior?.kind === "fileChange" ? prior.approval : null };
+      }
+      const proposed = t.proposed.get(item.id);
+      let landed = outcomeOf(item.status, proposed, item.changes);
+      if (proposed !== undefined && (landed === "partlyApplied" || landed === "edited")) {
+        t.memory.update(t.meta.threadId, item.id, { landed });
+      } else if (proposed === undefined && landed === "applied") {
+        // A resumed history says "completed" only: how it landed was remembered here.
+        landed = t.memory.get(t.meta.threadId, item.id)?.landed ?? landed;
+      }
+      t.landed.set(item.id, landed);
+      return { ...base, ...t.fileState(item.id, landed, item.changes.map((c) => c.path)), approval: null };
     }
     case "mcpToolCall":
       return {
@@ -411,10 +443,14 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
 export class TranscriptStore {
   private readonly threads = new Map<string, ThreadTranscript>();
 
+  /** `memory`: what file-change cards say beyond the history (see fileStates.ts); the
+   * extension's is saved in the workspace state. */
+  constructor(readonly memory: FileStates = new FileStates()) {}
+
   private thread(threadId: string): ThreadTranscript {
     let t = this.threads.get(threadId);
     if (!t) {
-      t = new ThreadTranscript(threadId);
+      t = new ThreadTranscript(threadId, this.memory);
       this.threads.set(threadId, t);
     }
     return t;
@@ -465,16 +501,24 @@ export class TranscriptStore {
     }
   }
 
-  /** The file changes of `turnId` were undone: their cards say so. */
+  /** The file changes of `turnId` were undone: their cards say so (also after a reload of
+   * the thread or of the window). */
   markUndone(threadId: string, turnId: string): void {
     const t = this.thread(threadId);
-    t.undoneTurns.add(turnId);
     for (const entry of t.entries) {
-      if (entry.kind === "fileChange" && entry.turnId === turnId && LANDED.includes(entry.outcome)) {
-        entry.outcome = "undone";
-        t.touch(entry);
-      }
+      if (entry.kind !== "fileChange" || entry.turnId !== turnId || !LANDED.includes(t.landed.get(entry.id) ?? "proposed")) continue;
+      this.memory.update(threadId, entry.id, { undone: true, reverted: [] });
+      t.refresh(entry);
     }
+  }
+
+  /** The documents of `paths` hold their text from before the change `itemId` again (the
+   * user reverted its edit in the editor), or no longer. */
+  setReverted(threadId: string, itemId: string, paths: string[]): void {
+    this.memory.update(threadId, itemId, { reverted: paths });
+    const t = this.threads.get(threadId);
+    const entry = t?.byId.get(itemId);
+    if (t && entry?.kind === "fileChange") t.refresh(entry);
   }
 
   /** How many turns a rewind to `turnId` drops (it and every later one); 0 when unknown. */

@@ -10,9 +10,22 @@ const basename = (p: string): string => p.split(/[\\/]/).pop() ?? p;
 const names = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((p): p is string => typeof p === "string").map(basename) : [];
 
-/** A one-line summary of an undo result: what was restored, deleted and left alone. */
+/** The server's notes, for a person: "this thread" / "that turn" instead of their ids. */
+export function friendlyNotes(value: unknown): string {
+  const notes = Array.isArray(value) ? value.filter((n): n is string => typeof n === "string" && n.trim() !== "") : [];
+  return notes
+    .map((n) => n.trim().replace(/\bthread [\w-]{6,}/g, "this thread").replace(/\bturn [\w-]{6,}/g, "that turn"))
+    .join(" ");
+}
+
+/** A one-line summary of an undo result: what was restored, deleted and left alone; or,
+ * when nothing was undone, why (the server's notes). */
 export function describeUndo(result: unknown): UndoReport {
   const r = (typeof result === "object" && result !== null ? result : {}) as Record<string, unknown>;
+  const notes = friendlyNotes(r.notes);
+  if (r.undone === false) {
+    return { message: `Codex: ${notes || "Nothing to undo."}`, warning: false };
+  }
   const restored = names(r.restored);
   const deleted = names(r.deleted);
   const refused = Array.isArray(r.refused)
@@ -26,5 +39,5 @@ export function describeUndo(result: unknown): UndoReport {
   if (deleted.length) parts.push(`deleted ${deleted.join(", ")}`);
   if (refused.length) parts.push(`left as they are: ${refused.join("; ")}`);
   const what = parts.length ? parts.join("; ") : "no file needed restoring";
-  return { message: `Codex: undid the last turn's file changes: ${what}.`, warning: refused.length > 0 };
+  return { message: `Codex: undid the last turn's file changes: ${what}.${notes ? ` ${notes}` : ""}`, warning: refused.length > 0 };
 }

@@ -13,6 +13,7 @@ import {
 import type { CancellationTokenLike, CodexProtocol } from "../protocol/client.js";
 import type { ApprovalDecision, CommandApprovalParams, FileChangeApprovalParams } from "../protocol/types.js";
 import { ExpectedEdits, PendingApprovals, editedUris, reviewOutcome, rewriteWorkspaceEdit, type ReviewedFile } from "../state/approvals.js";
+import type { AppliedText } from "../state/fileStates.js";
 import type { TranscriptStore } from "../state/transcript.js";
 import { DiffApplyError, proposedText } from "../state/unifiedDiff.js";
 
@@ -117,18 +118,29 @@ interface Review {
 
 type Decision = ApprovalDecision;
 
-const COMMAND_CHOICES: [string, Decision][] = [
+/** The buttons of the command prompt, and what each answers. "Decline and continue" tells
+ * the model and the turn goes on; "Stop the turn" declines and interrupts it. */
+export const COMMAND_CHOICES: readonly (readonly [string, Decision])[] = [
   ["Run", "accept"],
   ["Run and don't ask again", "acceptForSession"],
-  ["Decline", "decline"],
-  ["Stop", "cancel"],
+  ["Decline and continue", "decline"],
+  ["Stop the turn", "cancel"],
 ];
-const CHANGE_CHOICES: [string, Decision][] = [
+export const CHANGE_CHOICES: readonly (readonly [string, Decision])[] = [
   ["Accept", "accept"],
   ["Accept for Session", "acceptForSession"],
-  ["Reject", "decline"],
-  ["Stop", "cancel"],
+  ["Reject and continue", "decline"],
+  ["Stop the turn", "cancel"],
 ];
+/** What the modal says about the last two buttons (a dismissed prompt is a decline). */
+const COMMAND_HELP = '"Decline and continue" tells Codex no and lets it go on; "Stop the turn" also stops what it is doing.';
+
+/** A virtual document's path: the file's place in the workspace (what the diff editor's
+ * breadcrumbs and title show), absolute outside it. */
+function shownPath(uri: vscode.Uri): string {
+  const relative = vscode.workspace.asRelativePath(uri, false).replaceAll("\\", "/");
+  return relative === uri.fsPath || path.isAbsolute(relative) ? uri.path : `/${relative}`;
+}
 
 export class ApprovalUi implements vscode.Disposable {
   readonly pending = new PendingApprovals<string>();
@@ -137,6 +149,10 @@ export class ApprovalUi implements vscode.Disposable {
   private readonly diffs = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly diffEmitter = new vscode.EventEmitter<vscode.Uri>();
+  private readonly appliedEmitter = new vscode.EventEmitter<AppliedText[]>();
+  /** An edit landed through `workspace/applyEdit`: each changed document's text before and
+   * after (what tells a later Ctrl+Z of it). */
+  readonly onDidApplyEdit = this.appliedEmitter.event;
   private counter = 0;
 
   constructor(
@@ -171,8 +187,19 @@ export class ApprovalUi implements vscode.Disposable {
       if (result.rewritten.length) this.log.info(`applying the reviewed text of ${result.rewritten.join(", ")} instead of the server's edit`);
       edit = result.edit;
     }
+    const uris = editedUris(edit);
+    const before = new Map(uris.map((uri) => [uri, this.currentText(uri)]));
     const result = (await next(edit === params.edit ? params : { ...params, edit }, CancellationToken.None)) as ApplyWorkspaceEditResult;
-    if (result.applied) await this.saveEdited(editedUris(edit));
+    if (result.applied) {
+      const texts: AppliedText[] = [];
+      for (const uri of uris) {
+        const was = before.get(uri);
+        const now = this.currentText(uri);
+        if (was !== undefined && now !== undefined) texts.push({ uri, before: was, after: now });
+      }
+      if (texts.length) this.appliedEmitter.fire(texts);
+      await this.saveEdited(uris);
+    }
     return result;
   };
 
@@ -214,15 +241,18 @@ export class ApprovalUi implements vscode.Disposable {
     const answer = this.pending.ask(key);
     const sub = token.onCancellationRequested(() => this.pending.answer(key, "cancel"));
     const modal = vscode.workspace.getConfiguration("codex").get<string>("approvals.commandPrompt", "modal") === "modal";
-    const detail = [`in ${params.cwd}`, params.reason ? `Reason: ${params.reason}` : ""].filter(Boolean).join("\n");
+    const where = [`in ${params.cwd}`, params.reason ? `Reason: ${params.reason}` : ""].filter(Boolean).join("\n");
+    // The decline is the modal's close affordance (Escape), so VS Code adds no "Cancel" of
+    // its own whose meaning would be unclear.
+    const items: vscode.MessageItem[] = COMMAND_CHOICES.map(([title, decision]) => ({ title, isCloseAffordance: modal && decision === "decline" }));
     void vscode.window
       .showWarningMessage(
-        modal ? `Codex wants to run: ${params.command}` : `Codex wants to run: ${params.command} (${detail.replace("\n", "; ")})`,
-        { modal, detail },
-        ...COMMAND_CHOICES.map(([title]) => title),
+        modal ? `Codex wants to run: ${params.command}` : `Codex wants to run: ${params.command} (${where.replace("\n", "; ")})`,
+        { modal, detail: `${where}\n\n${COMMAND_HELP}` },
+        ...items,
       )
       .then((choice) => {
-        const decision = COMMAND_CHOICES.find(([title]) => title === choice)?.[1];
+        const decision = COMMAND_CHOICES.find(([title]) => title === choice?.title)?.[1];
         // A dismissed modal is a decline; a dismissed toast leaves the card's buttons.
         if (decision !== undefined || modal) this.pending.answer(key, decision ?? "decline");
       });
@@ -270,12 +300,14 @@ export class ApprovalUi implements vscode.Disposable {
         proposed = change.diff;
         wholeOnly = true;
       }
-      const base = `/review-${this.counter}`;
-      const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `${base}/proposed${shown.path}` });
+      // The file's own path (breadcrumbs, title); the review in the query keeps each
+      // review's documents apart.
+      const review = `review-${this.counter}`;
+      const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: shownPath(shown), query: review });
       this.fsProvider.set(right, proposed, wholeOnly);
       let left = target;
       if (kind === "add") {
-        left = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `${base}/original${shown.path}` });
+        left = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: shownPath(shown), query: `${review}-original` });
         this.fsProvider.set(left, "", true);
       }
       files.push({
@@ -398,11 +430,13 @@ export class ApprovalUi implements vscode.Disposable {
     const entry = this.store.entry(threadId, itemId);
     const change = entry?.kind === "fileChange" ? entry.changes.find((c) => c.path === filePath) : undefined;
     if (!change) return;
-    await this.showText(`/${threadId}/${itemId}/${path.basename(filePath)}.diff`, change.diff);
+    await this.showText(`${shownPath(this.targetUri(filePath, threadId))}.diff`, change.diff, `${threadId}/${itemId}`);
   }
 
-  async showText(pathName: string, text: string): Promise<void> {
-    const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: pathName });
+  /** A read-only text (a diff) in an editor: `pathName` is what its title and breadcrumbs
+   * show, `key` tells documents of the same name apart. */
+  async showText(pathName: string, text: string, key = ""): Promise<void> {
+    const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: pathName, query: key });
     this.diffs.set(uri.toString(), text);
     this.diffEmitter.fire(uri);
     const doc = await vscode.workspace.openTextDocument(uri);
@@ -420,5 +454,6 @@ export class ApprovalUi implements vscode.Disposable {
     this.abandonAll();
     for (const d of this.disposables) d.dispose();
     this.diffEmitter.dispose();
+    this.appliedEmitter.dispose();
   }
 }

@@ -11,14 +11,33 @@ import type { ApprovalUi } from "./approvalUi.js";
 import { rewindTo } from "./context.js";
 
 export const CHAT_VIEW_ID = "codex.chat";
+/** The chat as an editor tab (`Codex: Open Chat in Editor`); restored after a reload. */
+export const CHAT_PANEL_TYPE = "codex.chatEditor";
 const FLUSH_MS = 33;
 
-export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+/** One webview showing the chat: the side bar view or the editor tab. */
+interface Surface {
+  readonly kind: "sidebar" | "editor";
+  readonly webview: vscode.Webview;
+  ready: boolean;
+  reveal(preserveFocus: boolean): void;
+}
+
+/**
+ * The chat in webviews: the side bar view (which VS Code lets the user move to the
+ * secondary side bar or the panel) and, on demand, an editor tab. Both show the same
+ * session: the current thread, its transcript (patches batched at ~30 fps and sent to
+ * every open chat) and the approvals; what the user does in either goes to the session.
+ */
+export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.WebviewPanelSerializer, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
+  private panel: vscode.WebviewPanel | undefined;
+  private readonly surfaces = new Set<Surface>();
+  /** The chat the user used last: where `reveal` and text for the input go. */
+  private lastActive: Surface | undefined;
   private readonly dirty = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -28,7 +47,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   ) {
     const onThread = session.onThreadChanged((id) => this.markDirty(id));
     const onList = session.onListChanged(() => this.sendThreads());
-    const onDraft = session.onDraft((_threadId, text) => this.post({ type: "restoreDraft", text }));
+    const onDraft = session.onDraft((_threadId, text) => {
+      const target = this.target();
+      if (target) this.post(target, { type: "restoreDraft", text });
+    });
     this.disposables.push(
       new vscode.Disposable(() => {
         onThread.dispose();
@@ -42,24 +64,82 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    this.ready = false;
-    const media = vscode.Uri.joinPath(this.extensionUri, "media");
-    const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
-    view.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
-    view.webview.html = this.html(view.webview);
-    view.webview.onDidReceiveMessage((m: unknown) => {
-      if (isFromWebview(m)) void this.onMessage(m);
-    });
-    view.onDidDispose(() => {
-      this.view = undefined;
-      this.ready = false;
-    });
+    const surface: Surface = {
+      kind: "sidebar",
+      webview: view.webview,
+      ready: false,
+      reveal: (preserveFocus) => view.show(preserveFocus),
+    };
+    this.attach(surface, view, () => (this.view = undefined));
     view.onDidChangeVisibility(() => {
-      if (view.visible) this.sendAll();
+      if (!view.visible) return;
+      this.lastActive = surface;
+      if (surface.ready) this.sendAll(surface);
     });
   }
 
-  private html(webview: vscode.Webview): string {
+  /** `Codex: Open Chat in Editor`: the chat as an editor tab (shown again if open). */
+  openInEditor(): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, false);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(CHAT_PANEL_TYPE, "Codex Chat", vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: this.roots(),
+    });
+    this.adoptPanel(panel);
+  }
+
+  /** A chat tab of the last window (VS Code restores it after a reload). */
+  deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+    this.adoptPanel(panel);
+    return Promise.resolve();
+  }
+
+  private adoptPanel(panel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "codex.svg");
+    const surface: Surface = {
+      kind: "editor",
+      webview: panel.webview,
+      ready: false,
+      reveal: (preserveFocus) => panel.reveal(undefined, preserveFocus),
+    };
+    this.attach(surface, panel, () => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    panel.onDidChangeViewState(() => {
+      if (panel.active) this.lastActive = surface;
+    });
+    this.lastActive = surface;
+  }
+
+  private roots(): vscode.Uri[] {
+    return [vscode.Uri.joinPath(this.extensionUri, "media"), vscode.Uri.joinPath(this.extensionUri, "dist")];
+  }
+
+  /** Load the page into a surface and route its messages until its host (the view or the
+   * tab) is disposed; then `disposed` runs. */
+  private attach(surface: Surface, host: { onDidDispose: vscode.Event<void> }, disposed: () => void): void {
+    this.surfaces.add(surface);
+    surface.webview.options = { enableScripts: true, localResourceRoots: this.roots() };
+    surface.webview.html = this.html(surface.webview, surface.kind);
+    const messages = surface.webview.onDidReceiveMessage((m: unknown) => {
+      if (isFromWebview(m)) void this.onMessage(surface, m);
+    });
+    host.onDidDispose(() => {
+      messages.dispose();
+      this.surfaces.delete(surface);
+      surface.ready = false;
+      if (this.lastActive === surface) this.lastActive = undefined;
+      disposed();
+    });
+  }
+
+  private html(webview: vscode.Webview, surface: Surface["kind"]): string {
     const nonce = crypto.randomBytes(16).toString("base64");
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "webview.js"));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "chat.css"));
@@ -75,25 +155,42 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       .replaceAll("{{csp}}", csp)
       .replaceAll("{{nonce}}", nonce)
       .replaceAll("{{script}}", script.toString())
-      .replaceAll("{{style}}", style.toString());
+      .replaceAll("{{style}}", style.toString())
+      .replaceAll("{{surface}}", surface);
   }
 
-  private post(message: ToWebview): void {
-    if (this.view && this.ready) void this.view.webview.postMessage(message);
+  private post(surface: Surface, message: ToWebview): void {
+    if (surface.ready) void surface.webview.postMessage(message);
   }
 
+  private broadcast(message: ToWebview): void {
+    for (const surface of this.surfaces) this.post(surface, message);
+  }
+
+  /** The chat to show things in: the one used last, else the side bar's. */
+  private target(): Surface | undefined {
+    return this.lastActive ?? [...this.surfaces].find((s) => s.kind === "sidebar") ?? [...this.surfaces][0];
+  }
+
+  /** Show the chat the user used last (the side bar's when none is open). */
   reveal(): void {
-    if (this.view) this.view.show(true);
+    const target = this.lastActive;
+    if (target) target.reveal(true);
+    else if (this.view) this.view.show(true);
     else void vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
   }
 
+  /** `Codex: Open Chat`: the side bar's chat, its input focused (`text` put in it). */
   focusInput(text?: string): void {
-    this.reveal();
-    this.post(text === undefined ? { type: "focusInput" } : { type: "focusInput", text });
+    const sidebar = [...this.surfaces].find((s) => s.kind === "sidebar");
+    if (sidebar) this.lastActive = sidebar;
+    if (this.view) this.view.show(false);
+    else void vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (sidebar) this.post(sidebar, text === undefined ? { type: "focusInput" } : { type: "focusInput", text });
   }
 
   serverStatus(state: string, message: string | null): void {
-    this.post({ type: "server", state, message });
+    this.broadcast({ type: "server", state, message });
   }
 
   private markDirty(threadId: string): void {
@@ -102,29 +199,39 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const ids = [...this.dirty];
     this.dirty.clear();
+    if (![...this.surfaces].some((s) => s.ready)) return;
     for (const id of ids) {
       // Only the shown thread is rendered; others keep their changes for later.
-      if (id !== this.session.current || !this.ready) continue;
+      if (id !== this.session.current) continue;
       const patch = this.session.store.takeChanges(id);
-      if (patch) this.post({ type: "patch", patch });
+      if (patch) this.broadcast({ type: "patch", patch });
     }
+  }
+
+  private threadsMessage(): ToWebview {
+    return { type: "threads", open: this.session.tabs(), current: this.session.current };
   }
 
   private sendThreads(): void {
-    this.post({ type: "threads", open: this.session.tabs(), current: this.session.current });
+    this.broadcast(this.threadsMessage());
     const current = this.session.current;
-    if (current) {
-      const snapshot = this.session.store.snapshot(current);
-      if (snapshot) this.post({ type: "patch", patch: snapshot });
-    }
+    const snapshot = current ? this.session.store.snapshot(current) : undefined;
+    if (snapshot) this.broadcast({ type: "patch", patch: snapshot });
   }
 
-  private sendAll(): void {
-    this.sendThreads();
-    this.sendContext();
+  /** Everything, to one chat (it just loaded, or was shown again). The others get what is
+   * pending first, so no change is taken from them. */
+  private sendAll(surface: Surface): void {
+    this.flush();
+    this.post(surface, this.threadsMessage());
+    const current = this.session.current;
+    const snapshot = current ? this.session.store.snapshot(current) : undefined;
+    if (snapshot) this.post(surface, { type: "patch", patch: snapshot });
+    this.post(surface, { type: "context", selection: this.selectionLabel() });
   }
 
   /** The active editor's selection, as shown next to "Include selection". */
@@ -138,22 +245,25 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     };
   }
 
-  private sendContext(): void {
+  private selectionLabel(): string | null {
     const editor = vscode.window.activeTextEditor;
-    const sel = this.selection();
-    const label =
-      sel && editor
-        ? `${path.basename(editor.document.uri.fsPath)}:${editor.selection.start.line + 1}-${editor.selection.end.line + 1}`
-        : null;
-    this.post({ type: "context", selection: label });
+    return this.selection() && editor
+      ? `${path.basename(editor.document.uri.fsPath)}:${editor.selection.start.line + 1}-${editor.selection.end.line + 1}`
+      : null;
   }
 
-  private async onMessage(m: FromWebview): Promise<void> {
+  private sendContext(): void {
+    this.broadcast({ type: "context", selection: this.selectionLabel() });
+  }
+
+  private async onMessage(surface: Surface, m: FromWebview): Promise<void> {
+    if (m.type !== "ready" && m.type !== "mentionQuery") this.lastActive = surface;
     try {
       switch (m.type) {
         case "ready":
-          this.ready = true;
-          this.sendAll();
+          this.flush();
+          surface.ready = true;
+          this.sendAll(surface);
           break;
         case "send": {
           const selection = m.includeSelection ? this.selection() : undefined;
@@ -192,7 +302,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           break;
         case "openTurnDiff": {
           const diff = this.session.store.meta(m.threadId)?.turnDiff;
-          if (diff) await this.approvals.showText(`/${m.threadId}/turn.diff`, diff);
+          if (diff) await this.approvals.showText("/turn.diff", diff, m.threadId);
           break;
         }
         case "openLink":
@@ -202,7 +312,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           await openLocation(m.path, m.startLine, m.endLine);
           break;
         case "mentionQuery":
-          this.post({ type: "mentionResults", requestId: m.requestId, items: await mentionCandidates(m.query) });
+          this.post(surface, { type: "mentionResults", requestId: m.requestId, items: await mentionCandidates(m.query) });
           break;
       }
     } catch (error) {
@@ -214,6 +324,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   dispose(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -201,6 +201,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     }),
     reg("codex.restartServer", () => d.server.restart("requested by the user")),
     reg("codex.openChat", () => d.chat.focusInput()),
+    reg("codex.openChatInEditor", () => d.chat.openInEditor()),
     // Threads view.
     reg("codex.threads.refresh", async () => d.threads.load(false)),
     reg("codex.threads.loadMore", async () => d.threads.load(true)),

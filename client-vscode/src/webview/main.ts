@@ -75,31 +75,49 @@ const STATUS_LABEL: Record<string, string> = {
   partlyApplied: "partly applied",
   edited: "applied with your edits",
   undone: "undone",
+  reverted: "reverted in editor",
+};
+
+/** What each file-change badge means (its tooltip). */
+const OUTCOME_TITLE: Record<string, string> = {
+  applied: "The change is in the files as Codex proposed it.",
+  partlyApplied: "Some of the proposed hunks were rejected; the files hold the rest.",
+  edited: "The files hold the change as you edited it before accepting.",
+  undone: "Codex: Undo Last Turn put the files back as they were before this change.",
+  reverted: "You took this change back in the editor (Undo); the files hold the text from before it.",
 };
 
 function badge(status: string): HTMLSpanElement {
-  return el("span", { class: `badge badge-${status}` }, STATUS_LABEL[status] ?? status);
+  const node = el("span", { class: `badge badge-${status}` }, STATUS_LABEL[status] ?? status);
+  const title = OUTCOME_TITLE[status];
+  if (title) node.title = title;
+  return node;
 }
 
+type Decision = Extract<FromWebview, { type: "approve" }>["decision"];
+
+/** The approval buttons: label, what it answers, and what it does (tooltip). "… and
+ * continue" declines and lets the turn go on; "Stop the turn" declines and interrupts it. */
+const CHOICES: Record<"command" | "fileChange", [string, Decision, string][]> = {
+  command: [
+    ["Run", "accept", "Run this command"],
+    ["Run and don't ask again", "acceptForSession", "Run it, and this exact command again without asking in this thread"],
+    ["Decline and continue", "decline", "Don't run it; Codex is told and goes on"],
+    ["Stop the turn", "cancel", "Don't run it, and stop what Codex is doing"],
+  ],
+  fileChange: [
+    ["Accept", "accept", "Apply the change as it is in the diff editor"],
+    ["Accept for session", "acceptForSession", "Apply it, and further changes in this folder without asking in this thread"],
+    ["Reject and continue", "decline", "Don't apply it; Codex is told and goes on"],
+    ["Stop the turn", "cancel", "Don't apply it, and stop what Codex is doing"],
+  ],
+};
+
 function approvalButtons(key: string, kind: "command" | "fileChange"): HTMLDivElement {
-  const choices: [string, FromWebview & { type: "approve" }][] =
-    kind === "command"
-      ? [
-          ["Run", { type: "approve", key, decision: "accept" }],
-          ["Run and don't ask again", { type: "approve", key, decision: "acceptForSession" }],
-          ["Decline", { type: "approve", key, decision: "decline" }],
-          ["Stop", { type: "approve", key, decision: "cancel" }],
-        ]
-      : [
-          ["Accept", { type: "approve", key, decision: "accept" }],
-          ["Accept for session", { type: "approve", key, decision: "acceptForSession" }],
-          ["Reject", { type: "approve", key, decision: "decline" }],
-          ["Stop", { type: "approve", key, decision: "cancel" }],
-        ];
   const row = el("div", { class: "approval", role: "group", "aria-label": "Approval" });
-  choices.forEach(([label, message], i) => {
-    const b = el("button", { class: i === 0 ? "primary" : "secondary", type: "button" }, label);
-    b.addEventListener("click", () => post(message));
+  CHOICES[kind].forEach(([label, decision, title], i) => {
+    const b = el("button", { class: i === 0 ? "primary" : "secondary", type: "button", title }, label);
+    b.addEventListener("click", () => post({ type: "approve", key, decision }));
     row.append(b);
   });
   return row;
@@ -241,17 +259,18 @@ function renderEntry(e: Entry): HTMLElement {
         const name = c.movePath ? `${relative(c.path)} → ${relative(c.movePath)}` : relative(c.path);
         const open = el("button", { class: "link", type: "button", title: `Open diff of ${name}` }, "Open diff");
         open.addEventListener("click", () => post({ type: "openDiff", threadId: currentThread ?? "", itemId: e.id, path: c.path }));
-        list.append(
-          el(
-            "li",
-            {},
-            el("span", { class: `kind kind-${c.kind}` }, c.kind === "add" ? "A" : c.kind === "delete" ? "D" : "M"),
-            el("span", { class: "path" }, name),
-            el("span", { class: "added" }, `+${c.added}`),
-            el("span", { class: "removed" }, `-${c.removed}`),
-            open,
-          ),
+        const row = el(
+          "li",
+          {},
+          el("span", { class: `kind kind-${c.kind}` }, c.kind === "add" ? "A" : c.kind === "delete" ? "D" : "M"),
+          el("span", { class: "path", title: name }, name),
         );
+        // One file of several taken back in the editor (all of them: the card's badge says so).
+        if (e.outcome !== "reverted" && e.reverted.includes(c.path)) {
+          row.append(el("span", { class: "badge badge-reverted", title: OUTCOME_TITLE.reverted ?? "" }, "reverted in editor"));
+        }
+        row.append(el("span", { class: "added" }, `+${c.added}`), el("span", { class: "removed" }, `-${c.removed}`), open);
+        list.append(row);
       }
       node.append(list);
       if (e.approval?.reason) node.append(el("div", { class: "reason" }, `Reason: ${e.approval.reason}`));
@@ -342,7 +361,12 @@ function renderMeta(meta: ThreadMeta): void {
     const used = usage.last.totalTokens;
     const window = usage.modelContextWindow;
     const bar = el("progress", { max: String(window ?? 1), value: String(Math.min(used, window ?? used)), "aria-label": "Context window used" });
-    tokensEl.append(bar, el("span", {}, `${formatTokens(used, window)} · total ${formatTokens(usage.total.totalTokens, null)}`));
+    const text = `${formatTokens(used, window)} · total ${formatTokens(usage.total.totalTokens, null)}`;
+    // Cut with an ellipsis in a narrow side bar; the whole text in the tooltip.
+    tokensEl.title = `Context window: ${formatTokens(used, window)} in use by the last request; ${formatTokens(usage.total.totalTokens, null)} in this thread so far`;
+    tokensEl.append(bar, el("span", { class: "tokens-text" }, text));
+  } else {
+    tokensEl.removeAttribute("title");
   }
   statusEl.textContent = meta.waitingOnApproval ? "Waiting for your approval" : running ? "Working… (Enter steers, Alt+Enter queues)" : "";
 }
@@ -356,6 +380,7 @@ function applyPatch(patch: TranscriptPatch): void {
   }
   for (const entry of patch.entries) {
     const fresh = renderEntry(entry);
+    fresh.dataset.item = entry.id;
     const old = nodes.get(entry.id);
     if (old) {
       // Keep a reasoning block open/closed as the user left it.
@@ -374,10 +399,12 @@ function renderThreads(open: OpenThreadTab[], current: string | null): void {
   threadSelect.replaceChildren();
   if (open.length === 0) threadSelect.append(el("option", { value: "" }, "No thread yet: type below to start one"));
   for (const t of open) {
-    const option = el("option", { value: t.threadId }, `${t.active ? "● " : ""}${t.title}`);
+    const option = el("option", { value: t.threadId, title: t.title }, `${t.active ? "● " : ""}${t.title}`);
     option.selected = t.threadId === current;
     threadSelect.append(option);
   }
+  // A narrow side bar cuts the name: the whole of it in the tooltip.
+  threadSelect.title = open.find((t) => t.threadId === current)?.title ?? "Open threads";
   closeThreadBtn.disabled = current === null;
   if (current !== currentThread) {
     currentThread = current;
@@ -528,6 +555,7 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
     case "context":
       selectionBox.disabled = m.selection === null;
       selectionLabel.textContent = m.selection === null ? "No selection" : `Include ${m.selection}`;
+      selectionLabel.title = m.selection === null ? "Select code in an editor to include it" : `Include the selection ${m.selection} with the message`;
       break;
     case "mentionResults": {
       if (m.requestId !== mentionRequest || mentionStart < 0) return;

@@ -22,6 +22,11 @@ const TODO = "buy milk\nwrite tests\nship it\n";
 const TODO_PATCH = "*** Begin Patch\n*** Update File: todo.txt\n@@\n buy milk\n-write tests\n+write more tests\n ship it\n*** End Patch";
 const SHIP_PATCH = "*** Begin Patch\n*** Update File: todo.txt\n@@\n write tests\n-ship it\n+ship it today\n*** End Patch";
 const PATCH = "*** Begin Patch\n*** Update File: notes.txt\n@@\n line 2\n-line 3\n+line three\n line 4\n@@\n line 25\n-line 26\n+line twenty-six\n line 27\n*** End Patch";
+/** The extension's chat webviews: the side bar view's (VS Code marks a view's webview with
+ * `purpose=webviewView`) and the editor tab's (Codex: Open Chat in Editor). */
+const OURS = '[src*="extensionId=codex-lsp.codex-lsp-vscode"]';
+const SIDEBAR_CHAT = `iframe.webview.ready[src*="purpose=webviewView"]${OURS}`;
+const EDITOR_CHAT = `iframe.webview.ready:not([src*="purpose="])${OURS}`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -126,7 +131,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.goto(`http://127.0.0.1:${port}/?folder=${ws}`);
     await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
     await page.locator('.activitybar [aria-label^="Codex"]').first().click({ timeout: 60_000 });
-    chat = page.frameLocator("iframe.webview.ready").first().frameLocator("#active-frame");
+    chat = page.frameLocator(SIDEBAR_CHAT).frameLocator("#active-frame");
     await chat.locator("#input").waitFor({ timeout: 60_000 });
   }, 300_000);
 
@@ -195,7 +200,7 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.locator(".quick-input-widget input").fill(name, { timeout: 10_000 });
     const row = page
       .locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: name }) })
-      .filter({ hasNot: page.locator(".label-description", { hasText: "review-" }) })
+      .filter({ hasNot: page.locator(".label-description", { hasText: /review-|proposed/ }) })
       .first();
     await row.click({ timeout: 10_000 });
     await page.locator(".quick-input-widget input").waitFor({ state: "hidden", timeout: 10_000 });
@@ -235,6 +240,10 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     const revert = page.locator(".monaco-diff-editor .codicon-discard");
     await revert.nth(1).waitFor({ timeout: 60_000 });
     await chat.locator(".filechange .badge", { hasText: /^waiting for approval$/ }).waitFor({ timeout: 30_000 });
+    // The diff editor's breadcrumbs show the file, not where the proposal is kept.
+    const crumbs = page.locator(".editor-group-container.active .monaco-breadcrumbs").first();
+    await crumbs.locator(".monaco-breadcrumb-item", { hasText: "notes.txt" }).waitFor({ timeout: 10_000 });
+    expect((await crumbs.innerText()).trim()).toBe("notes.txt");
     await revert.nth(1).click();
     await page.screenshot({ path: path.join(shots, "review.png") });
     await page.locator('.editor-actions [aria-label^="Accept Proposed Change"]').first().click();
@@ -260,9 +269,10 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.keyboard.type(" first");
     await page.locator(".monaco-diff-editor .editor.modified .view-line", { hasText: /^write\smore\stests\sfirst$/ }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(shots, "edited-proposal.png") });
-    await page.keyboard.press("Control+Alt+Enter");
+    await page.keyboard.press("Control+Alt+A");
     await chat.locator(".entry.agent", { hasText: "Todo updated." }).waitFor({ timeout: 60_000 });
-    await chat.locator(".filechange .badge", { hasText: /^applied with your edits$/ }).waitFor({ timeout: 30_000 });
+    const card = chat.locator(".entry.filechange", { hasText: "todo.txt" }).last();
+    await card.locator(".card-head .badge", { hasText: /^applied with your edits$/ }).waitFor({ timeout: 30_000 });
     // The review's editors are gone, the proposed side included (nothing left to save).
     expect(await page.locator(".tabs-container .tab", { hasText: /review-|proposed/ }).count()).toBe(0);
     // The model heard the user's version against its proposal.
@@ -278,6 +288,8 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await editorLines.click();
     await page.keyboard.press("Control+Z");
     await editorLines.locator(".view-line", { hasText: /^write\stests$/ }).waitFor({ timeout: 10_000 });
+    // The chat card follows: the file holds its text from before the change again.
+    await card.locator(".card-head .badge", { hasText: /^reverted in editor$/ }).waitFor({ timeout: 10_000 });
     await page.keyboard.press("Control+S");
     await waitUntil(() => fs.readFileSync(path.join(base, "ws", "todo.txt"), "utf8") === TODO, 10_000, () => "the undone text was not saved");
     await page.screenshot({ path: path.join(shots, "undone.png") });
@@ -314,10 +326,16 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await dialog.waitFor({ timeout: 60_000 });
     expect(await dialog.innerText()).toContain("Codex wants to run");
     expect(await dialog.innerText()).toContain("echo approved > approved.txt");
+    // Its buttons say what they do: declining lets the turn go on, stopping ends it; no
+    // "Cancel" of unclear meaning (Escape is the decline).
+    const labels = (await dialog.locator(".dialog-buttons .monaco-button").allInnerTexts()).map((t) => t.trim());
+    expect([...labels].sort()).toEqual(["Decline and continue", "Run", "Run and don't ask again", "Stop the turn"]);
+    expect(await dialog.innerText()).toContain('"Stop the turn" also stops what it is doing');
     // The chat card asks too, with the same choices.
     const card = chat.locator(".entry.command", { hasText: "echo approved > approved.txt" });
     await card.locator(".badge", { hasText: /^waiting for approval$/ }).waitFor({ timeout: 30_000 });
     await card.getByRole("button", { name: "Run", exact: true }).waitFor({ timeout: 30_000 });
+    expect(await card.locator(".approval button").allInnerTexts()).toEqual(["Run", "Run and don't ask again", "Decline and continue", "Stop the turn"]);
     expect(fs.existsSync(path.join(base, "ws", "approved.txt"))).toBe(false);
     await page.screenshot({ path: path.join(shots, "command-prompt.png") });
     await dialog.getByRole("button", { name: "Run", exact: true }).click();
@@ -330,7 +348,18 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await page.screenshot({ path: path.join(shots, "command-ran.png") });
   });
 
-  it("resumes the thread from the Threads view after Developer: Reload Window", async () => {
+  it("keeps the conversation after Developer: Reload Window: the chat (side bar and editor tab), its cards' states and the model", async () => {
+    const USERS = ["Say hello", "Rename two lines in notes.txt", "Update todo.txt", "Are you there?", "Write approved.txt"];
+    const userTexts = async (frame: FrameLocator) => (await frame.locator(".entry.user .text").allInnerTexts()).map((u) => u.trim());
+    // The chat in an editor tab too: the same session as the side bar's.
+    await runCommand("Codex: Open Chat in Editor");
+    const editorChat = page.frameLocator(EDITOR_CHAT).frameLocator("#active-frame");
+    await editorChat.locator(".entry.agent", { hasText: "The command ran." }).waitFor({ timeout: 60_000 });
+    expect(await userTexts(editorChat)).toEqual(USERS);
+    expect(await editorChat.locator("body").getAttribute("class")).toMatch(/(^| )editor( |$)/);
+    await page.locator(".tabs-container .tab.active", { hasText: "Codex Chat" }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(shots, "chat-in-editor.png") });
+
     const reloaded = page.waitForEvent("framenavigated", { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
     await runCommand("Developer: Reload Window");
     await reloaded;
@@ -339,28 +368,60 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     // then the palette does not list its commands.
     await page.locator('.activitybar [aria-label^="Codex"]').first().waitFor({ timeout: 60_000 });
     // Reveal the chat whether or not the side bar came back on the Codex container (a click on
-    // the active activity-bar item would close it); this also activates the extension.
+    // the active activity-bar item would close it).
     await runCommand("Codex: Open Chat");
     await chat.locator("#input").waitFor({ timeout: 60_000 });
-    // A new extension host: nothing is open in the chat until a thread is resumed.
-    expect(await chat.locator(".entry.user").count()).toBe(0);
-    const threadsHeader = page.locator('.pane-header[aria-label^="Threads"]');
-    if ((await threadsHeader.getAttribute("aria-expanded")) === "false") await threadsHeader.click();
-    const row = page.locator('.pane-body .monaco-list-row[aria-label^="Say hello"]').first();
-    await row.waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: path.join(shots, "reloaded-threads.png") });
-    await row.click();
+    // A new extension host: the last window's chat is reopened by itself (no thread picked).
     await chat.locator(".entry.agent", { hasText: "Still here after the restart." }).waitFor({ timeout: 60_000 });
-    // Every earlier user message, in order.
-    const users = (await chat.locator(".entry.user .text").allInnerTexts()).map((u) => u.trim());
-    expect(users).toEqual(["Say hello", "Rename two lines in notes.txt", "Update todo.txt", "Are you there?", "Write approved.txt"]);
+    expect(await userTexts(chat)).toEqual(USERS);
     expect(await chat.locator(".entry.agent strong", { hasText: "mock" }).count()).toBe(1);
     expect(await chat.locator(".entry.agent", { hasText: "Patched." }).count()).toBe(1);
     expect(await chat.locator(".entry.agent", { hasText: "The command ran." }).count()).toBe(1);
     await chat.locator(".entry.command", { hasText: "echo approved" }).locator(".muted", { hasText: /^exit 0\b/ }).waitFor({ timeout: 10_000 });
+    // The file-change cards still say what the files hold (the history says "completed" only).
+    const badges = (await chat.locator(".entry.filechange > .card-head .badge").allInnerTexts()).map((b) => b.trim());
+    expect(badges).toEqual(["partly applied", "reverted in editor"]);
+    expect(await chat.locator("#thread-select").getAttribute("title")).toBe("Say hello");
+    // The model in the status bar, and the editor tab back with the same conversation.
+    await page.locator(".statusbar-item", { hasText: "gpt-5.1-codex" }).first().waitFor({ timeout: 30_000 });
+    await page.locator(".tabs-container .tab", { hasText: "Codex Chat" }).click({ timeout: 30_000 });
+    await editorChat.locator(".entry.agent", { hasText: "The command ran." }).waitFor({ timeout: 60_000 });
+    expect(await userTexts(editorChat)).toEqual(USERS);
     await page.screenshot({ path: path.join(shots, "resumed-after-reload.png") });
-    await chat.locator(".entry.user", { hasText: "Say hello" }).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(shots, "resumed-after-reload-top.png") });
+    await chat.locator(".entry.filechange", { hasText: "notes.txt" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, "card-states.png") });
+    // The Threads view lists it as open.
+    const threadsHeader = page.locator('.pane-header[aria-label^="Threads"]');
+    if ((await threadsHeader.getAttribute("aria-expanded")) === "false") await threadsHeader.click();
+    await page.locator('.pane-body .monaco-list-row[aria-label^="Say hello"]', { hasText: "open" }).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(shots, "reloaded-threads.png") });
+
+    // A narrow side bar (dragged to 220 px): the name and the token meter are cut with an
+    // ellipsis, whole in their tooltips; nothing scrolls sideways.
+    const sidebar = page.locator(".part.sidebar");
+    const wide = await sidebar.boundingBox();
+    if (!wide) throw new Error("no side bar");
+    const dragSash = async (fromX: number, toX: number) => {
+      const y = wide.y + wide.height / 2;
+      await page.mouse.move(fromX, y);
+      await page.mouse.down();
+      await page.mouse.move((fromX + toX) / 2, y, { steps: 4 });
+      await page.mouse.move(toX, y, { steps: 4 });
+      await page.mouse.up();
+    };
+    await dragSash(wide.x + wide.width, wide.x + 220);
+    await expect.poll(async () => (await sidebar.boundingBox())?.width ?? 0, { timeout: 10_000 }).toBeLessThan(240);
+    const meter = chat.locator("#tokens .tokens-text");
+    await expect.poll(() => meter.evaluate((e) => e.scrollWidth > e.clientWidth), { timeout: 10_000 }).toBe(true);
+    expect(await chat.locator("#tokens").getAttribute("title")).toMatch(/^Context window: /);
+    expect(await chat.locator("#transcript").evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+    expect(await chat.locator("#new-thread").innerText()).toBe("+");
+    await page.screenshot({ path: path.join(shots, "narrow-sidebar.png") });
+    const narrow = await sidebar.boundingBox();
+    if (narrow) await dragSash(narrow.x + narrow.width, wide.x + wide.width);
+    // The later steps work in the side bar's chat: the editor tab goes.
+    await runCommand("View: Close All Editors");
+    await page.locator(".tabs-container .tab", { hasText: "Codex Chat" }).waitFor({ state: "detached", timeout: 10_000 });
   }, 240_000);
   it("asks about the editor's selection (Ctrl+Alt+K); Undo Last Turn reverts the next turn's edit", async () => {
     await openWorkspaceFile("todo.txt");

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import {
   createProtocolConnection,
   InitializeRequest,
@@ -22,6 +23,7 @@ import {
 import type { TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
 import { CodexProtocol, type CancellationTokenLike, type DisposableLike, type RpcEndpoint } from "../../src/protocol/client.js";
 import { CODEX_CLIENT_CAPABILITIES, type CodexNotification } from "../../src/protocol/types.js";
+import type { FileStates } from "../../src/state/fileStates.js";
 import { ChatSession } from "../../src/state/session.js";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -323,13 +325,22 @@ export interface SessionRig {
   seen: CodexNotification[];
   /** The server's InitializeResult. */
   init: unknown;
-  stop(): Promise<void>;
+  /** Stop everything; `keepDirs`: CODEX_HOME and the workspace stay (for a restart). */
+  stop(keepDirs?: boolean): Promise<void>;
 }
 
-export async function startSession(mock: MockModel, topLevel = ""): Promise<SessionRig> {
+export interface SessionOptions {
+  /** A stopped rig's directories: the same CODEX_HOME (its threads) and workspace, as when
+   * VS Code and the server start again. */
+  dirs?: ReturnType<typeof tempDirs>;
+  /** What the chat remembers of file changes (as the extension's workspace state). */
+  fileStates?: FileStates;
+}
+
+export async function startSession(mock: MockModel, topLevel = "", options: SessionOptions = {}): Promise<SessionRig> {
   await mock.reset();
-  const dirs = tempDirs();
-  fs.writeFileSync(path.join(dirs.home, "config.toml"), mockConfig(mock.url, topLevel));
+  const dirs = options.dirs ?? tempDirs();
+  if (!options.dirs) fs.writeFileSync(path.join(dirs.home, "config.toml"), mockConfig(mock.url, topLevel));
   const server = CodexServer.start(dirs.home, dirs.workspace);
   const init = await server.initialize(dirs.workspace);
   const protocol = new CodexProtocol(server.endpoint);
@@ -343,7 +354,9 @@ export async function startSession(mock: MockModel, topLevel = ""): Promise<Sess
       const p = path.join(dirs.workspace, name);
       return fs.existsSync(p) ? p : undefined;
     },
+    fileStates: options.fileStates,
   });
+  let stopped = false;
   return {
     dirs,
     server,
@@ -351,11 +364,44 @@ export async function startSession(mock: MockModel, topLevel = ""): Promise<Sess
     session,
     seen,
     init,
-    async stop() {
-      session.dispose();
-      protocol.dispose();
-      await server.stop();
-      dirs.cleanup();
+    async stop(keepDirs = false) {
+      if (!stopped) {
+        stopped = true;
+        session.dispose();
+        protocol.dispose();
+        await server.stop();
+      }
+      if (!keepDirs) dirs.cleanup();
+    },
+  };
+}
+
+/** Sessions for a test file: one mock model for all its tests, and `start` (as
+ * `startSession`) whose rigs are stopped, directories removed, after each test. */
+export interface MockRigs {
+  readonly mock: MockModel;
+  start(topLevel?: string, options?: SessionOptions): Promise<SessionRig>;
+}
+
+export function mockRigs(): MockRigs {
+  let mock: MockModel | undefined;
+  const running: SessionRig[] = [];
+  beforeAll(async () => {
+    mock = await MockModel.start();
+  });
+  afterAll(() => mock?.stop());
+  afterEach(async () => {
+    for (const rig of running.splice(0)) await rig.stop();
+  });
+  return {
+    get mock(): MockModel {
+      if (!mock) throw new Error("the mock model is not started (use mockRigs() at the top of a describe)");
+      return mock;
+    },
+    async start(topLevel = "", options: SessionOptions = {}): Promise<SessionRig> {
+      const rig = await startSession(this.mock, topLevel, options);
+      running.push(rig);
+      return rig;
     },
   };
 }

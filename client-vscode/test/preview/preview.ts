@@ -56,6 +56,28 @@ function host(m: FromWebview): void {
     }
     flush();
   },
+  /** Finished file changes in each state a card can say: partly applied, undone (Undo Last
+   * Turn), reverted in editor (Ctrl+Z), and one file of two reverted. */
+  fileCards(): void {
+    const one = "--- a/notes.txt\n+++ b/notes.txt\n@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line two\n line 3\n";
+    const two = `${one}@@ -8,3 +8,3 @@\n line 8\n-line 9\n+line nine\n line 10\n`;
+    const cards: [string, string, string[], string][] = [
+      ["fc_partly", "turn_fc1", ["/ws/notes.txt"], "partly"],
+      ["fc_undone", "turn_fc2", ["/ws/src/app.ts"], "undone"],
+      ["fc_reverted", "turn_fc3", ["/ws/README.md"], "reverted"],
+      ["fc_half", "turn_fc4", ["/ws/src/app.ts", "/ws/notes.txt"], "half"],
+    ];
+    for (const [id, turnId, files, state] of cards) {
+      store.apply(n.turnStarted(turnId));
+      store.apply(n.started(fileChange(id, "inProgress", files.map((f) => change(f, two))), turnId));
+      store.apply(n.completed(fileChange(id, "completed", files.map((f) => change(f, state === "partly" ? one : two))), turnId));
+      store.apply(n.turnCompleted("completed", turnId));
+      if (state === "undone") store.markUndone(THREAD, turnId);
+      if (state === "reverted") store.setReverted(THREAD, id, files);
+      if (state === "half") store.setReverted(THREAD, id, files.slice(0, 1));
+    }
+    flush();
+  },
   /** A review turn: "Reviewing: …", a command, then the findings (or, with `structured`
    * false, the reviewer's plain text). */
   showReview(structured = true): void {

@@ -94,6 +94,9 @@ describe("ApprovalUi", () => {
     const [left, right] = stub.commands.find((c) => c.id === "vscode.diff")!.args as [Uri, Uri];
     expect(left.toString()).toBe(`file://${file}`);
     expect(right.scheme).toBe(PROPOSED_SCHEME);
+    // The file's own (workspace) path, for the diff editor's breadcrumbs; the review in the query.
+    expect(right.path).toBe("/notes.txt");
+    expect(right.query).toMatch(/^review-\d+$/);
     const provider = stub.providers.get(PROPOSED_SCHEME)!;
     expect(new TextDecoder().decode(provider.readFile(right))).toBe(BOTH);
     expect((store.entry(THREAD, "fc_1") as FileChangeEntry).approval?.reason).toBe("rename two lines");
@@ -135,6 +138,7 @@ describe("ApprovalUi", () => {
     const saved: string[] = [];
     const doc = (uri: string, isDirty: boolean) => ({
       uri: { toString: () => uri },
+      getText: () => ORIGINAL,
       isDirty,
       save: () => {
         saved.push(uri);
@@ -150,7 +154,7 @@ describe("ApprovalUi", () => {
     expect(saved).toEqual([`file://${file}`]);
     // A refused save is shown to the user, not only logged.
     workspace.textDocuments.length = 0;
-    workspace.textDocuments.push({ uri: { toString: () => `file://${file}`, fsPath: file }, isDirty: true, save: () => Promise.resolve(false) });
+    workspace.textDocuments.push({ uri: { toString: () => `file://${file}`, fsPath: file }, getText: () => ORIGINAL, isDirty: true, save: () => Promise.resolve(false) });
     await ui.handleApplyEdit(serverEdit(), () => Promise.resolve({ applied: true }));
     expect(stub.messages.at(-1)).toMatchObject({ kind: "warning", message: expect.stringContaining("could not save it (the save was refused)") as unknown });
   });
@@ -166,10 +170,10 @@ describe("ApprovalUi", () => {
 
   it("asks with a notification when the diff editor is not opened by itself", async () => {
     stub.config["approvals.openDiff"] = false;
-    stub.nextChoice = "Stop";
+    stub.nextChoice = "Stop the turn";
     const { answer } = request();
     await expect(answer).resolves.toEqual({ decision: "cancel" });
-    expect(stub.messages.at(-1)?.items).toEqual(["Review", "Accept", "Accept for Session", "Reject", "Stop"]);
+    expect(stub.messages.at(-1)?.items).toEqual(["Review", "Accept", "Accept for Session", "Reject and continue", "Stop the turn"]);
     expect(stub.commands.some((c) => c.id === "vscode.diff")).toBe(false);
   });
 
@@ -194,11 +198,43 @@ describe("ApprovalUi", () => {
       reason: "clean the build",
     });
     await expect(answer).resolves.toEqual({ decision: "acceptForSession" });
+    // The buttons say what they do: declining lets the turn go on, stopping ends it. The
+    // decline is the close affordance (Escape): VS Code adds no "Cancel" of its own.
     expect(stub.messages[0]).toMatchObject({
       kind: "warning",
+      modal: true,
       message: "Codex wants to run: rm -rf build",
-      items: ["Run", "Run and don't ask again", "Decline", "Stop"],
+      items: ["Run", "Run and don't ask again", "Decline and continue", "Stop the turn"],
+      closeAffordance: "Decline and continue",
     });
+    expect(stub.messages[0]?.detail).toContain("Reason: clean the build");
+    expect(stub.messages[0]?.detail).toContain('"Stop the turn" also stops what it is doing');
+  });
+
+  it("answers each command button with its decision", async () => {
+    for (const [title, decision] of [["Run", "accept"], ["Decline and continue", "decline"], ["Stop the turn", "cancel"]] as const) {
+      const itemId = `cmd_${decision}`;
+      store.apply(n.started(command(itemId, "inProgress", null, null)));
+      stub.nextChoice = title;
+      const { answer } = endpoint.ask("codex/item/commandExecution/requestApproval", {
+        threadId: THREAD, turnId: TURN, itemId, command: "make", cwd: dir, commandActions: [], reason: null,
+      });
+      await expect(answer).resolves.toEqual({ decision });
+    }
+  });
+
+  it("tells what an applied edit changed in each document (before and after)", async () => {
+    const seen: { uri: string; before: string; after: string }[][] = [];
+    ui.onDidApplyEdit((texts) => seen.push(texts));
+    let text = ORIGINAL;
+    workspace.textDocuments.push({ uri: { toString: () => `file://${file}`, fsPath: file }, getText: () => text, isDirty: false, save: () => Promise.resolve(true) });
+    await ui.handleApplyEdit(serverEdit(), () => Promise.resolve({ applied: false }));
+    expect(seen).toEqual([]);
+    await ui.handleApplyEdit(serverEdit(), () => {
+      text = BOTH;
+      return Promise.resolve({ applied: true });
+    });
+    expect(seen).toEqual([[{ uri: `file://${file}`, before: ORIGINAL, after: BOTH }]]);
   });
 
   it("takes a dismissed modal as a decline", async () => {

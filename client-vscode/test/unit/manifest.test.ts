@@ -13,7 +13,7 @@ interface Manifest {
   contributes: {
     commands: { command: string }[];
     menus: Record<string, { command: string }[]>;
-    keybindings: { command: string }[];
+    keybindings: { command: string; key: string; mac?: string; linux?: string; win?: string }[];
     configuration: { properties: Record<string, unknown> };
     views: Record<string, { id: string }[]>;
     viewsContainers: { activitybar: { id: string }[] };
@@ -23,6 +23,29 @@ interface Manifest {
 }
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as Manifest;
+/** Every key VS Code 1.139 binds by default, per platform (scripts/default-keybindings.mjs). */
+const DEFAULT_KEYS = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "default-keybindings.json"), "utf8")) as Record<"linux" | "mac" | "windows", string[]>;
+
+/** A key as VS Code writes it in its defaults (modifiers in its order), lower case. */
+const MODIFIERS = ["ctrl", "shift", "alt", "cmd", "meta", "win"];
+function normalizeKey(key: string): string {
+  return key
+    .toLowerCase()
+    .split(" ")
+    .filter((chord) => chord !== "")
+    .map((chord) => {
+      const parts = chord.split("+");
+      const last = parts.pop() ?? "";
+      return [...parts.sort((a, b) => MODIFIERS.indexOf(a) - MODIFIERS.indexOf(b)), last].join("+");
+    })
+    .join(" ");
+}
+
+/** The default keys `key` would take: the same key, or one of a chord it starts or ends. */
+function clashes(key: string, defaults: readonly string[]): string[] {
+  const ours = normalizeKey(key);
+  return defaults.map(normalizeKey).filter((d) => d === ours || d.startsWith(`${ours} `) || ours.startsWith(`${d} `));
+}
 const contributed = manifest.contributes.commands.map((c) => c.command).sort();
 
 // The server's own commands, registered by vscode-languageclient from executeCommandProvider.
@@ -40,6 +63,23 @@ describe("package.json", () => {
   it("names only contributed commands in menus and keybindings", () => {
     const named = [...Object.values(manifest.contributes.menus).flat(), ...manifest.contributes.keybindings].map((m) => m.command);
     expect(named.filter((c) => !contributed.includes(c))).toEqual([]);
+  });
+
+  it("takes no key VS Code binds by default (Ctrl+Alt+I is its Chat), on Linux, Windows or macOS", () => {
+    for (const list of [DEFAULT_KEYS.linux, DEFAULT_KEYS.mac, DEFAULT_KEYS.windows]) expect(list.filter((k) => normalizeKey(k) !== k.toLowerCase())).toEqual([]);
+    expect(DEFAULT_KEYS.linux).toContain("ctrl+alt+i");
+    const taken = manifest.contributes.keybindings.flatMap((kb) => [
+      ...clashes(kb.linux ?? kb.key, DEFAULT_KEYS.linux).map((d) => `${kb.command}: ${d} (Linux)`),
+      ...clashes(kb.win ?? kb.key, DEFAULT_KEYS.windows).map((d) => `${kb.command}: ${d} (Windows)`),
+      ...clashes(kb.mac ?? kb.key, DEFAULT_KEYS.mac).map((d) => `${kb.command}: ${d} (macOS)`),
+    ]);
+    expect(taken).toEqual([]);
+    expect(manifest.contributes.keybindings.map((kb) => [kb.command, kb.key, kb.mac])).toEqual([
+      ["codex.openChat", "ctrl+alt+x", "cmd+alt+x"],
+      ["codex.chat.askAboutSelection", "ctrl+alt+k", "ctrl+cmd+k"],
+      ["codex.approval.accept", "ctrl+alt+a", "cmd+alt+a"],
+      ["codex.approval.reject", "ctrl+shift+alt+backspace", "shift+cmd+alt+backspace"],
+    ]);
   });
 
   it("declares every setting the code reads", () => {

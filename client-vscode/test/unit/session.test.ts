@@ -124,6 +124,56 @@ describe("ChatSession", () => {
     expect(endpoint.requests("codex/thread/read")).toEqual([{ threadId: THREAD, includeTurns: true }]);
   });
 
+  it("says why when there is nothing left to undo: a result with notes, or (older servers) invalid params", async () => {
+    const { endpoint, session } = setup();
+    await session.newThread();
+    const why = `Nothing to undo: thread ${THREAD} has no file changes to undo (its file-changing turns were undone (or dropped) already).`;
+    endpoint.answer("workspace/executeCommand", () => ({ threadId: THREAD, turnId: null, undone: false, restored: [], deleted: [], refused: [], notes: [why] }));
+    expect(await session.undoLastTurn()).toMatchObject({ turnId: null, undone: false, notes: [why] });
+    // Nothing changed: the thread is not re-read.
+    expect(endpoint.requests("codex/thread/read")).toEqual([]);
+    endpoint.answer("workspace/executeCommand", () => {
+      throw Object.assign(new Error(why), { code: -32602 });
+    });
+    expect(await session.undoLastTurn()).toEqual({ threadId: THREAD, turnId: null, undone: false, notes: [why] });
+    // Other failures are errors.
+    endpoint.answer("workspace/executeCommand", () => {
+      throw Object.assign(new Error("boom"), { code: -32603 });
+    });
+    await expect(session.undoLastTurn()).rejects.toThrow("boom");
+  });
+
+  it("reopens the chat of the last window: the saved threads resumed, the current one shown", async () => {
+    const { endpoint, session } = setup();
+    endpoint.answer("codex/thread/resume", (p) => {
+      const { threadId } = p as { threadId: string };
+      if (threadId === "thr_gone") throw Object.assign(new Error("unknown thread id thr_gone"), { code: -32602 });
+      return startResult(threadId, [turn("completed", [user(`u_${threadId}`, `hello ${threadId}`), agent(`m_${threadId}`, "hi")], `t_${threadId}`)]);
+    });
+    const failed: string[] = [];
+    const reopened = await session.restore({ open: ["thr_a", "thr_gone", "thr_b"], current: "thr_a" }, (id) => failed.push(id));
+    expect(reopened).toEqual(["thr_a", "thr_b"]);
+    expect(failed).toEqual(["thr_gone"]);
+    expect(session.openThreads).toEqual(["thr_a", "thr_b"]);
+    expect(session.current).toBe("thr_a");
+    expect(session.store.entries("thr_a").map((e) => e.kind)).toEqual(["user", "agent"]);
+    expect(session.info("thr_a")?.model).toBe("gpt-5.1-codex");
+    expect(session.saved()).toEqual({ open: ["thr_a", "thr_b"], current: "thr_a" });
+    // Nothing saved, or something that is not a saved chat: nothing happens.
+    const fresh = setup();
+    expect(await fresh.session.restore(undefined)).toEqual([]);
+    expect(await fresh.session.restore({ open: "thr_a" })).toEqual([]);
+    expect(fresh.endpoint.requests("codex/thread/resume")).toEqual([]);
+  });
+
+  it("leaves the thread the user opened meanwhile shown", async () => {
+    const { session } = setup();
+    const started = await session.newThread();
+    await session.restore({ open: ["thr_a"], current: "thr_a" });
+    expect(session.openThreads).toEqual([started.id, "thr_a"]);
+    expect(session.current).toBe(started.id);
+  });
+
   it("reviews inline on the current thread, starting one when none is open", async () => {
     const { endpoint, session } = setup();
     const result = await session.review({ type: "uncommittedChanges" });

@@ -22,4 +22,21 @@ describe("describeUndo", () => {
     });
     expect(describeUndo(null).warning).toBe(false);
   });
+
+  it("explains a second undo in plain words (the server's notes, without its ids)", () => {
+    const report = describeUndo({
+      threadId: "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b",
+      turnId: null,
+      undone: false,
+      restored: [],
+      deleted: [],
+      refused: [],
+      notes: ["Nothing to undo: thread 019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b has no file changes to undo (its file-changing turns were undone (or dropped) already)."],
+    });
+    expect(report).toEqual({
+      message: "Codex: Nothing to undo: this thread has no file changes to undo (its file-changing turns were undone (or dropped) already).",
+      warning: false,
+    });
+    expect(describeUndo({ undone: false, notes: [] }).message).toBe("Codex: Nothing to undo.");
+  });
 });

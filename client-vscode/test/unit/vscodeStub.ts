@@ -28,22 +28,25 @@ export class Uri {
   private constructor(
     readonly scheme: string,
     readonly path: string,
+    readonly query = "",
   ) {}
   static file(p: string): Uri {
     return new Uri("file", p);
   }
-  static from(c: { scheme: string; path: string }): Uri {
-    return new Uri(c.scheme, c.path);
+  static from(c: { scheme: string; path: string; query?: string }): Uri {
+    return new Uri(c.scheme, c.path, c.query ?? "");
   }
   static parse(s: string): Uri {
     const i = s.indexOf(":");
-    return new Uri(s.slice(0, i), decodeURIComponent(s.slice(i + 1).replace(/^\/\//, "")));
+    const [rest = "", query = ""] = s.slice(i + 1).split("?");
+    return new Uri(s.slice(0, i), decodeURIComponent(rest.replace(/^\/\//, "")), decodeURIComponent(query));
   }
   get fsPath(): string {
     return this.path;
   }
   toString(): string {
-    return this.scheme === "file" ? `file://${this.path}` : `${this.scheme}:${this.path}`;
+    const query = this.query ? `?${encodeURIComponent(this.query)}` : "";
+    return this.scheme === "file" ? `file://${this.path}${query}` : `${this.scheme}:${this.path}${query}`;
   }
 }
 
@@ -98,10 +101,19 @@ interface Provider {
   writeFile(uri: Uri, content: Uint8Array, options: unknown): void;
 }
 
+/** Text changes of documents (`workspace.onDidChangeTextDocument`); tests fire them. */
+export interface DocumentChange {
+  document: { uri: Uri; getText(): string };
+  contentChanges: unknown[];
+}
+
 export const stub = {
+  documentChanges: new EventEmitter<DocumentChange>(),
   providers: new Map<string, Provider>(),
   commands: [] as { id: string; args: unknown[] }[],
-  messages: [] as { kind: string; message: string; items: string[]; modal?: boolean; detail?: string }[],
+  /** Prompts shown: their buttons' titles, and the title of the one that is the modal's close
+   * affordance (Escape), if any. */
+  messages: [] as { kind: string; message: string; items: string[]; closeAffordance?: string; modal?: boolean; detail?: string }[],
   /** What the next prompt answers (undefined: dismissed / left open). */
   nextChoice: undefined as string | undefined,
   config: {} as Record<string, unknown>,
@@ -140,6 +152,7 @@ function textOf(uri: Uri): string {
 
 export const workspace = {
   workspaceFolders: undefined as { uri: Uri }[] | undefined,
+  onDidChangeTextDocument: (listener: (e: DocumentChange) => void) => stub.documentChanges.event(listener),
   textDocuments: [] as unknown[],
   asRelativePath(uri: Uri | string): string {
     return nodePath.basename(typeof uri === "string" ? uri : uri.fsPath);
@@ -173,12 +186,28 @@ export const workspace = {
   },
 };
 
+interface MessageItem {
+  title: string;
+  isCloseAffordance?: boolean;
+}
+
+/** A prompt: its items are strings or `MessageItem`s (the first object that is not one is
+ * the options); it answers `stub.nextChoice` (the item with that title). */
 function prompt(kind: string) {
   return (message: string, ...rest: unknown[]) => {
-    const items = rest.filter((r): r is string => typeof r === "string");
-    const options = rest.find((r): r is { modal?: boolean; detail?: string } => typeof r === "object" && r !== null);
-    stub.messages.push({ kind, message, items, ...(options ? { modal: options.modal, detail: options.detail } : {}) });
-    return Promise.resolve(stub.nextChoice);
+    const isItem = (r: unknown): r is MessageItem | string => typeof r === "string" || (typeof r === "object" && r !== null && "title" in r);
+    const items = rest.filter(isItem);
+    const options = rest.find((r): r is { modal?: boolean; detail?: string } => typeof r === "object" && r !== null && !isItem(r));
+    const title = (i: MessageItem | string) => (typeof i === "string" ? i : i.title);
+    const close = items.find((i): i is MessageItem => typeof i === "object" && i.isCloseAffordance === true);
+    stub.messages.push({
+      kind,
+      message,
+      items: items.map(title),
+      ...(close ? { closeAffordance: close.title } : {}),
+      ...(options ? { modal: options.modal, detail: options.detail } : {}),
+    });
+    return Promise.resolve(items.find((i) => title(i) === stub.nextChoice));
   };
 }
 

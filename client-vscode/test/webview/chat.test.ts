@@ -17,6 +17,7 @@ async function posted(page: Page): Promise<FromWebview[]> {
 
 interface PreviewHooks {
   completeTurn(): void;
+  fileCards(): void;
   send(message: ToWebview): void;
   compaction(step: "start" | "done", automatic?: boolean): void;
 }
@@ -70,7 +71,11 @@ describe.skipIf(!CHROMIUM)("chat webview (keyboard only)", () => {
     expect((await posted(page)).at(-1)).toEqual({ type: "stop", threadId: "thr_1" });
   });
 
-  it("answers an approval from the keyboard", async () => {
+  it("answers an approval from the keyboard; the buttons say what they do", async () => {
+    const buttons = page.locator(".filechange .approval button");
+    expect(await buttons.allInnerTexts()).toEqual(["Accept", "Accept for session", "Reject and continue", "Stop the turn"]);
+    expect(await buttons.nth(2).getAttribute("title")).toBe("Don't apply it; Codex is told and goes on");
+    expect(await buttons.nth(3).getAttribute("title")).toBe("Don't apply it, and stop what Codex is doing");
     await page.locator(".filechange button", { hasText: "Accept" }).first().focus();
     await page.keyboard.press("Enter");
     expect((await posted(page)).at(-1)).toEqual({ type: "approve", key: "k1", decision: "accept" });
@@ -225,5 +230,44 @@ describe.skipIf(!CHROMIUM)("chat webview (keyboard only)", () => {
     expect(await focused(page)).toBe("textarea#input:");
     await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.send({ type: "restoreDraft", text: "Then run the tests" }));
     expect(await page.locator("#input").inputValue()).toBe("Rename line 3\n\nThen run the tests");
+  });
+
+  it("says what the files hold on each file-change card: partly applied, undone, reverted in editor", async () => {
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.fileCards());
+    const card = (id: string) => page.locator(`.entry.filechange[data-item="${id}"]`);
+    await card("fc_half").waitFor({ timeout: 5_000 });
+    const badges = await page.locator(".entry.filechange > .card-head .badge").allInnerTexts();
+    expect(badges.slice(-4)).toEqual(["partly applied", "undone", "reverted in editor", "applied"]);
+    expect(await card("fc_reverted").locator(".card-head .badge").getAttribute("title")).toContain("You took this change back in the editor");
+    expect(await card("fc_undone").locator(".card-head .badge").getAttribute("title")).toContain("Undo Last Turn");
+    // One file of two taken back: that file's row says so.
+    const rows = card("fc_half").locator(".files li");
+    expect(await rows.nth(0).locator(".badge-reverted").innerText()).toBe("reverted in editor");
+    expect(await rows.nth(1).locator(".badge-reverted").count()).toBe(0);
+    await card("fc_partly").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ROOT, "out", "preview", "file-cards.png") });
+  });
+
+  it("fits a narrow side bar: the thread name and the token meter cut with an ellipsis, whole in their tooltips", async () => {
+    await page.setViewportSize({ width: 200, height: 700 });
+    try {
+      // Nothing wider than the view (no sideways scrolling).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      expect(await page.locator("#transcript").evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+      // New and Close make room for the name (their names stay for screen readers).
+      expect(await page.locator("#new-thread").innerText()).toBe("+");
+      expect(await page.locator("#new-thread").getAttribute("aria-label")).toBe("New thread");
+      const meter = page.locator("#tokens .tokens-text");
+      expect(await meter.evaluate((e) => [getComputedStyle(e).textOverflow, getComputedStyle(e).whiteSpace])).toEqual(["ellipsis", "nowrap"]);
+      expect(await meter.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+      expect(await meter.evaluate((e) => e.getBoundingClientRect().height)).toBeLessThan(30);
+      expect(await page.locator("#tokens").getAttribute("title")).toMatch(/^Context window: 3\.2k \/ 200k tokens \(2%\) in use by the last request; /);
+      expect(await page.locator("#thread-select").getAttribute("title")).toBe("Rename the numbered lines");
+      expect(await page.locator("#thread-select").evaluate((e) => e.getBoundingClientRect().right <= window.innerWidth)).toBe(true);
+      expect(await page.locator("#send").evaluate((e) => e.getBoundingClientRect().right <= window.innerWidth)).toBe(true);
+      await page.screenshot({ path: path.join(ROOT, "out", "preview", "narrow.png") });
+    } finally {
+      await page.setViewportSize({ width: 420, height: 900 });
+    }
   });
 });
