@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApplyWorkspaceEditParams } from "vscode-languageserver-protocol";
 import { CodexProtocol } from "../../src/protocol/client.js";
 import { TranscriptStore, type FileChangeEntry } from "../../src/state/transcript.js";
-import { ApprovalUi, PROPOSED_SCHEME } from "../../src/vscode/approvalUi.js";
+import { ApprovalUi, DIFF_SCHEME, PROPOSED_SCHEME } from "../../src/vscode/approvalUi.js";
 import { FakeEndpoint } from "./fakeEndpoint.js";
 import { NOTES as ORIGINAL, NOTES_TWO_HUNKS as DIFF, THREAD, TURN, change, command, fileChange, n, thread } from "./fixtures.js";
 import { TabInputText, type Uri, stub, workspace } from "./vscodeStub.js";
@@ -157,6 +157,15 @@ describe("ApprovalUi", () => {
     workspace.textDocuments.push({ uri: { toString: () => `file://${file}`, fsPath: file }, getText: () => ORIGINAL, isDirty: true, save: () => Promise.resolve(false) });
     await ui.handleApplyEdit(serverEdit(), () => Promise.resolve({ applied: true }));
     expect(stub.messages.at(-1)).toMatchObject({ kind: "warning", message: expect.stringContaining("could not save it (the save was refused)") as unknown });
+  });
+
+  it("opens a finished change's diff as a read-only document named after the file", async () => {
+    store.apply(n.completed(fileChange("fc_1", "completed", [change(file, DIFF)])));
+    await ui.openDiff(THREAD, "fc_1", file);
+    const shown = stub.shownDocuments.at(-1)?.uri;
+    // Its title and breadcrumbs show the file (`notes.txt.diff`); which change it is goes in the query.
+    expect([shown?.scheme, shown?.path, shown?.query]).toEqual([DIFF_SCHEME, "/notes.txt.diff", `${THREAD}/fc_1`]);
+    expect(await workspace.openTextDocument(shown!).then((d) => d.getText())).toBe(DIFF);
   });
 
   it("declines when the user reverted every hunk before accepting", async () => {

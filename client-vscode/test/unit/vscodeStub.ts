@@ -110,6 +110,8 @@ export interface DocumentChange {
 export const stub = {
   documentChanges: new EventEmitter<DocumentChange>(),
   providers: new Map<string, Provider>(),
+  /** Read-only documents (`registerTextDocumentContentProvider`), by scheme. */
+  contentProviders: new Map<string, { provideTextDocumentContent(uri: Uri): string }>(),
   commands: [] as { id: string; args: unknown[] }[],
   /** Prompts shown: their buttons' titles, and the title of the one that is the modal's close
    * affordance (Escape), if any. */
@@ -134,6 +136,7 @@ export const stub = {
     this.inputAnswers = [];
     this.shownDocuments = [];
     this.providers.clear();
+    this.contentProviders.clear();
     this.commands.length = 0;
     this.messages.length = 0;
     this.nextChoice = undefined;
@@ -147,6 +150,8 @@ export const stub = {
 function textOf(uri: Uri): string {
   const provider = stub.providers.get(uri.scheme);
   if (provider) return new TextDecoder().decode(provider.readFile(uri));
+  const content = stub.contentProviders.get(uri.scheme);
+  if (content) return content.provideTextDocumentContent(uri);
   return fs.readFileSync(uri.fsPath, "utf8");
 }
 
@@ -161,8 +166,9 @@ export const workspace = {
     stub.providers.set(scheme, provider);
     return new Disposable(() => stub.providers.delete(scheme));
   },
-  registerTextDocumentContentProvider() {
-    return new Disposable(() => undefined);
+  registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: Uri): string }) {
+    stub.contentProviders.set(scheme, provider);
+    return new Disposable(() => stub.contentProviders.delete(scheme));
   },
   fs: {
     readFile(uri: Uri): Promise<Uint8Array> {
