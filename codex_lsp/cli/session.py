@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core import events as ev
 from ..core.auth import AuthService
@@ -24,6 +25,10 @@ from ..protocol.initialize import EditorSettings
 from ..protocol.thread import Turn
 from .approvals import TerminalApprovals
 
+if TYPE_CHECKING:
+    from ..core.config.model import CodexConfig
+    from ..core.mcp.manager import McpManager
+
 # Starts a thread for the request and the turn on it; returns the turn `inProgress` and
 # the thread's id.
 StartTurn = Callable[[ThreadManager, ThreadRequest], Awaitable[tuple[Turn, str]]]
@@ -33,6 +38,26 @@ def _interrupt(manager: ThreadManager, thread_id: str, turn_id: str) -> None:
     # A second Ctrl-C may come after the turn ended: nothing left to stop.
     with contextlib.suppress(ThreadError):
         manager.interrupt(thread_id, turn_id)
+
+
+async def _start_mcp(home: Path, config: CodexConfig) -> McpManager | None:
+    """The configured MCP servers, started and given their startup time (as Codex's exec
+    does: the turn sees the tools of the servers that came up); None without servers."""
+    if not config.mcp_servers:
+        return None
+    from ..core.mcp.manager import McpManager
+
+    mcp = McpManager(home, lambda: config)
+    mcp.start()
+    await asyncio.gather(
+        *(c.wait_settled(c.config.startup_timeout_s + 1.0) for c in mcp.connections())
+    )
+    for status in mcp.statuses():
+        runtime = status.runtime_status
+        if runtime.status == "failed":
+            why = f": {runtime.error}" if runtime.error else ""
+            print(f"warning: MCP server {status.name} failed to start{why}", file=sys.stderr)
+    return mcp
 
 
 async def run_one_turn(
@@ -60,13 +85,14 @@ async def run_one_turn(
 
     default_cwd = str(Path.cwd())
     telemetry = create_sink(loaded.config, terminal_type=terminal_from_environment)
+    mcp = await _start_mcp(home, loaded.config)
     manager = ThreadManager(
         home,
         lambda req: resolve(loaded.config, EditorSettings(), req, default_cwd),
         emit,
         ModelClients(AuthService(home, lambda: loaded.config.cli_auth_credentials_store).api_key),
         source="exec",
-        tools=thread_tools,
+        tools=lambda thread: thread_tools(thread, mcp=mcp),
         approvals=approvals or TerminalApprovals(),
         telemetry=telemetry,
     )
@@ -79,4 +105,6 @@ async def run_one_turn(
             loop.remove_signal_handler(signal.SIGINT)
     finally:
         await manager.shutdown()
+        if mcp is not None:
+            await mcp.close()
         await telemetry.aclose()
