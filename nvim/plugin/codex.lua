@@ -55,6 +55,16 @@ end, {
   desc = "Codex: pick the model (and reasoning effort) for the next turns",
 })
 
+command("CodexMcp", function(o)
+  codex().mcp(o.args)
+end, {
+  nargs = "*",
+  complete = function(arglead, cmdline)
+    return require("codex.mcp").complete(arglead, cmdline)
+  end,
+  desc = "Codex: MCP servers (status, tools; reload, login <server>)",
+})
+
 command("CodexHunks", function()
   if not require("codex.hunk_review").focus() then
     vim.notify("codex: no edit is waiting for your review", vim.log.levels.INFO)

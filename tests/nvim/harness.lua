@@ -102,6 +102,15 @@ function H.write_file(path, text)
   f:close()
 end
 
+--- The number of the first line of `buf` that is exactly `text` (nil if none).
+function H.line_of(buf, text)
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if l == text then
+      return i
+    end
+  end
+end
+
 function H.buf_text(buf)
   return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n") .. "\n"
 end

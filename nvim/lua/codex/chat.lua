@@ -183,8 +183,65 @@ function renderers.fileChange(e)
   return lines
 end
 
+--- The text of an MCP tool result: its text parts, a line per image or resource, else
+--- the structured content as JSON.
+local function mcp_result_text(result)
+  if type(result) ~= "table" then
+    return ""
+  end
+  local parts = {}
+  for _, c in ipairs(type(result.content) == "table" and result.content or {}) do
+    if c.type == "text" then
+      table.insert(parts, tostring(c.text or ""))
+    elseif c.type == "image" or c.type == "audio" then
+      table.insert(parts, string.format("[%s %s]", c.type, tostring(c.mimeType or "")))
+    elseif c.type == "resource_link" or c.type == "resource" then
+      local r = type(c.resource) == "table" and c.resource or c
+      table.insert(parts, string.format("[resource %s]", tostring(r.uri or r.name or "")))
+    end
+  end
+  local structured = result.structuredContent
+  if #parts == 0 and structured ~= nil and structured ~= vim.NIL then
+    table.insert(parts, vim.json.encode(structured))
+  end
+  return table.concat(parts, "\n")
+end
+
+local MCP_GROUPS = { completed = "CodexCardApplied", failed = "CodexCardDeclined", declined = "CodexCardDeclined" }
+
 function renderers.mcpToolCall(e)
-  return { string.format("### ⚙ %s.%s  · %s", e.server or "?", e.tool or "?", e.status or ""), "" }
+  local status = e.status or "inProgress"
+  local words = status == "inProgress" and "running…" or status
+  if status ~= "inProgress" and type(e.durationMs) == "number" then
+    words = words .. string.format(", %d ms", e.durationMs)
+  end
+  local head = string.format("### ⚙ %s.%s  · ", e.server or "?", e.tool or "?")
+  local lines = { head .. words }
+  e.hl = MCP_GROUPS[status] and { { 0, #head, #lines[1], MCP_GROUPS[status] } } or nil
+  local args = require("codex.mcp").arguments_summary(e.arguments)
+  if args ~= "" then
+    table.insert(lines, "arguments: " .. args)
+  end
+  for _, p in ipairs(e.progress or {}) do
+    table.insert(lines, "… " .. (p:gsub("\n", " ")))
+  end
+  local err = e.error ~= vim.NIL and type(e.error) == "table" and e.error.message or nil
+  if err then
+    table.insert(lines, "error: " .. tostring(err):gsub("\n", " "))
+  end
+  local out = mcp_result_text(e.result)
+  if out ~= "" then
+    local body = split(out:gsub("\n$", ""))
+    local max = config.options.chat.max_output_lines or 200
+    if #body > max then
+      local hidden = #body - max
+      body = vim.list_slice(body, 1, max)
+      table.insert(body, string.format("… (%d more lines)", hidden))
+    end
+    fence(lines, body, "text")
+  end
+  table.insert(lines, "")
+  return lines
 end
 
 function renderers.webSearch(e)
@@ -740,6 +797,10 @@ function M.item_entry(item)
     e.status = item.status
   elseif item.type == "mcpToolCall" then
     e.server, e.tool, e.status = item.server, item.tool, item.status
+    e.arguments = item.arguments ~= vim.NIL and item.arguments or nil
+    e.result = item.result ~= vim.NIL and item.result or nil
+    e.error = item.error ~= vim.NIL and item.error or nil
+    e.durationMs = item.durationMs
   elseif item.type == "webSearch" then
     e.query = item.query
   elseif item.type == "contextCompaction" then

@@ -200,7 +200,7 @@ H["codex/item/started"] = function(_, params)
   end
   local fresh = chat.item_entry(item)
   fresh.threadId, fresh.turnId = params.threadId, params.turnId
-  if item.type == "commandExecution" or item.type == "fileChange" then
+  if item.type == "commandExecution" or item.type == "fileChange" or item.type == "mcpToolCall" then
     fresh.status = "inProgress"
   elseif item.type == "userMessage" then
     fresh.steer = later
@@ -242,6 +242,7 @@ H["codex/item/completed"] = function(_, params)
     if fresh.output == "" and (e.output or "") ~= "" then
       fresh.output = e.output
     end
+    fresh.progress = fresh.progress or e.progress
     if fresh.summary and #fresh.summary == 0 and e.summary and #e.summary > 0 then
       fresh.summary = e.summary
     end
@@ -317,10 +318,21 @@ H["codex/account/login/completed"] = function(_, params)
 end
 
 H["codex/mcpServer/startupStatus/updated"] = function(_, params)
-  local err = nonnull(params.error)
-  if err then
-    vim.notify(string.format("codex: MCP server %s: %s", params.name, err), vim.log.levels.WARN)
+  require("codex.mcp").on_startup(params)
+end
+
+H["codex/mcpServer/oauthLogin/completed"] = function(_, params)
+  require("codex.mcp").on_login(params)
+end
+
+H["codex/item/mcpToolCall/progress"] = function(_, params)
+  if not ours(params) then
+    return
   end
+  local e = chat.ensure(params.itemId, "mcpToolCall", { status = "inProgress" })
+  local progress = vim.list_extend({}, e.progress or {})
+  table.insert(progress, tostring(nonnull(params.message) or "…"))
+  chat.update(e, { progress = progress })
 end
 
 -- Notifications the plugin only re-publishes.
@@ -329,11 +341,9 @@ local passthrough = {
   "codex/thread/unarchived",
   "codex/turn/diff/updated",
   "codex/item/reasoning/textDelta",
-  "codex/item/mcpToolCall/progress",
   "codex/serverRequest/resolved",
   "codex/account/updated",
   "codex/account/rateLimits/updated",
-  "codex/mcpServer/oauthLogin/completed",
 }
 
 local function publish(method, params, ctx)

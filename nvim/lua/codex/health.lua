@@ -97,6 +97,8 @@ function M.check()
     end
     if not client.initialized then
       health.warn("client " .. client.id .. " is not initialized yet")
+    else
+      require("codex.mcp").health(client)
     end
   end
   local state = require("codex.state")

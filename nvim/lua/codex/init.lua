@@ -51,11 +51,21 @@ local function show_document(err, result, ctx)
   return vim.lsp.handlers["window/showDocument"](err, result, ctx)
 end
 
+--- `window/showMessageRequest` (the approval prompts): an MCP tool call's prompt names
+--- the tool and its arguments (see codex.mcp); then Neovim's own handler asks.
+local function show_message_request(err, result, ctx, cfg)
+  if type(result) == "table" then
+    result = vim.tbl_extend("force", result, { message = require("codex.mcp").approval_message(result.message) })
+  end
+  return vim.lsp.handlers["window/showMessageRequest"](err, result, ctx, cfg)
+end
+
 --- The handlers of the codex client.
 function M.client_handlers()
   return vim.tbl_extend("force", require("codex.handlers").all(), {
     ["workspace/applyEdit"] = require("codex.apply").handler,
     ["window/showDocument"] = show_document,
+    ["window/showMessageRequest"] = show_message_request,
   }, config.options.handlers or {})
 end
 
@@ -497,6 +507,11 @@ end
 --- :CodexThreads: pick a thread to resume, or a thread action (see codex.threads).
 function M.threads(args)
   require("codex.threads").command(args)
+end
+
+--- :CodexMcp: the MCP servers, their status and tools (see codex.mcp).
+function M.mcp(args)
+  require("codex.mcp").command(args)
 end
 
 --- :CodexModel: pick the model for the next turns (see codex.models).

@@ -16,23 +16,12 @@ end
 --- Every model the server lists (following `nextCursor`); `cb(models)`.
 function M.list(cb)
   codex().with_client(function(client)
-    local all, pages = {}, 0
-    local function page(cursor)
-      pages = pages + 1
-      codex().request(client, "codex/model/list", { cursor = cursor, limit = 100 }, function(result)
-        if not result then
-          return
-        end
-        vim.list_extend(all, result.data or {})
-        local next_cursor = nonnull(result.nextCursor)
-        if next_cursor and pages < MAX_PAGES then
-          return page(next_cursor)
-        end
+    util.list_all(client, "codex/model/list", MAX_PAGES, function(all)
+      if all then
         M.cache = all
         cb(all)
-      end)
-    end
-    page(nil)
+      end
+    end)
   end)
 end
 

@@ -28,6 +28,27 @@ function M.context_percent(usage)
   return math.floor(last.totalTokens * 100 / window + 0.5)
 end
 
+--- Every page of a list request (`{cursor, limit = 100}` -> `{data, nextCursor}`),
+--- at most `max_pages`: `cb(items)`, or `cb(nil, err)` when a page failed (reported).
+function M.list_all(client, method, max_pages, cb)
+  local all, pages = {}, 0
+  local function page(cursor)
+    pages = pages + 1
+    require("codex").request(client, method, { cursor = cursor, limit = 100 }, function(result, err)
+      if not result then
+        return cb(nil, err)
+      end
+      vim.list_extend(all, result.data or {})
+      local next_cursor = M.nonnull(result.nextCursor)
+      if next_cursor and pages < max_pages then
+        return page(next_cursor)
+      end
+      cb(all)
+    end)
+  end
+  page(nil)
+end
+
 --- Ask for a line of text (vim.ui.input); `fn(text)` runs unless it is dismissed or blank.
 function M.input(prompt, fn)
   vim.ui.input({ prompt = prompt }, function(text)
