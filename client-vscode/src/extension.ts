@@ -11,6 +11,7 @@ import { ApprovalUi } from "./vscode/approvalUi.js";
 import { CHAT_PANEL_TYPE, CHAT_VIEW_ID, ChatViewProvider } from "./vscode/chatView.js";
 import { registerCommands } from "./vscode/commands.js";
 import { EditorFileStates } from "./vscode/fileStates.js";
+import { registerMcpView } from "./vscode/mcpView.js";
 import { ServerManager } from "./vscode/serverManager.js";
 import { CodexStatusBar } from "./vscode/statusBar.js";
 import { THREADS_VIEW_ID, ThreadsProvider } from "./vscode/threadsView.js";
@@ -122,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(CHAT_PANEL_TYPE, chat),
     vscode.window.createTreeView(THREADS_VIEW_ID, { treeDataProvider: threads, showCollapseAll: false }),
     ...registerCommands({ protocol, session, server: manager, chat, threads, approvals, log }),
+    ...registerMcpView(protocol, () => manager.state === "running", manager.onDidChangeState, log),
     manager.onDidChangeState((state) => {
       status.update({ server: state });
       chat.serverStatus(state, state === "running" ? null : `Server ${state}`);

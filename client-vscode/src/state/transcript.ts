@@ -12,6 +12,7 @@ import type {
 } from "../protocol/types.js";
 import type { SelectionContext } from "./chatInput.js";
 import { FileStates } from "./fileStates.js";
+import { type McpEntry, mcpEntry } from "./mcp.js";
 
 export type ItemStatus = "inProgress" | "completed" | "failed" | "declined";
 export type TurnStatus = Turn["status"];
@@ -134,6 +135,7 @@ export type Entry =
   | CommandEntry
   | FileChangeEntry
   | ToolEntry
+  | McpEntry
   | NoticeEntry
   | CompactionEntry
   | ReviewStartEntry
@@ -413,21 +415,10 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
       t.landed.set(item.id, landed);
       return { ...base, ...t.fileState(item.id, landed, item.changes.map((c) => c.path)), approval: null };
     }
-    case "mcpToolCall":
-      return {
-        kind: "tool",
-        id: item.id,
-        turnId,
-        title: `${item.server} · ${item.tool}`,
-        status: item.status === "declined" ? "failed" : item.status,
-        detail:
-          item.error?.message ??
-          (item.status === "declined"
-            ? "Declined"
-            : done
-              ? JSON.stringify(item.result ?? {}, null, 2)
-              : JSON.stringify(item.arguments ?? {})),
-      };
+    case "mcpToolCall": {
+      const prior = t.byId.get(item.id);
+      return mcpEntry(item, turnId, done, prior?.kind === "mcp" ? prior : undefined);
+    }
     case "webSearch":
       return { kind: "tool", id: item.id, turnId, title: "Web search", status: done ? "completed" : "inProgress", detail: item.query };
     case "contextCompaction":
@@ -570,7 +561,7 @@ export class TranscriptStore {
   /** Show or clear the approval buttons on an item's card. */
   setApproval(threadId: string, itemId: string, approval: ApprovalState | null): void {
     const entry = this.threads.get(threadId)?.byId.get(itemId);
-    if (entry && (entry.kind === "command" || entry.kind === "fileChange")) {
+    if (entry && (entry.kind === "command" || entry.kind === "fileChange" || entry.kind === "mcp")) {
       entry.approval = approval;
       if (entry.kind === "fileChange" && approval === null && entry.status === "inProgress") {
         entry.outcome = "applying";
@@ -714,8 +705,8 @@ export class TranscriptStore {
       case "codex/item/mcpToolCall/progress": {
         const t = this.thread(n.params.threadId);
         const e = t.byId.get(n.params.itemId);
-        if (!e || e.kind !== "tool") return undefined;
-        e.detail = n.params.message;
+        if (!e || e.kind !== "mcp") return undefined;
+        e.progress.push(n.params.message);
         t.touch(e);
         return n.params.threadId;
       }

@@ -5,6 +5,7 @@ import type { FromWebview, OpenThreadTab, ToWebview } from "../state/viewMessage
 import { formatTokens } from "../state/status.js";
 import { confidenceLabel, findingLocation, priorityLabel, summarizeFindings, verdictTone } from "../state/review.js";
 import { closeOpenFence, renderMarkdown } from "./markdown.js";
+import { renderMcp } from "./mcpCard.js";
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -288,6 +289,8 @@ function renderEntry(e: Entry): HTMLElement {
       if (e.detail) node.append(el("pre", { class: "output", tabindex: "0" }, e.detail));
       return node;
     }
+    case "mcp":
+      return renderMcp(e, { el, badge, approvalButtons });
     case "notice":
       return el("div", { class: `entry notice notice-${e.level}`, role: e.level === "error" ? "alert" : "status" }, e.text);
     case "compaction":

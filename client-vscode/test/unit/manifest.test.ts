@@ -7,6 +7,7 @@ import { editorSettings, launchSettings } from "../../src/state/settings.js";
 import { CHAT_VIEW_ID } from "../../src/vscode/chatView.js";
 import { registerCommands, type CommandDeps } from "../../src/vscode/commands.js";
 import { THREADS_VIEW_ID } from "../../src/vscode/threadsView.js";
+import { MCP_VIEW_ID, registerMcpCommands, type McpViewDeps } from "../../src/vscode/mcpView.js";
 import { commands } from "./vscodeStub.js";
 
 interface Manifest {
@@ -53,7 +54,7 @@ const SERVER_COMMANDS = ["codex.newThread", "codex.ask", "codex.interrupt", "cod
 
 describe("package.json", () => {
   it("registers exactly the contributed commands, none clashing with the server's", () => {
-    const disposables = registerCommands({} as CommandDeps);
+    const disposables = [...registerCommands({} as CommandDeps), ...registerMcpCommands({} as McpViewDeps)];
     const registered = [...commands.registered.keys()].sort();
     for (const d of disposables) d.dispose();
     expect(registered).toEqual(contributed);
@@ -93,7 +94,7 @@ describe("package.json", () => {
 
   it("has the views the code registers, in their own activity-bar container", () => {
     const container = manifest.contributes.viewsContainers.activitybar[0]?.id ?? "";
-    expect(manifest.contributes.views[container]?.map((v) => v.id)).toEqual([CHAT_VIEW_ID, THREADS_VIEW_ID]);
+    expect(manifest.contributes.views[container]?.map((v) => v.id)).toEqual([CHAT_VIEW_ID, THREADS_VIEW_ID, MCP_VIEW_ID]);
     expect(manifest.main).toBe("./dist/extension.js");
   });
 });
