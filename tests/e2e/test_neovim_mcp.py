@@ -4,8 +4,8 @@ broken one (its command does not exist).
 
 The Lua scenario (tests/nvim/test_mcp.lua) checks the view (the demo server `ready` with
 its tools and their descriptions, the broken one `failed` with its error), the notify about
-the failed server, the approval prompt of the MCP call (under `untrusted`), the call's card
-in the chat (server.tool, arguments, progress, result), `:CodexMcp reload` and
+the failed server, the approval prompts of MCP calls (under `untrusted`), the calls' cards
+in the chat (server.tool, arguments, progress, result; a declined call), `:CodexMcp reload` and
 `:checkhealth codex`; this file checks what reached the MCP server and the model.
 """
 
@@ -104,14 +104,18 @@ def test_neovim_mcp(env: tn.Env) -> None:
         # :CodexAsk: the model calls count (progress), then answers.
         {"items": [function_call("mcp__tools__count", {"upto": 3}, "m1")]},
         message("Counted."),
+        # The model calls shout (declined in the prompt), then answers.
+        {"items": [function_call("mcp__tools__shout", {"text": "hi"}, "m2")]},
+        message("Declined."),
     )
     output = tn.run_nvim(env, "test_mcp.lua")
     assert "ok - the card shows the result" in output
+    # The declined call never reached the MCP server.
     calls = [json.loads(line) for line in calls_log.read_text().splitlines()]
     assert calls == [{"tool": "count", "arguments": {"upto": 3}}]
     requests = env.mock.requests()
-    assert len(requests) == 2
-    first, second = (r["body"] for r in requests)
+    assert len(requests) == 4
+    first, second = (r["body"] for r in requests[:2])
     names = {t.get("name") for t in first.get("tools", [])}
     assert {"mcp__tools__shout", "mcp__tools__count"} <= names
     assert not any(n and n.startswith("mcp__broken__") for n in names)

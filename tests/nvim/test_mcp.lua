@@ -1,15 +1,17 @@
 -- :CodexMcp with a real stdio MCP server ("tools": shout, count) and a broken one (its
 -- command does not exist), configured by tests/e2e/test_neovim_mcp.py.
 --
--- Mock script: 1. a call of mcp__tools__count {upto = 3}, 2. a message ("Counted.").
+-- Mock script: 1. a call of mcp__tools__count {upto = 3}, 2. a message ("Counted."),
+-- 3. a call of mcp__tools__shout {text = "hi"} (declined), 4. a message ("Declined.").
 local H = require("harness")
 local api = vim.api
 
 local prompts = {} -- the showMessageRequest prompts (approvals)
+local answer = "Run"
 vim.ui.select = function(items, opts, on_choice)
   table.insert(prompts, opts.prompt or "")
   for _, it in ipairs(items) do
-    if it.title == "Run" then
+    if it.title == answer then
       return on_choice(it)
     end
   end
@@ -107,6 +109,18 @@ H.step("an MCP call: approval prompt and card", function()
   H.contains(card, "… counted 1 of 3\n… counted 2 of 3\n… counted 3 of 3\n", "the card's progress")
   H.contains(card, "```text\ncounted to 3\n```", "the card shows the result")
   H.contains(text, "Counted.", "the answer after the call")
+end)
+
+H.step("a declined call: its card says so", function()
+  answer = "Decline"
+  codex.ask("shout hi")
+  local turn = H.await_turn(2)
+  H.require(turn ~= nil, "the second turn completed")
+  H.eq(#prompts, 2, "the call was asked about (untrusted)")
+  H.contains(prompts[2] or "", 'the MCP tool tools.shout with text="hi"', "the prompt quotes string arguments")
+  local text = require("codex.chat").text()
+  H.contains(text, '### ⚙ tools.shout  · declined\narguments: text="hi"\n\n', "the declined card, no result")
+  H.contains(text, "Declined.", "the answer after the declined call")
 end)
 
 H.step(":CodexMcp reload", function()
