@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MockModel, PYTHON, SERVER, git, killTree, mockConfig } from "../integration/harness.js";
+import { mcpTables, writeMcpServer } from "../integration/mcpServer.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CODE_SERVER = process.env.CODE_SERVER;
@@ -619,5 +620,51 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     expect(await chat.locator(".entry.compaction").count()).toBe(1);
     expect(await chat.locator("#input").inputValue()).toBe("Create rewind.txt");
     await page.screenshot({ path: path.join(shots, "rewound.png") });
+  });
+
+  it("shows a stdio MCP server and its tools in the MCP Servers view; a call's card in the chat", async () => {
+    // The user adds a server to config.toml and reloads the MCP servers from the view's title.
+    const config = path.join(base, "home", "config.toml");
+    fs.appendFileSync(config, `\n${mcpTables(writeMcpServer(base), false)}`);
+    const header = page.locator('.pane-header[aria-label^="MCP Servers"]');
+    if ((await header.getAttribute("aria-expanded")) === "false") await header.click();
+    await runCommand("Codex: Reload MCP Servers");
+    const pane = page.locator(".pane", { has: header });
+    const server = pane.locator(".monaco-list-row", { hasText: "weather" }).first();
+    await server.locator(".label-description", { hasText: /^ready · 3 tools$/ }).waitFor({ timeout: 60_000 });
+    // Its tools with their descriptions (a ready server's row opens expanded; one first seen
+    // while starting is opened here).
+    if ((await server.getAttribute("aria-expanded")) === "false") await server.click();
+    const tools = pane.locator(".monaco-list-row[aria-level='2']");
+    await tools.first().waitFor({ timeout: 30_000 });
+    expect((await tools.locator(".label-name").allInnerTexts()).map((t) => t.trim())).toEqual(["echo", "picture", "steps"]);
+    expect((await tools.locator(".label-description").allInnerTexts()).map((t) => t.trim())).toEqual(["Repeat the text.", "A tiny picture.", "Work in steps, reporting progress."]);
+    await page.screenshot({ path: path.join(shots, "mcp-view.png") });
+
+    // Room for the chat: the MCP Servers and Threads views fold.
+    for (const name of ["MCP Servers", "Threads"]) {
+      const pane = page.locator(`.pane-header[aria-label^="${name}"]`);
+      if ((await pane.getAttribute("aria-expanded")) === "true") await pane.click();
+    }
+    // The model calls steps: asked first (approval policy "untrusted"), then its card shows
+    // the arguments, the progress messages and the result.
+    await mock.enqueue(
+      { items: [{ type: "function_call", name: "mcp__weather__steps", arguments: JSON.stringify({ count: 2 }), call_id: "m1" }] },
+      { items: [{ type: "message", text: "The steps are done." }] },
+    );
+    await chat.locator("#input").fill("Run the weather steps");
+    await chat.locator("#input").press("Enter");
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: 60_000 });
+    expect(await dialog.innerText()).toContain("mcp weather steps");
+    await dialog.getByRole("button", { name: "Run", exact: true }).click();
+    await chat.locator(".entry.agent", { hasText: "The steps are done." }).waitFor({ timeout: 60_000 });
+    const card = chat.locator(".entry.mcp").last();
+    expect((await card.locator(".card-head").innerText()).replace(/\s+/g, " ")).toContain("weather · steps");
+    expect(await card.locator(".card-head .badge").innerText()).toBe("done");
+    expect(await card.locator(".mcp-progress li").allInnerTexts()).toEqual(["step 1 of 2", "step 2 of 2"]);
+    expect(await card.locator(".mcp-result").innerText()).toBe("did 2 steps");
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, "mcp-card.png") });
   });
 });

@@ -2,58 +2,13 @@
 // stdio MCP server written here with the `mcp` SDK: the servers' status list (a ready server
 // with its tools, a broken one failed with its error) as the MCP Servers view reads it, and
 // an MCP tool call's chat card (arguments, progress messages, result, image).
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { nextNotification } from "../../src/protocol/client.js";
 import { McpServers, mcpServerDescription, mcpTools, type McpEntry } from "../../src/state/mcp.js";
 import { PYTHON, SERVER, mockRigs, tempDirs } from "./harness.js";
+import { mcpTables, writeMcpServer } from "./mcpServer.js";
 
 const available = SERVER !== undefined && PYTHON !== undefined;
-
-const MCP_SERVER = `
-import base64
-from mcp.server.mcpserver import Context, Image, MCPServer
-from mcp_types import ToolAnnotations
-
-server = MCPServer("weather")
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-
-
-@server.tool(annotations=ToolAnnotations(read_only_hint=True), structured_output=False)
-def echo(text: str) -> str:
-    """Repeat the text."""
-    return f"echo: {text}"
-
-
-@server.tool(structured_output=False)
-async def steps(count: int, ctx: Context) -> str:
-    """Work in steps, reporting progress."""
-    for i in range(count):
-        await ctx.report_progress(i + 1, count, f"step {i + 1} of {count}")
-    return f"did {count} steps"
-
-
-@server.tool()
-def picture() -> Image:
-    """A tiny picture."""
-    return Image(data=PNG, format="png")
-
-
-server.run()
-`;
-
-/** `[mcp_servers.weather]` (the SDK server above) and `[mcp_servers.broken]` (no such program). */
-function mcpTables(script: string): string {
-  return [
-    'approval_policy = "never"',
-    "[mcp_servers.weather]",
-    `command = ${JSON.stringify(PYTHON)}`,
-    `args = [${JSON.stringify(script)}]`,
-    "[mcp_servers.broken]",
-    'command = "no-such-mcp-server-xyz"',
-  ].join("\n");
-}
 
 describe.skipIf(!available)("MCP servers and tool calls through the extension's modules", () => {
   const rigs = mockRigs();
@@ -61,9 +16,8 @@ describe.skipIf(!available)("MCP servers and tool calls through the extension's 
   it("lists a ready stdio server with its tools and a failed one; a tool call's card shows progress and the result", async () => {
     const scripts = tempDirs();
     try {
-      const script = path.join(scripts.workspace, "weather_server.py");
-      fs.writeFileSync(script, MCP_SERVER);
-      const r = await rigs.start(mcpTables(script));
+      const script = writeMcpServer(scripts.workspace);
+      const r = await rigs.start(`approval_policy = "never"\n${mcpTables(script)}`);
       const servers = new McpServers(r.protocol, () => true);
       r.protocol.on("codex/mcpServer/startupStatus/updated", (n) => servers.applyStartup(n, 50));
       const settled = () => ["weather", "broken"].every((name) => {
