@@ -34,6 +34,22 @@ for (const dir of ["ws", "tmp", "ud/User"]) fs.mkdirSync(path.join(base, dir), {
 fs.writeFileSync(path.join(base, "ud/User/settings.json"), JSON.stringify({ "workbench.startupEditor": "none" }));
 const env = { ...process.env, PATH: `${NODE24}:${process.env.PATH}`, TMPDIR: `${base}/tmp`, XDG_CONFIG_HOME: `${base}/xdg/config`, XDG_DATA_HOME: `${base}/xdg/data` };
 const server = spawn(CODE_SERVER, ["--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", `${base}/ud`, "--extensions-dir", `${base}/ext`, `${base}/ws`], { env, stdio: "ignore", detached: true });
+// code-server and what it started go with this script, however it ends (a signal included).
+const stopServer = () => {
+  try {
+    process.kill(-server.pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+  fs.rmSync(base, { recursive: true, force: true });
+};
+process.on("exit", stopServer);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    stopServer();
+    process.exit(1);
+  });
+}
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"] });
 
 /** The default keybindings JSON as the workbench shows it to `userAgent`. */
@@ -98,8 +114,12 @@ try {
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(out, null, 1)}\n`);
   console.log(`wrote ${OUT}`);
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
 } finally {
-  await browser.close();
-  process.kill(-server.pid, "SIGKILL");
-  fs.rmSync(base, { recursive: true, force: true });
+  stopServer();
+  // The browser's own processes; bounded, should it not answer.
+  await Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  process.exit(process.exitCode ?? 0);
 }
