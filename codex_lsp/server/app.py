@@ -29,8 +29,8 @@ from .code_actions import register_code_actions
 from .commands import register_commands
 from .config_handlers import register_config_handlers
 from .context_handlers import register_context_handlers
-from .mcp_handlers import register_mcp_handlers
 from .documents import Documents, register_documents
+from .mcp_handlers import register_mcp_handlers
 from .model_handlers import register_model_handlers
 from .notifications import Notifier
 from .progress import TurnProgress, register_progress
