@@ -12,7 +12,8 @@
   a server crash and restart, a command approval, a resume after Reload Window, and a
   question about the editor's selection followed by Undo Last Turn, and a review whose
   finding shows in the Problems panel and is fixed from the lightbulb, then Compact
-  Conversation and Rewind to here on a turn that created a file. It needs
+  Conversation and Rewind to here on a turn that created a file, and a stdio MCP server in
+  the MCP Servers view with a tool call's card in the chat. It needs
   `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the test is
   skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
 
@@ -39,7 +40,7 @@ NPM = shutil.which("npm")
 TIMEOUT = 600.0
 # What the workbench e2e (client-vscode/test/e2e/workbench.test.ts) proves, step by step,
 # and the screenshots each step saves.
-WORKBENCH_TESTS = 9
+WORKBENCH_TESTS = 10
 WORKBENCH_SHOTS = (
     "answer.png",
     "review.png",
@@ -59,6 +60,11 @@ WORKBENCH_SHOTS = (
     "compacted.png",
     "rewind-confirm.png",
     "rewound.png",
+    "mcp-view.png",
+    "mcp-card.png",
+    "chat-in-editor.png",
+    "card-states.png",
+    "narrow-sidebar.png",
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
