@@ -59,7 +59,7 @@ def test_unknown_keys_kept_and_warned_with_lines(tmp_path: Path) -> None:
     write(
         tmp_path,
         'model = "m"\nshiny = 1\n[model_providers.p]\nbase_url = "http://h"\nturbo = true\n'
-        '[profiles.fast]\nmodel_verbosity = "low"\n',
+        '[profiles.fast]\nmodel_turbo = "low"\n',
     )
     loaded = load_config(tmp_path)
     assert loaded.usable
@@ -67,7 +67,7 @@ def test_unknown_keys_kept_and_warned_with_lines(tmp_path: Path) -> None:
     by_line = {p.line: p.message for p in loaded.problems}
     assert "`shiny`" in by_line[2]
     assert "`model_providers.p.turbo`" in by_line[5]
-    assert "`profiles.fast.model_verbosity`" in by_line[7]
+    assert "`profiles.fast.model_turbo`" in by_line[7]
 
 
 def test_values_the_server_cannot_use_are_warned_about(tmp_path: Path) -> None:

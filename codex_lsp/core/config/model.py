@@ -142,6 +142,15 @@ class OtelConfig(BaseModel):
     log_user_prompt: StrictBool = False
 
 
+class ToolsConfig(BaseModel):
+    """`[tools]`: optional tools offered to the model."""
+
+    model_config = ConfigDict(extra="allow")
+
+    # The Responses API's hosted `web_search` tool (not offered on the Chat wire).
+    web_search: StrictBool = False
+
+
 class ConfigProfile(BaseModel):
     """`[profiles.<name>]`: a named set of overrides."""
 
@@ -153,6 +162,7 @@ class ConfigProfile(BaseModel):
     model_reasoning_summary: str | None = None
     approval_policy: str | None = None
     sandbox_mode: str | None = None
+    model_verbosity: str | None = None
 
 
 class CodexConfig(BaseModel):
@@ -164,8 +174,11 @@ class CodexConfig(BaseModel):
     model_provider: str | None = None
     model_reasoning_effort: str | None = None
     model_reasoning_summary: str | None = None
+    # `text.verbosity` of Responses API requests (GPT-5 family); None: not sent.
+    model_verbosity: str | None = None
     approval_policy: str | None = None
     sandbox_mode: str | None = None
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
     sandbox_workspace_write: SandboxWorkspaceWrite = Field(default_factory=SandboxWorkspaceWrite)
     shell_environment_policy: ShellEnvironmentPolicy = Field(default_factory=ShellEnvironmentPolicy)
     model_context_window: int | None = None
@@ -183,6 +196,7 @@ class CodexConfig(BaseModel):
 
 
 CREDENTIAL_STORES = ("file", "keyring", "auto", "ephemeral")
+VERBOSITIES = ("low", "medium", "high")
 
 # Keys whose value must be one of a fixed set (checked in the file and in every profile).
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -190,6 +204,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "sandbox_mode": get_args(SandboxMode),
     "model_reasoning_effort": get_args(ReasoningEffort),
     "model_reasoning_summary": get_args(ReasoningSummary),
+    "model_verbosity": VERBOSITIES,
 }
 
 
@@ -202,6 +217,7 @@ def unknown_keys(config: CodexConfig) -> list[tuple[str, ...]]:
     found += [
         ("shell_environment_policy", k) for k in config.shell_environment_policy.model_extra or {}
     ]
+    found += [("tools", k) for k in config.tools.model_extra or {}]
     for pid, provider in config.model_providers.items():
         found += [("model_providers", pid, k) for k in provider.model_extra or {}]
     for name, profile in config.profiles.items():

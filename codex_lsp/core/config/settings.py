@@ -19,7 +19,7 @@ from ...protocol.sandbox import (
 )
 from ..model.presets import AUTO_COMPACT_SHARE, known_context_window
 from ..sandbox.environment import command_environment, provider_secret_names
-from .model import CodexConfig, ProviderConfig, ShellEnvironmentPolicy
+from .model import VERBOSITIES, CodexConfig, ProviderConfig, ShellEnvironmentPolicy
 
 DEFAULT_MODEL = "gpt-5.1-codex"
 DEFAULT_PROVIDER = "openai"
@@ -66,6 +66,10 @@ class ThreadSettings:
     review_model: str | None = None
     # `model_auto_compact_token_limit` as configured (see `auto_compact_limit`).
     configured_auto_compact_limit: int | None = None
+    # `model_verbosity`: sent as `text.verbosity` (Responses wire); None: not sent.
+    model_verbosity: str | None = None
+    # `[tools] web_search`: the Responses API's `web_search` tool is offered.
+    web_search: bool = False
 
     @property
     def auto_compact_limit(self) -> int | None:
@@ -252,6 +256,19 @@ def resolve(
     review_model = layered("review_model", None, None)
     if review_model is not None and not isinstance(review_model, str):
         raise SettingsError("config", f"review_model: {review_model!r} is not a string")
+    verbosity = layered("model_verbosity", None, None)
+    if verbosity is not None and verbosity not in VERBOSITIES:
+        raise SettingsError(
+            "config", f"model_verbosity: {verbosity!r} is not one of {', '.join(VERBOSITIES)}"
+        )
+    web_search = overrides.get("tools.web_search")
+    tools_table = overrides.get("tools")
+    if web_search is None and isinstance(tools_table, Mapping):
+        web_search = tools_table.get("web_search")
+    if web_search is None:
+        web_search = config.tools.web_search
+    if not isinstance(web_search, bool):
+        raise SettingsError("config", f"tools.web_search: {web_search!r} is not a boolean")
     cwd = os.path.abspath(os.path.expanduser(request.cwd or default_cwd))
     return ThreadSettings(
         model=model,
@@ -268,4 +285,6 @@ def resolve(
         shell_environment_policy=shell_environment_policy(config, overrides),
         review_model=review_model or None,
         configured_auto_compact_limit=auto_compact,
+        model_verbosity=verbosity,
+        web_search=web_search,
     )
