@@ -65,6 +65,16 @@ end, {
   desc = "Codex: MCP servers (status, tools; reload, login <server>)",
 })
 
+command("CodexRules", function(o)
+  codex().rules(o.args)
+end, {
+  nargs = "?",
+  complete = function(arglead)
+    return require("codex.rules").complete(arglead)
+  end,
+  desc = "Codex: remembered commands (always allowed; remove one)",
+})
+
 command("CodexHunks", function()
   if not require("codex.hunk_review").focus() then
     vim.notify("codex: no edit is waiting for your review", vim.log.levels.INFO)

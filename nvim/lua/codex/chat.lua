@@ -26,6 +26,9 @@ local HIGHLIGHTS = {
   CodexReviewRejected = "DiagnosticError",
   CodexReviewPending = "DiagnosticWarn",
   CodexInputHint = "Comment",
+  CodexRiskLow = "DiagnosticOk",
+  CodexRiskMedium = "DiagnosticWarn",
+  CodexRiskHigh = "DiagnosticError",
 }
 for group, link in pairs(HIGHLIGHTS) do
   api.nvim_set_hl(0, group, { link = link, default = true })
@@ -62,7 +65,10 @@ end
 local function status_text(e)
   local s = e.status or "inProgress"
   if s == "inProgress" then
-    return e.kind == "commandExecution" and "running…" or "in progress…"
+    if e.kind == "commandExecution" then
+      return (e.approval and e.approval.waiting) and "waiting for approval" or "running…"
+    end
+    return "in progress…"
   end
   if e.kind == "commandExecution" and s ~= "declined" then
     local parts = { s }
@@ -133,6 +139,10 @@ end
 
 function renderers.commandExecution(e)
   local lines = { string.format("### $ %s  · %s", command_text(e.command), status_text(e)) }
+  -- What the approval prompt said (the risk) and what was chosen (see codex.approval).
+  local extra, hl = require("codex.approval").card_lines(e.approval, 1)
+  vim.list_extend(lines, extra)
+  e.hl = #hl > 0 and hl or nil
   local out = e.output or ""
   if out ~= "" then
     local body = split(out:gsub("\n$", ""))
@@ -245,7 +255,13 @@ function renderers.mcpToolCall(e)
 end
 
 function renderers.webSearch(e)
-  return { "### 🔎 web search: " .. tostring(e.query or ""), "" }
+  local query = type(e.query) == "string" and e.query ~= "" and e.query or nil
+  if e.status == "inProgress" then
+    return { "### 🔎 web search" .. (query and (": " .. query) or "") .. "  · searching…", "" }
+  end
+  local head = "### 🔎 web search: " .. (query or "?") .. "  · "
+  e.hl = { { 0, #head, #head + #"done", "CodexCardApplied" } }
+  return { head .. "done", "" }
 end
 
 function renderers.contextCompaction(e)
@@ -802,7 +818,8 @@ function M.item_entry(item)
     e.error = item.error ~= vim.NIL and item.error or nil
     e.durationMs = item.durationMs
   elseif item.type == "webSearch" then
-    e.query = item.query
+    e.query = item.query ~= vim.NIL and item.query or nil
+    e.status = "completed"
   elseif item.type == "contextCompaction" then
     e.status = "completed"
   elseif item.type == "enteredReviewMode" then

@@ -200,7 +200,8 @@ H["codex/item/started"] = function(_, params)
   end
   local fresh = chat.item_entry(item)
   fresh.threadId, fresh.turnId = params.threadId, params.turnId
-  if item.type == "commandExecution" or item.type == "fileChange" or item.type == "mcpToolCall" then
+  if item.type == "commandExecution" or item.type == "fileChange" or item.type == "mcpToolCall"
+    or item.type == "webSearch" then
     fresh.status = "inProgress"
   elseif item.type == "userMessage" then
     fresh.steer = later

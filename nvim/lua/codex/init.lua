@@ -51,10 +51,24 @@ local function show_document(err, result, ctx)
   return vim.lsp.handlers["window/showDocument"](err, result, ctx)
 end
 
---- `window/showMessageRequest` (the approval prompts): an MCP tool call's prompt names
---- the tool and its arguments (see codex.mcp); then Neovim's own handler asks.
+--- `window/showMessageRequest` (the approval prompts): a command's prompt shows its risk
+--- and the "always allow" choice and goes on its chat card (see codex.approval); an MCP
+--- tool call's prompt names the tool and its arguments (see codex.mcp); anything else is
+--- asked by Neovim's own handler.
 local function show_message_request(err, result, ctx, cfg)
   if type(result) == "table" then
+    local approval = require("codex.approval")
+    local info = approval.parse(result.message, result.actions)
+    local co, is_main = coroutine.running()
+    if info and co and not is_main then
+      -- Server requests run in a coroutine: wait for the (possibly asynchronous) UI.
+      approval.ask(result.actions or {}, info, function(choice)
+        vim.schedule(function()
+          coroutine.resume(co, choice or vim.NIL)
+        end)
+      end)
+      return coroutine.yield()
+    end
     result = vim.tbl_extend("force", result, { message = require("codex.mcp").approval_message(result.message) })
   end
   return vim.lsp.handlers["window/showMessageRequest"](err, result, ctx, cfg)
@@ -512,6 +526,11 @@ end
 --- :CodexMcp: the MCP servers, their status and tools (see codex.mcp).
 function M.mcp(args)
   require("codex.mcp").command(args)
+end
+
+--- :CodexRules: the remembered commands (see codex.rules).
+function M.rules(args)
+  require("codex.rules").command(args)
 end
 
 --- :CodexModel: pick the model for the next turns (see codex.models).

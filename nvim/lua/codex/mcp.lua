@@ -94,25 +94,13 @@ function M.render(servers)
 end
 
 local function server_at_cursor()
-  local names = M.buf and vim.b[M.buf].codex_mcp_names or {}
-  return names[tostring(api.nvim_win_get_cursor(0)[1])]
+  return util.at_cursor(M.buf, "codex_mcp_names")
 end
 
 --- Write `servers` into the view's buffer (if it exists).
 function M.draw(servers)
-  if not (M.buf and api.nvim_buf_is_valid(M.buf)) then
-    return
-  end
   local lines, names = M.render(servers or M.servers)
-  local keyed = {}
-  for lnum, name in pairs(names) do
-    keyed[tostring(lnum)] = name
-  end
-  vim.bo[M.buf].modifiable = true
-  api.nvim_buf_set_lines(M.buf, 0, -1, false, lines)
-  vim.bo[M.buf].modifiable = false
-  vim.bo[M.buf].modified = false
-  vim.b[M.buf].codex_mcp_names = keyed
+  util.set_view_lines(M.buf, lines, { codex_mcp_names = util.keyed_by_line(names) })
 end
 
 --- Read the list again and redraw; `cb(servers)` after.
@@ -132,71 +120,25 @@ function M.refresh(cb)
   end)
 end
 
-local function keys(buf)
-  local function map(lhs, fn, desc)
-    vim.keymap.set("n", lhs, fn, { buffer = buf, nowait = true, silent = true, desc = desc })
-  end
-  map("q", function()
-    M.close()
-  end, "close")
-  map("R", function()
-    M.reload()
-  end, "reload the MCP servers")
-  map("L", function()
-    local name = server_at_cursor()
-    if name then
-      M.login(name)
-    else
-      notify("put the cursor on a server to log in", vim.log.levels.WARN)
-    end
-  end, "log in to the server under the cursor (OAuth)")
-  map("<CR>", function()
-    M.refresh()
-  end, "refresh")
-  map("g?", function()
-    notify("MCP view: R reload · L log in (OAuth) · <CR> refresh · q close")
-  end, "keys")
-end
-
---- The view's buffer (created once).
-local function get_buf()
-  if M.buf and api.nvim_buf_is_valid(M.buf) then
-    return M.buf
-  end
-  M.buf = util.scratch_buf(BUF_NAME)
-  vim.bo[M.buf].filetype = "markdown"
-  vim.bo[M.buf].modifiable = false
-  keys(M.buf)
-  return M.buf
-end
-
---- :CodexMcp: open the view (a split below) and fill it; `cb(servers)` once listed.
-function M.open(cb)
-  local buf = get_buf()
-  local win = util.buf_win(buf)
-  if not win then
-    vim.cmd("botright split")
-    win = api.nvim_get_current_win()
-    api.nvim_win_set_buf(win, buf)
-    api.nvim_win_set_height(win, math.max(8, math.floor(vim.o.lines / 3)))
-    vim.wo[win].wrap = false
-    vim.wo[win].number = false
-    vim.wo[win].relativenumber = false
-  else
-    api.nvim_set_current_win(win)
-  end
-  vim.bo[buf].modifiable = true
-  api.nvim_buf_set_lines(buf, 0, -1, false, { "# Codex MCP servers", "", "Listing…" })
-  vim.bo[buf].modifiable = false
-  M.refresh(cb)
-end
-
-function M.close()
-  local win = util.buf_win(M.buf)
-  if win and #api.nvim_tabpage_list_wins(0) > 1 then
-    api.nvim_win_close(win, true)
-  end
-end
+-- :CodexMcp: M.open(cb) shows the view (a split below) and fills it; M.close().
+util.make_view(M, BUF_NAME, {
+  height = 8,
+  placeholder = { "# Codex MCP servers", "", "Listing…" },
+  help = "MCP view: R reload · L log in (OAuth) · <CR> refresh · q close",
+  maps = {
+    { "R", function()
+      M.reload()
+    end, "reload the MCP servers" },
+    { "L", function()
+      local name = server_at_cursor()
+      if name then
+        M.login(name)
+      else
+        notify("put the cursor on a server to log in", vim.log.levels.WARN)
+      end
+    end, "log in to the server under the cursor (OAuth)" },
+  },
+})
 
 --- Restart the servers (`codex/config/mcpServer/reload`, which reads config.toml again);
 --- the view follows their startup notifications. `cb()` once the server answered.

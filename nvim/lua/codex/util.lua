@@ -68,6 +68,103 @@ function M.scratch_buf(name)
   return buf
 end
 
+--- A read-only markdown view (:CodexMcp, :CodexRules): buffer `name` (created when
+--- `buf` is not valid) with buffer-local normal-mode keys `maps` ({lhs, fn, desc}).
+function M.view_buf(buf, name, maps)
+  if buf and vim.api.nvim_buf_is_valid(buf) then
+    return buf
+  end
+  buf = M.scratch_buf(name)
+  vim.bo[buf].filetype = "markdown"
+  vim.bo[buf].modifiable = false
+  for _, m in ipairs(maps) do
+    vim.keymap.set("n", m[1], m[2], { buffer = buf, nowait = true, silent = true, desc = m[3] })
+  end
+  return buf
+end
+
+--- Replace the lines of a view buffer; `vars` become buffer variables.
+function M.set_view_lines(buf, lines, vars)
+  if not (buf and vim.api.nvim_buf_is_valid(buf)) then
+    return
+  end
+  vim.bo[buf].modifiable = true
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].modified = false
+  for k, v in pairs(vars or {}) do
+    vim.b[buf][k] = v
+  end
+end
+
+--- Show a view buffer in a split below (`height` lines at least, a third of the screen),
+--- or go to its window; `placeholder` lines until it is filled.
+function M.show_view(buf, height, placeholder)
+  local win = M.buf_win(buf)
+  if not win then
+    vim.cmd("botright split")
+    win = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(win, buf)
+    vim.api.nvim_win_set_height(win, math.max(height, math.floor(vim.o.lines / 3)))
+    vim.wo[win].wrap = false
+    vim.wo[win].number = false
+    vim.wo[win].relativenumber = false
+  else
+    vim.api.nvim_set_current_win(win)
+  end
+  M.set_view_lines(buf, placeholder)
+end
+
+--- Close the window of a view buffer (unless it is the last one of the tab).
+function M.close_view(buf)
+  local win = M.buf_win(buf)
+  if win and #vim.api.nvim_tabpage_list_wins(0) > 1 then
+    vim.api.nvim_win_close(win, true)
+  end
+end
+
+--- Make module `view` (with `buf` and `refresh(cb)`) a view named `name`: it gets
+--- `view.open(cb)` (a split below, `opts.placeholder` until `refresh` fills it) and
+--- `view.close()`, and its buffer the keys q (close), <CR> (refresh), g? (`opts.help`)
+--- and `opts.maps` ({lhs, fn, desc}).
+function M.make_view(view, name, opts)
+  local maps = {
+    { "q", function()
+      view.close()
+    end, "close" },
+    { "<CR>", function()
+      view.refresh()
+    end, "refresh" },
+    { "g?", function()
+      M.notify(opts.help)
+    end, "keys" },
+  }
+  vim.list_extend(maps, opts.maps or {})
+  function view.open(cb)
+    view.buf = M.view_buf(view.buf, name, maps)
+    M.show_view(view.buf, opts.height or 8, opts.placeholder)
+    view.refresh(cb)
+  end
+  function view.close()
+    M.close_view(view.buf)
+  end
+end
+
+--- `{[lnum] = v}` -> `{["lnum"] = v}` (buffer variables keep string keys only).
+function M.keyed_by_line(at)
+  local keyed = {}
+  for lnum, v in pairs(at) do
+    keyed[tostring(lnum)] = v
+  end
+  return keyed
+end
+
+--- The value buffer variable `var` (set with `keyed_by_line`) holds for the cursor's line.
+function M.at_cursor(buf, var)
+  local keyed = buf and vim.api.nvim_buf_is_valid(buf) and vim.b[buf][var] or {}
+  return keyed[tostring(vim.api.nvim_win_get_cursor(0)[1])]
+end
+
 --- The window showing buffer `buf` in the current tab, if any.
 function M.buf_win(buf)
   if not (buf and vim.api.nvim_buf_is_valid(buf)) then
