@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pygls.exceptions import JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 
-from ..core.config.writer import ConfigEdit, ConfigWriteError
 from ..protocol import config as c
 from .requests import invalid_params, register
 from .session import Session
+
+if TYPE_CHECKING:
+    from ..core.config.writer import ConfigEdit, ConfigWriteError
 
 
 def _loc(exc: ConfigWriteError, batch: bool) -> list[str | int]:
@@ -40,6 +43,8 @@ def register_config_handlers(server: LanguageServer, session: Session) -> None:
     async def write(
         edits: Sequence[ConfigEdit], expected_version: str | None, batch: bool
     ) -> c.ConfigWriteResult:
+        from ..core.config.writer import ConfigWriteError  # tomlkit: on first use
+
         try:
             outcome = await asyncio.to_thread(
                 service.write, edits, expected_version, session.editor
@@ -55,10 +60,14 @@ def register_config_handlers(server: LanguageServer, session: Session) -> None:
         )
 
     async def value_write(p: c.ConfigValueWriteParams) -> c.ConfigWriteResult:
+        from ..core.config.writer import ConfigEdit
+
         edit = ConfigEdit(p.key_path, p.value, p.merge_strategy)
         return await write([edit], p.expected_version, batch=False)
 
     async def batch_write(p: c.ConfigBatchWriteParams) -> c.ConfigWriteResult:
+        from ..core.config.writer import ConfigEdit
+
         edits = [ConfigEdit(e.key_path, e.value, e.merge_strategy) for e in p.edits]
         return await write(edits, p.expected_version, batch=True)
 

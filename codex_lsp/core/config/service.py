@@ -15,14 +15,16 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ...protocol.initialize import EditorSettings
 from ..private_files import open_private, private_dir
 from .loader import CONFIG_FILE, LoadedConfig, content_version, load_config
 from .origins import LayeredConfig, build_layers
 from .settings import ThreadRequest
-from .writer import ConfigEdit, ConfigWriteError, apply_edits, check_result, write_atomic
+
+if TYPE_CHECKING:
+    from .writer import ConfigEdit
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,9 @@ class ConfigService:
 
         With no edits nothing is written and the current version is returned.
         """
+        # tomlkit loads with the first write, not at start-up (codex_lsp/lazy.py).
+        from .writer import ConfigWriteError, apply_edits, check_result, write_atomic
+
         with self._lock, _file_lock(self.home / LOCK_FILE):
             try:
                 data = self.path.read_bytes()
