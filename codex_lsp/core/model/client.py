@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 from ..config.model import ProviderConfig
 from ..redact import redact, register_secret, register_secrets, secret_header_values
 from ..telemetry.context import current as current_telemetry
-from ..telemetry.model_stream import observe_stream, report_request
-from . import chat_wire, responses_wire
 from .errors import ModelError, classify_status, root_cause
 from .prompt import Prompt
 from .rate_limits import parse_rate_limits
@@ -111,6 +109,10 @@ class ModelClient:
         """One attempt (`attempt`: its number, for telemetry): yields model events; raises
         `ModelError` (classified, redacted) on failure."""
         import openai
+
+        # The wire translators and stream telemetry load with the first turn.
+        from ..telemetry.model_stream import observe_stream, report_request
+        from . import chat_wire, responses_wire
 
         try:
             client = self._client()
