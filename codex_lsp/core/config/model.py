@@ -184,6 +184,8 @@ class CodexConfig(BaseModel):
     model_context_window: int | None = None
     model_auto_compact_token_limit: int | None = None
     review_model: str | None = None
+    # Before a command approval, ask the model for a risk assessment of the command.
+    experimental_sandbox_command_assessment: StrictBool = False
     cli_auth_credentials_store: str | None = None
     mcp_oauth_credentials_store: str | None = None
     # Where MCP OAuth logins listen for the browser's redirect (127.0.0.1); None: a free port.
