@@ -18,7 +18,6 @@ from ...protocol.sandbox import (
     WorkspaceWriteSandbox,
 )
 from ..model.presets import AUTO_COMPACT_SHARE, known_context_window
-from ..sandbox.environment import command_environment, provider_secret_names
 from .model import VERBOSITIES, CodexConfig, ProviderConfig, ShellEnvironmentPolicy
 
 DEFAULT_MODEL = "gpt-5.1-codex"
@@ -88,6 +87,9 @@ class ThreadSettings:
         """The environment of the commands run in this thread: the shell environment
         policy applied to `base` (default: the server's environment), without the
         provider's credentials."""
+        # The sandbox package (spawn, pty) loads with the first command, not at start-up.
+        from ..sandbox.environment import command_environment, provider_secret_names
+
         return command_environment(
             self.shell_environment_policy,
             os.environ if base is None else base,

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ... import __version__
 from ...protocol.user_input import TextInput, UserInput
 from ..redact import redact
-from ..sandbox.bounds import bounded_text
 from . import catalog as c
 
 if TYPE_CHECKING:
@@ -64,6 +63,9 @@ def rfc3339(timestamp_ns: int) -> str:
 
 def _text(value: str) -> str:
     """Free text as it may leave the process: bounded, then redacted."""
+    # Not at import: the sandbox package (spawn, pty) would load with every server start.
+    from ..sandbox.bounds import bounded_text
+
     return redact(bounded_text(value, c.MAX_TEXT_BYTES))
 
 
