@@ -12,6 +12,7 @@ import { CHAT_PANEL_TYPE, CHAT_VIEW_ID, ChatViewProvider } from "./vscode/chatVi
 import { registerCommands } from "./vscode/commands.js";
 import { EditorFileStates } from "./vscode/fileStates.js";
 import { registerMcpView } from "./vscode/mcpView.js";
+import { registerRulesCommands } from "./vscode/rules.js";
 import { ServerManager } from "./vscode/serverManager.js";
 import { CodexStatusBar } from "./vscode/statusBar.js";
 import { THREADS_VIEW_ID, ThreadsProvider } from "./vscode/threadsView.js";
@@ -124,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView(THREADS_VIEW_ID, { treeDataProvider: threads, showCollapseAll: false }),
     ...registerCommands({ protocol, session, server: manager, chat, threads, approvals, log }),
     ...registerMcpView(protocol, () => manager.state === "running", manager.onDidChangeState, log),
+    ...registerRulesCommands({ protocol, root: workspaceRoot, log }),
     manager.onDidChangeState((state) => {
       status.update({ server: state });
       chat.serverStatus(state, state === "running" ? null : `Server ${state}`);

@@ -2,6 +2,7 @@
 import type {
   ApprovalResult,
   ClientCodexCapabilities,
+  CommandRisk,
   EditorSettings,
   ServerNotificationMethod,
   ServerNotifications,
@@ -25,7 +26,15 @@ export type SandboxPolicy = ThreadStartResult["sandbox"];
 export type SandboxMode = NonNullable<ThreadStartParams["sandbox"]>;
 export type AskForApproval = NonNullable<ThreadStartParams["approvalPolicy"]>;
 export type ReasoningEffort = NonNullable<EditorSettings["reasoningEffort"]>;
-export type ApprovalDecision = ApprovalResult["decision"];
+/** The answer to an approval: a plain decision, or (commands) "run it and remember its
+ * prefix" (`acceptWithExecpolicyAmendment`, PROTOCOL.md "Approvals that inform and
+ * remember"). */
+export type ApprovalDecision = ApprovalResult["decision"] | AmendmentDecision;
+/** What an "Always allow" answers: run the command and remember the argv prefix. */
+export interface AmendmentDecision {
+  acceptWithExecpolicyAmendment: { execpolicy_amendment: string[] };
+}
+export type RiskLevel = CommandRisk["riskLevel"];
 
 /** One server notification, tagged with its method. */
 export type CodexNotification = {

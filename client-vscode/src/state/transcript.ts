@@ -2,6 +2,7 @@
 // history) in, entries out. No `vscode` import; the chat view renders what this produces.
 import type {
   CodexNotification,
+  CommandRisk,
   FileUpdateChange,
   PlanStep,
   ReviewOutput,
@@ -22,6 +23,10 @@ export interface ApprovalState {
   key: string;
   kind: "command" | "fileChange";
   reason: string | null;
+  /** Commands: the model's risk assessment (null when off, failed or too slow). */
+  risk?: CommandRisk | null;
+  /** Commands: the argv prefix "Always allow" would remember (`proposedExecpolicyAmendment`). */
+  amendment?: string[] | null;
 }
 
 interface EntryBase {
@@ -93,11 +98,12 @@ export interface FileChangeEntry extends EntryBase {
   approval: ApprovalState | null;
 }
 
-export interface ToolEntry extends EntryBase {
-  kind: "tool";
-  title: string;
+/** A web search the model made (`webSearch`): its query once known. `failed`: the turn
+ * ended before the search did. */
+export interface WebSearchEntry extends EntryBase {
+  kind: "webSearch";
+  query: string;
   status: "inProgress" | "completed" | "failed";
-  detail: string;
 }
 
 export interface NoticeEntry extends EntryBase {
@@ -134,7 +140,7 @@ export type Entry =
   | ReasoningEntry
   | CommandEntry
   | FileChangeEntry
-  | ToolEntry
+  | WebSearchEntry
   | McpEntry
   | NoticeEntry
   | CompactionEntry
@@ -419,8 +425,13 @@ function entryFor(item: ThreadItem, turnId: string, done: boolean, t: ThreadTran
       const prior = t.byId.get(item.id);
       return mcpEntry(item, turnId, done, prior?.kind === "mcp" ? prior : undefined);
     }
-    case "webSearch":
-      return { kind: "tool", id: item.id, turnId, title: "Web search", status: done ? "completed" : "inProgress", detail: item.query };
+    case "webSearch": {
+      // The query may only come with the completed item: a started one without it keeps
+      // what was shown.
+      const prior = t.byId.get(item.id);
+      const query = item.query || (prior?.kind === "webSearch" ? prior.query : "");
+      return { kind: "webSearch", id: item.id, turnId, query, status: done ? "completed" : "inProgress" };
+    }
     case "contextCompaction":
       return { kind: "compaction", id: item.id, turnId, inProgress: !done, automatic: t.usersOf(turnId).length > 0 };
     case "enteredReviewMode":
@@ -635,6 +646,10 @@ export class TranscriptStore {
           }
           if (e.kind === "compaction" && e.inProgress) {
             e.inProgress = false;
+            t.touch(e);
+          }
+          if (e.kind === "webSearch" && e.status === "inProgress") {
+            e.status = "failed";
             t.touch(e);
           }
           if ((e.kind === "command" || e.kind === "fileChange") && e.approval) {

@@ -11,8 +11,9 @@ import {
   type ApplyWorkspaceEditResult,
 } from "vscode-languageserver-protocol";
 import type { CancellationTokenLike, CodexProtocol } from "../protocol/client.js";
-import type { ApprovalDecision, CommandApprovalParams, FileChangeApprovalParams } from "../protocol/types.js";
+import type { ApprovalDecision, CommandApprovalParams, FileChangeApprovalParams, RiskLevel } from "../protocol/types.js";
 import { ExpectedEdits, PendingApprovals, editedUris, reviewOutcome, rewriteWorkspaceEdit, type ReviewedFile } from "../state/approvals.js";
+import { commandChoices, describeDecision, formatPrefix, riskLabel, riskLines } from "../state/commandApproval.js";
 import type { AppliedText } from "../state/fileStates.js";
 import type { TranscriptStore } from "../state/transcript.js";
 import { DiffApplyError, proposedText } from "../state/unifiedDiff.js";
@@ -118,14 +119,6 @@ interface Review {
 
 type Decision = ApprovalDecision;
 
-/** The buttons of the command prompt, and what each answers. "Decline and continue" tells
- * the model and the turn goes on; "Stop the turn" declines and interrupts it. */
-export const COMMAND_CHOICES: readonly (readonly [string, Decision])[] = [
-  ["Run", "accept"],
-  ["Run and don't ask again", "acceptForSession"],
-  ["Decline and continue", "decline"],
-  ["Stop the turn", "cancel"],
-];
 export const CHANGE_CHOICES: readonly (readonly [string, Decision])[] = [
   ["Accept", "accept"],
   ["Accept for Session", "acceptForSession"],
@@ -134,6 +127,14 @@ export const CHANGE_CHOICES: readonly (readonly [string, Decision])[] = [
 ];
 /** What the modal says about the last two buttons (a dismissed prompt is a decline). */
 const COMMAND_HELP = '"Decline and continue" tells Codex no and lets it go on; "Stop the turn" also stops what it is doing.';
+
+/** The modal's icon follows the assessed risk: blue (info) for low, yellow (warning) for
+ * medium or none, red (error) for high. */
+function promptFor(risk: RiskLevel | undefined): typeof vscode.window.showWarningMessage {
+  if (risk === "high") return vscode.window.showErrorMessage;
+  if (risk === "low") return vscode.window.showInformationMessage;
+  return vscode.window.showWarningMessage;
+}
 
 /** A virtual document's path: the file's place in the workspace (what the diff editor's
  * breadcrumbs and title show), absolute outside it. */
@@ -236,31 +237,41 @@ export class ApprovalUi implements vscode.Disposable {
 
   private async askCommand(params: CommandApprovalParams, token: CancellationTokenLike): Promise<{ decision: Decision }> {
     const key = `${params.threadId}/${params.itemId}/${++this.counter}`;
-    this.store.setApproval(params.threadId, params.itemId, { key, kind: "command", reason: params.reason });
+    // Older servers send neither field.
+    const risk = params.risk ?? null;
+    const amendment = params.proposedExecpolicyAmendment ?? null;
+    this.store.setApproval(params.threadId, params.itemId, { key, kind: "command", reason: params.reason, risk, amendment });
     this.changed(params.threadId);
     const answer = this.pending.ask(key);
     const sub = token.onCancellationRequested(() => this.pending.answer(key, "cancel"));
     const modal = vscode.workspace.getConfiguration("codex").get<string>("approvals.commandPrompt", "modal") === "modal";
-    const where = [`in ${params.cwd}`, params.reason ? `Reason: ${params.reason}` : ""].filter(Boolean).join("\n");
+    const choices = commandChoices(amendment);
+    const facts = [...riskLines(risk), `in ${params.cwd}`, params.reason ? `Reason: ${params.reason}` : ""].filter(Boolean);
+    const help = [COMMAND_HELP];
+    const always = choices.find((c) => typeof c.decision === "object");
+    if (always) help.push(`"${always.label}": ${always.title}.`);
     // The decline is the modal's close affordance (Escape), so VS Code adds no "Cancel" of
     // its own whose meaning would be unclear.
-    const items: vscode.MessageItem[] = COMMAND_CHOICES.map(([title, decision]) => ({ title, isCloseAffordance: modal && decision === "decline" }));
-    void vscode.window
-      .showWarningMessage(
-        modal ? `Codex wants to run: ${params.command}` : `Codex wants to run: ${params.command} (${where.replace("\n", "; ")})`,
-        { modal, detail: `${where}\n\n${COMMAND_HELP}` },
-        ...items,
-      )
-      .then((choice) => {
-        const decision = COMMAND_CHOICES.find(([title]) => title === choice?.title)?.[1];
-        // A dismissed modal is a decline; a dismissed toast leaves the card's buttons.
-        if (decision !== undefined || modal) this.pending.answer(key, decision ?? "decline");
-      });
+    const items: vscode.MessageItem[] = choices.map(({ label, decision }) => ({ title: label, isCloseAffordance: modal && decision === "decline" }));
+    const level = risk ? ` (${riskLabel(risk.riskLevel).toLowerCase()})` : "";
+    void promptFor(risk?.riskLevel)(
+      modal ? `Codex wants to run: ${params.command}${level}` : `Codex wants to run: ${params.command} (${facts.join("; ")})`,
+      { modal, detail: `${facts.join("\n")}\n\n${help.join("\n")}` },
+      ...items,
+    ).then((choice) => {
+      const decision = choices.find((c) => c.label === choice?.title)?.decision;
+      // A dismissed modal is a decline; a dismissed toast leaves the card's buttons.
+      if (decision !== undefined || modal) this.pending.answer(key, decision ?? "decline");
+    });
     const decision = await answer;
     sub.dispose();
     this.store.setApproval(params.threadId, params.itemId, null);
     this.changed(params.threadId);
-    this.log.info(`command approval for ${params.command}: ${decision}`);
+    this.log.info(`command approval for ${params.command} in ${params.cwd}: ${describeDecision(decision)}`);
+    if (typeof decision === "object") {
+      const prefix = formatPrefix(decision.acceptWithExecpolicyAmendment.execpolicy_amendment);
+      vscode.window.setStatusBarMessage(`Codex: commands starting with "${prefix}" now run without asking (Codex: Remembered Commands)`, 10_000);
+    }
     return { decision };
   }
 
@@ -373,9 +384,9 @@ export class ApprovalUi implements vscode.Disposable {
       const outcome = reviewOutcome(reviewed, decision);
       decision = outcome.decision;
       this.expected.add(outcome.expected);
-      this.log.info(`file change ${params.itemId}: ${decision} (${outcome.summary})`);
+      this.log.info(`file change ${params.itemId}: ${describeDecision(decision)} (${outcome.summary})`);
     } else {
-      this.log.info(`file change ${params.itemId}: ${decision}`);
+      this.log.info(`file change ${params.itemId}: ${describeDecision(decision)}`);
     }
     await this.closeReview(review);
     this.store.setApproval(params.threadId, params.itemId, null);

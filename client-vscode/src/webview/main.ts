@@ -1,6 +1,8 @@
 // The chat webview: renders transcript patches, sends what the user does to the extension.
 // Everything model-produced goes through textContent or the safe markdown renderer.
-import type { CompactionEntry, Entry, QueuedMessage, ReviewEntry, ThreadMeta, TranscriptPatch } from "../state/transcript.js";
+import type { CommandRisk } from "../protocol/types.js";
+import { type CommandChoice, commandChoices, riskLabel } from "../state/commandApproval.js";
+import type { ApprovalState, CompactionEntry, Entry, QueuedMessage, ReviewEntry, ThreadMeta, TranscriptPatch, WebSearchEntry } from "../state/transcript.js";
 import type { FromWebview, OpenThreadTab, ToWebview } from "../state/viewMessages.js";
 import { formatTokens } from "../state/status.js";
 import { confidenceLabel, findingLocation, priorityLabel, summarizeFindings, verdictTone } from "../state/review.js";
@@ -95,33 +97,50 @@ function badge(status: string): HTMLSpanElement {
   return node;
 }
 
-type Decision = Extract<FromWebview, { type: "approve" }>["decision"];
+/** The file-change approval buttons: label, what it answers, and what it does (tooltip).
+ * "… and continue" declines and lets the turn go on; "Stop the turn" declines and
+ * interrupts it. Commands: `commandChoices` (with "Always allow <prefix>" when proposed). */
+const CHANGE_CHOICES: CommandChoice[] = [
+  { label: "Accept", decision: "accept", title: "Apply the change as it is in the diff editor" },
+  { label: "Accept for session", decision: "acceptForSession", title: "Apply it, and further changes in this folder without asking in this thread" },
+  { label: "Reject and continue", decision: "decline", title: "Don't apply it; Codex is told and goes on" },
+  { label: "Stop the turn", decision: "cancel", title: "Don't apply it, and stop what Codex is doing" },
+];
 
-/** The approval buttons: label, what it answers, and what it does (tooltip). "… and
- * continue" declines and lets the turn go on; "Stop the turn" declines and interrupts it. */
-const CHOICES: Record<"command" | "fileChange", [string, Decision, string][]> = {
-  command: [
-    ["Run", "accept", "Run this command"],
-    ["Run and don't ask again", "acceptForSession", "Run it, and this exact command again without asking in this thread"],
-    ["Decline and continue", "decline", "Don't run it; Codex is told and goes on"],
-    ["Stop the turn", "cancel", "Don't run it, and stop what Codex is doing"],
-  ],
-  fileChange: [
-    ["Accept", "accept", "Apply the change as it is in the diff editor"],
-    ["Accept for session", "acceptForSession", "Apply it, and further changes in this folder without asking in this thread"],
-    ["Reject and continue", "decline", "Don't apply it; Codex is told and goes on"],
-    ["Stop the turn", "cancel", "Don't apply it, and stop what Codex is doing"],
-  ],
-};
-
-function approvalButtons(key: string, kind: "command" | "fileChange"): HTMLDivElement {
+function approvalButtons(approval: ApprovalState): HTMLDivElement {
   const row = el("div", { class: "approval", role: "group", "aria-label": "Approval" });
-  CHOICES[kind].forEach(([label, decision, title], i) => {
-    const b = el("button", { class: i === 0 ? "primary" : "secondary", type: "button", title }, label);
-    b.addEventListener("click", () => post({ type: "approve", key, decision }));
+  const choices = approval.kind === "command" ? commandChoices(approval.amendment) : CHANGE_CHOICES;
+  choices.forEach(({ label, decision, title }, i) => {
+    const always = typeof decision === "object";
+    const b = el("button", { class: i === 0 ? "primary" : always ? "secondary always-allow" : "secondary", type: "button", title }, label);
+    b.addEventListener("click", () => post({ type: "approve", key: approval.key, decision }));
     row.append(b);
   });
   return row;
+}
+
+/** The model's assessment of a command waiting for approval: the level as a colored badge,
+ * what the command does, the categories as chips. Nothing without one. */
+function riskBlock(risk: CommandRisk | null | undefined): HTMLElement | null {
+  if (!risk) return null;
+  const level = risk.riskLevel;
+  const node = el("div", { class: `risk risk-${level}`, role: "note", "aria-label": `Risk assessment: ${riskLabel(level).toLowerCase()}` });
+  node.append(el("span", { class: `badge risk-badge risk-${level}` }, riskLabel(level)), el("span", { class: "risk-description" }, risk.description));
+  if (risk.riskCategories.length) {
+    const chips = el("div", { class: "chips risk-categories", "aria-label": "Risk categories" });
+    for (const c of risk.riskCategories) chips.append(el("span", { class: "chip" }, c));
+    node.append(chips);
+  }
+  return node;
+}
+
+/** A web search: the query (once the model sent it), searching or done. */
+function renderWebSearch(e: WebSearchEntry): HTMLElement {
+  const node = el("article", { class: `entry websearch status-${e.status}`, "aria-label": "Web search" });
+  const title = e.status === "inProgress" ? "Searching the web…" : e.status === "failed" ? "Web search stopped" : "Searched the web";
+  node.append(el("div", { class: "card-head" }, el("strong", {}, title), badge(e.status)));
+  if (e.query !== "") node.append(el("div", { class: "websearch-query", title: e.query }, el("q", {}, e.query)));
+  return node;
 }
 
 /** A path relative to the thread's directory when it is inside it. */
@@ -236,6 +255,8 @@ function renderEntry(e: Entry): HTMLElement {
       );
       node.append(head);
       if (e.actions.length) node.append(el("div", { class: "muted" }, e.actions.join(" · ")));
+      const risk = riskBlock(e.approval?.risk);
+      if (risk) node.append(risk);
       if (e.approval?.reason) node.append(el("div", { class: "reason" }, `Reason: ${e.approval.reason}`));
       if (e.output !== "") {
         const pre = el("pre", { class: "output", tabindex: "0", "aria-label": "Output" });
@@ -247,7 +268,7 @@ function renderEntry(e: Entry): HTMLElement {
         const time = e.durationMs === null ? "" : ` · ${(e.durationMs / 1000).toFixed(1)} s`;
         node.append(el("div", { class: "muted" }, `${exit}${time} · ${e.cwd}`));
       }
-      if (e.approval) node.append(approvalButtons(e.approval.key, "command"));
+      if (e.approval) node.append(approvalButtons(e.approval));
       return node;
     }
     case "fileChange": {
@@ -278,17 +299,13 @@ function renderEntry(e: Entry): HTMLElement {
       if (e.approval) {
         node.append(
           el("div", { class: "muted" }, "Review the diff: revert the hunks you don't want or edit the proposed text, then accept."),
-          approvalButtons(e.approval.key, "fileChange"),
+          approvalButtons(e.approval),
         );
       }
       return node;
     }
-    case "tool": {
-      const node = el("article", { class: `entry tool status-${e.status}`, "aria-label": e.title });
-      node.append(el("div", { class: "card-head" }, el("strong", {}, e.title), badge(e.status)));
-      if (e.detail) node.append(el("pre", { class: "output", tabindex: "0" }, e.detail));
-      return node;
-    }
+    case "webSearch":
+      return renderWebSearch(e);
     case "mcp":
       return renderMcp(e, { el, badge, approvalButtons });
     case "notice":

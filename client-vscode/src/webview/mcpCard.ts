@@ -1,11 +1,12 @@
 // The chat card of an MCP tool call: server and tool, arguments, status, progress messages,
 // the result (text, structured content, images as thumbnails) or the error.
 import type { McpEntry } from "../state/mcp.js";
+import type { ApprovalState } from "../state/transcript.js";
 
 export interface CardHelpers {
   el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, string>, ...children: (Node | string)[]): HTMLElementTagNameMap[K];
   badge(status: string): HTMLSpanElement;
-  approvalButtons(key: string, kind: "command"): HTMLElement;
+  approvalButtons(approval: ApprovalState): HTMLElement;
 }
 
 function collapsible(h: CardHelpers, label: string, text: string, open: boolean, cls: string): HTMLDetailsElement {
@@ -47,6 +48,6 @@ export function renderMcp(e: McpEntry, h: CardHelpers): HTMLElement {
     node.append(row);
   }
   if (e.durationMs !== null && e.status !== "inProgress") node.append(h.el("div", { class: "muted" }, `${(e.durationMs / 1000).toFixed(1)} s`));
-  if (e.approval) node.append(h.approvalButtons(e.approval.key, "command"));
+  if (e.approval) node.append(h.approvalButtons(e.approval));
   return node;
 }

@@ -1,5 +1,6 @@
 // A browser page that runs the chat webview outside VS Code with a scripted transcript, for
 // screenshots (`npm run preview`, then open out/preview/index.html or screenshot it).
+import type { CommandRisk } from "../../src/protocol/types.js";
 import { TranscriptStore } from "../../src/state/transcript.js";
 import type { FromWebview, ToWebview } from "../../src/state/viewMessages.js";
 import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread, tokenUsage, user } from "../unit/fixtures.js";
@@ -33,6 +34,28 @@ function host(m: FromWebview): void {
 
 /** Hooks for tests driving the page. */
 (window as unknown as { codexPreview: unknown }).codexPreview = {
+  /** A command of a turn of its own waiting for approval: with the model's assessment at
+   * `level` (none: null) and, with `prefix`, the "Always allow" choice. */
+  commandApproval(id: string, level: CommandRisk["riskLevel"] | null, prefix: string[] | null): void {
+    const turnId = `turn_${id}`;
+    store.apply(n.turnStarted(turnId));
+    store.apply(n.started(command(id, "inProgress", null, null), turnId));
+    const risk: CommandRisk | null = level && {
+      description: "Lists the files of the workspace, with their sizes and owners.",
+      riskLevel: level,
+      riskCategories: level === "high" ? ["data loss", "outside the workspace"] : ["read-only"],
+    };
+    store.setApproval(THREAD, id, { key: `key_${id}`, kind: "command", reason: "See what is there", risk, amendment: prefix });
+    flush();
+  },
+  /** A web search of a turn of its own: started (no query yet), then done with `query`. */
+  webSearch(step: "start" | "done", query = ""): void {
+    const turnId = "turn_ws";
+    if (step === "start") store.apply(n.turnStarted(turnId));
+    store.apply((step === "start" ? n.started : n.completed)({ type: "webSearch", id: "ws_1", query }, turnId));
+    if (step === "done") store.apply(n.turnCompleted("completed", turnId));
+    flush();
+  },
   completeTurn(): void {
     store.apply(n.completed(agent("m1", "Done.")));
     store.apply(n.turnCompleted());

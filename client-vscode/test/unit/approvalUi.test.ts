@@ -7,7 +7,7 @@ import type * as vscodeTypes from "vscode";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApplyWorkspaceEditParams } from "vscode-languageserver-protocol";
 import { CodexProtocol } from "../../src/protocol/client.js";
-import { TranscriptStore, type FileChangeEntry } from "../../src/state/transcript.js";
+import { TranscriptStore, type CommandEntry, type FileChangeEntry } from "../../src/state/transcript.js";
 import { ApprovalUi, DIFF_SCHEME, PROPOSED_SCHEME } from "../../src/vscode/approvalUi.js";
 import { FakeEndpoint } from "./fakeEndpoint.js";
 import { NOTES as ORIGINAL, NOTES_TWO_HUNKS as DIFF, THREAD, TURN, change, command, fileChange, n, thread } from "./fixtures.js";
@@ -230,6 +230,63 @@ describe("ApprovalUi", () => {
       });
       await expect(answer).resolves.toEqual({ decision });
     }
+  });
+
+  it("shows the risk assessment in the prompt (its icon by level) and on the card; Always allow answers with the prefix", async () => {
+    store.apply(n.started(command("cmd_r", "inProgress", null, null)));
+    const risk = { description: "Deletes the build directory.", riskLevel: "high" as const, riskCategories: ["data loss", "filesystem"] };
+    const params = {
+      threadId: THREAD, turnId: TURN, itemId: "cmd_r", command: "rm -rf build", cwd: dir, commandActions: [], reason: "clean the build",
+      risk, proposedExecpolicyAmendment: ["rm", "-rf", "build"],
+    };
+    // Dismissed (Escape): a decline.
+    await expect(endpoint.ask("codex/item/commandExecution/requestApproval", params).answer).resolves.toEqual({ decision: "decline" });
+    // High risk: the error icon (red); the level in the message, the assessment in the detail.
+    expect(stub.messages[0]).toMatchObject({
+      kind: "error",
+      modal: true,
+      message: "Codex wants to run: rm -rf build (high risk)",
+      items: ["Run", "Run and don't ask again", 'Always allow "rm -rf build"', "Decline and continue", "Stop the turn"],
+      closeAffordance: "Decline and continue",
+    });
+    const detail = stub.messages[0]?.detail ?? "";
+    expect(detail.split("\n").slice(0, 4)).toEqual(["High risk: Deletes the build directory.", "Categories: data loss, filesystem", `in ${dir}`, "Reason: clean the build"]);
+    expect(detail).toContain('"Always allow "rm -rf build"": Run it, and from now on every command starting with "rm -rf build" in this folder without asking');
+    // As a notification (left open): the card shows the same while it waits, and its Always
+    // allow button answers.
+    stub.config["approvals.commandPrompt"] = "notification";
+    const { answer } = endpoint.ask("codex/item/commandExecution/requestApproval", params);
+    await until(() => (store.entry(THREAD, "cmd_r") as CommandEntry).approval !== null, "the card's buttons");
+    expect(stub.messages[1]).toMatchObject({ kind: "error", modal: false });
+    expect(stub.messages[1]?.message).toBe(`Codex wants to run: rm -rf build (High risk: Deletes the build directory.; Categories: data loss, filesystem; in ${dir}; Reason: clean the build)`);
+    const card = store.entry(THREAD, "cmd_r") as CommandEntry;
+    expect(card.approval).toMatchObject({ kind: "command", risk, amendment: ["rm", "-rf", "build"] });
+    expect(ui.pending.answer(card.approval!.key, { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["rm", "-rf", "build"] } })).toBe(true);
+    await expect(answer).resolves.toEqual({ decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["rm", "-rf", "build"] } } });
+    expect((store.entry(THREAD, "cmd_r") as CommandEntry).approval).toBeNull();
+    expect(stub.messages.at(-1)).toMatchObject({ kind: "status", message: 'Codex: commands starting with "rm -rf build" now run without asking (Codex: Remembered Commands)' });
+  });
+
+  it("answers Always allow from the modal; low risk gets the info icon, none adds nothing", async () => {
+    store.apply(n.started(command("cmd_low", "inProgress", null, null)));
+    stub.nextChoice = 'Always allow "npm test"';
+    const low = endpoint.ask("codex/item/commandExecution/requestApproval", {
+      threadId: THREAD, turnId: TURN, itemId: "cmd_low", command: "npm test -- --run", cwd: dir, commandActions: [], reason: null,
+      risk: { description: "Runs the tests.", riskLevel: "low", riskCategories: [] }, proposedExecpolicyAmendment: ["npm", "test"],
+    });
+    await expect(low.answer).resolves.toEqual({ decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["npm", "test"] } } });
+    expect(stub.messages[0]).toMatchObject({ kind: "info", message: "Codex wants to run: npm test -- --run (low risk)" });
+    expect(stub.messages[0]?.detail?.split("\n")[0]).toBe("Low risk: Runs the tests.");
+    store.apply(n.started(command("cmd_none", "inProgress", null, null)));
+    stub.messages.length = 0;
+    stub.nextChoice = "Run";
+    const none = endpoint.ask("codex/item/commandExecution/requestApproval", {
+      threadId: THREAD, turnId: TURN, itemId: "cmd_none", command: "make", cwd: dir, commandActions: [], reason: null,
+      risk: null, proposedExecpolicyAmendment: null,
+    });
+    await expect(none.answer).resolves.toEqual({ decision: "accept" });
+    expect(stub.messages[0]).toMatchObject({ kind: "warning", message: "Codex wants to run: make", items: ["Run", "Run and don't ask again", "Decline and continue", "Stop the turn"] });
+    expect(stub.messages[0]?.detail).not.toMatch(/risk|Always allow/i);
   });
 
   it("tells what an applied edit changed in each document (before and after)", async () => {

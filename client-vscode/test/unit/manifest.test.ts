@@ -8,6 +8,7 @@ import { CHAT_VIEW_ID } from "../../src/vscode/chatView.js";
 import { registerCommands, type CommandDeps } from "../../src/vscode/commands.js";
 import { THREADS_VIEW_ID } from "../../src/vscode/threadsView.js";
 import { MCP_VIEW_ID, registerMcpCommands, type McpViewDeps } from "../../src/vscode/mcpView.js";
+import { registerRulesCommands, type RulesDeps } from "../../src/vscode/rules.js";
 import { commands } from "./vscodeStub.js";
 
 interface Manifest {
@@ -54,7 +55,7 @@ const SERVER_COMMANDS = ["codex.newThread", "codex.ask", "codex.interrupt", "cod
 
 describe("package.json", () => {
   it("registers exactly the contributed commands, none clashing with the server's", () => {
-    const disposables = [...registerCommands({} as CommandDeps), ...registerMcpCommands({} as McpViewDeps)];
+    const disposables = [...registerCommands({} as CommandDeps), ...registerMcpCommands({} as McpViewDeps), ...registerRulesCommands({} as RulesDeps)];
     const registered = [...commands.registered.keys()].sort();
     for (const d of disposables) d.dispose();
     expect(registered).toEqual(contributed);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TranscriptStore, type AgentEntry, type CommandEntry, type FileChangeEntry, type ReasoningEntry, type ReviewEntry, type UserEntry } from "../../src/state/transcript.js";
-import { THREAD, agent, change, command, fileChange, finding, n, reviewOutput, thread, tokenUsage, turn, user } from "./fixtures.js";
+import { THREAD, TURN, agent, change, command, fileChange, finding, n, reviewOutput, thread, tokenUsage, turn, user } from "./fixtures.js";
 
 function storeWithThread(): TranscriptStore {
   const store = new TranscriptStore();
@@ -155,6 +155,26 @@ describe("TranscriptStore", () => {
     store.apply(n.turnCompleted("interrupted"));
     expect((store.entry(THREAD, "msg_1") as AgentEntry).streaming).toBe(false);
     expect((store.entry(THREAD, "cmd_1") as CommandEntry).approval).toBeNull();
+  });
+
+  it("shows a web search: started without its query, completed with it; one the turn cut short stops", () => {
+    const store = new TranscriptStore();
+    store.load(thread());
+    store.apply(n.turnStarted());
+    store.apply(n.started({ type: "webSearch", id: "ws_1", query: "" }));
+    expect(store.entry(THREAD, "ws_1")).toEqual({ kind: "webSearch", id: "ws_1", turnId: TURN, query: "", status: "inProgress" });
+    store.apply(n.completed({ type: "webSearch", id: "ws_1", query: "vitest release notes" }));
+    expect(store.entry(THREAD, "ws_1")).toMatchObject({ query: "vitest release notes", status: "completed" });
+    // A second search: its query known from the start, then the turn is interrupted.
+    store.apply(n.started({ type: "webSearch", id: "ws_2", query: "lsp 3.18" }));
+    store.apply(n.completed({ type: "webSearch", id: "ws_2", query: "" }));
+    expect(store.entry(THREAD, "ws_2")).toMatchObject({ query: "lsp 3.18", status: "completed" });
+    store.apply(n.started({ type: "webSearch", id: "ws_3", query: "" }));
+    store.apply(n.turnCompleted("interrupted"));
+    expect(store.entry(THREAD, "ws_3")).toMatchObject({ status: "failed" });
+    // From a resumed history.
+    store.load(thread({ turns: [turn("completed", [{ type: "webSearch", id: "ws_1", query: "vitest release notes" }])] }));
+    expect(store.entry(THREAD, "ws_1")).toMatchObject({ kind: "webSearch", query: "vitest release notes", status: "completed" });
   });
 
   it("shows errors, with retries as warnings", () => {

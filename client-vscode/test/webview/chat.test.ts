@@ -20,6 +20,8 @@ interface PreviewHooks {
   fileCards(): void;
   send(message: ToWebview): void;
   compaction(step: "start" | "done", automatic?: boolean): void;
+  commandApproval(id: string, level: "low" | "medium" | "high" | null, prefix: string[] | null): void;
+  webSearch(step: "start" | "done", query?: string): void;
 }
 
 type PreviewWindow = Window & { codexPreview: PreviewHooks };
@@ -246,6 +248,60 @@ describe.skipIf(!CHROMIUM)("chat webview (keyboard only)", () => {
     expect(await rows.nth(1).locator(".badge-reverted").count()).toBe(0);
     await card("fc_partly").scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ROOT, "out", "preview", "file-cards.png") });
+  });
+
+  it("shows a command approval's risk as a colored badge with its description and categories; Always allow answers with the prefix", async () => {
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.commandApproval("c_high", "high", ["npm", "run", "build:prod"]));
+    const card = page.locator('.entry.command[data-item="c_high"]');
+    await card.waitFor({ timeout: 5_000 });
+    const risk = card.locator(".risk");
+    expect(await risk.locator(".risk-badge").innerText()).toBe("High risk");
+    expect(await risk.locator(".risk-description").innerText()).toBe("Lists the files of the workspace, with their sizes and owners.");
+    expect(await risk.locator(".risk-categories .chip").allInnerTexts()).toEqual(["data loss", "outside the workspace"]);
+    expect(await risk.getAttribute("aria-label")).toBe("Risk assessment: high risk");
+    // The level's color: red for high (the theme's charts color), green for low below.
+    const color = (loc: typeof risk) => loc.evaluate((e) => getComputedStyle(e).backgroundColor);
+    const high = await color(risk.locator(".risk-badge"));
+    const buttons = card.locator(".approval button");
+    expect(await buttons.allInnerTexts()).toEqual(["Run", "Run and don't ask again", 'Always allow "npm run build:prod"', "Decline and continue", "Stop the turn"]);
+    expect(await buttons.nth(2).getAttribute("title")).toContain('every command starting with "npm run build:prod" in this folder without asking');
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ROOT, "out", "preview", "command-risk.png") });
+    await buttons.nth(2).focus();
+    await page.keyboard.press("Enter");
+    expect((await posted(page)).at(-1)).toEqual({
+      type: "approve",
+      key: "key_c_high",
+      decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["npm", "run", "build:prod"] } },
+    });
+    // Low risk: another color; no assessment and no proposed prefix: nothing extra.
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.commandApproval("c_low", "low", null));
+    const low = page.locator('.entry.command[data-item="c_low"]');
+    await low.waitFor({ timeout: 5_000 });
+    expect(await low.locator(".risk-badge").innerText()).toBe("Low risk");
+    expect(await color(low.locator(".risk-badge"))).not.toBe(high);
+    expect(await low.locator(".approval button").allInnerTexts()).toEqual(["Run", "Run and don't ask again", "Decline and continue", "Stop the turn"]);
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.commandApproval("c_none", null, null));
+    const none = page.locator('.entry.command[data-item="c_none"]');
+    await none.waitFor({ timeout: 5_000 });
+    expect(await none.locator(".risk").count()).toBe(0);
+    expect(await none.locator(".approval button").count()).toBe(4);
+  });
+
+  it("shows a web search: searching, then the query once done", async () => {
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.webSearch("start"));
+    const card = page.locator('.entry.websearch[data-item="ws_1"]');
+    await card.waitFor({ timeout: 5_000 });
+    expect(await card.locator(".card-head strong").innerText()).toBe("Searching the web…");
+    expect(await card.locator(".badge").innerText()).toBe("running");
+    expect(await card.locator(".websearch-query").count()).toBe(0);
+    await page.evaluate(() => (window as unknown as PreviewWindow).codexPreview.webSearch("done", "vitest 4 <script>alert(1)</script> release notes"));
+    await card.locator(".badge", { hasText: /^done$/ }).waitFor({ timeout: 5_000 });
+    expect(await card.locator(".card-head strong").innerText()).toBe("Searched the web");
+    expect(await card.locator(".websearch-query").innerText()).toBe("vitest 4 <script>alert(1)</script> release notes");
+    expect(await card.locator("script").count()).toBe(0);
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ROOT, "out", "preview", "web-search.png") });
   });
 
   it("fits a narrow side bar: the thread name and the token meter cut with an ellipsis, whole in their tooltips", async () => {
