@@ -22,6 +22,7 @@ from pygls.protocol import (
 
 from .. import __version__
 from ..core.tasks import cancel_all
+from ..lazy import record_modules_at_initialize, warm_up
 from ..protocol.initialize import ClientCodexCapabilities, EditorSettings, ServerCodexCapabilities
 from .account_handlers import register_account_handlers
 from .approvals import LspApprovals
@@ -83,6 +84,7 @@ class CodexLanguageServer(LanguageServer):
         )
         self.shutdown_requested = False
         self._session_stopped = False
+        self._warmed_up = False
         # Set by the transport: how a write-side failure (the editor went away) ends serving.
         self.on_connection_lost: Callable[[], None] = lambda: None
         self.notifier = Notifier(self.protocol.send_raw)
@@ -153,6 +155,15 @@ class CodexLanguageServer(LanguageServer):
             from ..core.turns.user_input import uri_to_path
 
             session.default_cwd = str(uri_to_path(uri))
+
+    def initialize_answered(self) -> None:
+        """Called by the transport once the `initialize` response is written: what the
+        next requests need loads now, in the background (see `codex_lsp.lazy`)."""
+        if self._warmed_up:
+            return
+        self._warmed_up = True
+        record_modules_at_initialize()
+        warm_up()
 
     def _register_lifecycle(self) -> None:
         @self.feature(lsp.INITIALIZED)

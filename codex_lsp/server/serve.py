@@ -74,6 +74,9 @@ async def _read_loop(
         if method == "exit":
             s.stop("exit", exit_code=0 if server.shutdown_requested else 1)
             return
+        if method == "initialize":
+            # pygls answers `initialize` synchronously: the response is written by now.
+            server.initialize_answered()
 
 
 async def _serve(

@@ -1,0 +1,355 @@
+"""Loading late: the one pattern codex-lsp uses to keep start-up and the terminal fast.
+
+Python pays for every module at import time (and pydantic builds each model's validator
+then), so what a process imports decides how fast it starts. Three rules:
+
+1. **Import on first use.** A module imports at its top only what importing it needs. A
+   heavy dependency (the OpenAI SDK, aiohttp/httpx, the MCP SDK, tomlkit, sqlite3, the tools
+   and their parsers, sandbox backends, OpenTelemetry) is imported inside the function that
+   uses it; names needed only in annotations are imported under ``if TYPE_CHECKING:`` (with
+   ``from __future__ import annotations``). Nothing else: no import hooks, no module proxies,
+   so tracebacks, mypy and "go to definition" stay plain.
+
+2. **Warm up after answering.** The server answers ``initialize`` with what that needs
+   (pygls, lsprotocol, the capabilities; see `AT_INITIALIZE`); right after the response is
+   written, `warm_up` imports `WARM_UP` (what the first requests and the first turn need) in
+   a daemon thread. A request arriving meanwhile just imports what it needs itself (Python's
+   per-module import locks make the two meet safely), interleaved with the thread at the
+   interpreter's switch interval. The terminal commands (`exec`, `login`, `--help`) never
+   warm up: they import what they run, and never pygls or lsprotocol.
+
+3. **A listed set at `initialize`.** `AT_INITIALIZE` is the list of modules (prefixes) the
+   server may have imported when its ``initialize`` response is written.
+   ``CODEX_LSP_MODULES_AT_INITIALIZE=<file>`` makes the server write ``sorted(sys.modules)``
+   to that file at that moment; ``tests/perf/test_imports.py`` fails when a module outside
+   the list appears. Growing the list is a decision (say why in the commit), not a side
+   effect.
+
+`benchmarks/bench_core.py` measures the result (spawn -> ``InitializeResult`` beside the
+``import pygls.lsp.server`` floor, the first ``thread/list``, a one-turn ``exec``).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
+
+DUMP_ENV = "CODEX_LSP_MODULES_AT_INITIALIZE"
+
+# What the first requests after `initialize` need (the thread index, the first thread/start
+# and turn), imported in the background once `initialize` is answered. The OpenAI SDK is
+# not here: it costs ~0.5 s of CPU and ~20 MiB, and servers that never run a turn (or run
+# against a provider reached otherwise) should not pay for it; the model client imports it
+# on the first request.
+WARM_UP: tuple[str, ...] = (
+    "sqlite3",
+    "codex_lsp.core.threads.index",
+    "codex_lsp.core.config.writer",
+    "codex_lsp.core.tools.defaults",
+)
+
+# Modules (a name stands for itself and its submodules) the server may have imported when
+# its `initialize` response is written.
+AT_INITIALIZE: tuple[str, ...] = (
+    # The standard library's public modules (what asyncio, pygls and pydantic load, and ours;
+    # its private `_x` modules are allowed without a list).
+    "abc",
+    "argparse",
+    "array",
+    "ast",
+    "asyncio",
+    "atexit",
+    "base64",
+    "binascii",
+    "bisect",
+    "builtins",
+    "bz2",
+    "calendar",
+    "codecs",
+    "collections",
+    "concurrent",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "copyreg",
+    "csv",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "difflib",
+    "dis",
+    "email",
+    "encodings",
+    "enum",
+    "errno",
+    "fcntl",
+    "fnmatch",
+    "fractions",
+    "functools",
+    "gc",
+    "genericpath",
+    "gettext",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "importlib",
+    "inspect",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "linecache",
+    "locale",
+    "logging",
+    "lzma",
+    "marshal",
+    "math",
+    "mimetypes",
+    "ntpath",
+    "numbers",
+    "opcode",
+    "operator",
+    "os",
+    "pathlib",
+    "platform",
+    "posix",
+    "posixpath",
+    "pty",
+    "queue",
+    "quopri",
+    "random",
+    "re",
+    "reprlib",
+    "runpy",
+    "secrets",
+    "select",
+    "selectors",
+    "shlex",
+    "shutil",
+    "signal",
+    "site",
+    "socket",
+    "sqlite3",
+    "ssl",
+    "stat",
+    "string",
+    "struct",
+    "subprocess",
+    "sys",
+    "sysconfig",
+    "tempfile",
+    "termios",
+    "textwrap",
+    "threading",
+    "time",
+    "token",
+    "tokenize",
+    "tomllib",
+    "traceback",
+    "tty",
+    "types",
+    "typing",
+    "unicodedata",
+    "urllib",
+    "uuid",
+    "warnings",
+    "weakref",
+    "zipfile",
+    "zipimport",
+    "zlib",
+    "zoneinfo",
+    # Third-party: pygls, lsprotocol and what they use; pydantic for the wire models.
+    "annotated_types",
+    "attr",
+    "attrs",
+    "cattrs",
+    "lsprotocol",
+    "pydantic",
+    "pydantic_core",
+    "pygls",
+    "typing_extensions",
+    "typing_inspection",
+    # Ours: the wire models (all of them: the method table names each method's params), the
+    # server's handlers, and what the session builds. To take out when their importers allow
+    # (see benchmarks/README.md): the thread manager's turn runner, snapshots and tool
+    # registry (which load the sandbox package, pty, termios), sqlite3, apply_patch.
+    "codex_lsp",
+    "codex_lsp.cli",
+    "codex_lsp.cli.commands",
+    "codex_lsp.core",
+    "codex_lsp.core.approvals",
+    "codex_lsp.core.approvals.gate",
+    "codex_lsp.core.approvals.risk",
+    "codex_lsp.core.approvals.rules",
+    "codex_lsp.core.auth",
+    "codex_lsp.core.auth.errors",
+    "codex_lsp.core.auth.service",
+    "codex_lsp.core.auth.stores",
+    "codex_lsp.core.config",
+    "codex_lsp.core.config.loader",
+    "codex_lsp.core.config.model",
+    "codex_lsp.core.config.origins",
+    "codex_lsp.core.config.service",
+    "codex_lsp.core.config.settings",
+    "codex_lsp.core.config.writer",
+    "codex_lsp.core.events",
+    "codex_lsp.core.instructions",
+    "codex_lsp.core.mcp",
+    "codex_lsp.core.mcp.events",
+    "codex_lsp.core.mcp.manager",
+    "codex_lsp.core.model",
+    "codex_lsp.core.model.catalog",
+    "codex_lsp.core.model.client",
+    "codex_lsp.core.model.errors",
+    "codex_lsp.core.model.presets",
+    "codex_lsp.core.model.prompt",
+    "codex_lsp.core.model.rate_limit_store",
+    "codex_lsp.core.model.rate_limits",
+    "codex_lsp.core.model.stream_events",
+    "codex_lsp.core.private_files",
+    "codex_lsp.core.redact",
+    "codex_lsp.core.sandbox",
+    "codex_lsp.core.sandbox.backend",
+    "codex_lsp.core.sandbox.bounds",
+    "codex_lsp.core.sandbox.denial",
+    "codex_lsp.core.sandbox.launcher",
+    "codex_lsp.core.sandbox.plan",
+    "codex_lsp.core.sandbox.proctree",
+    "codex_lsp.core.sandbox.spawn",
+    "codex_lsp.core.tasks",
+    "codex_lsp.core.telemetry",
+    "codex_lsp.core.telemetry.catalog",
+    "codex_lsp.core.telemetry.context",
+    "codex_lsp.core.telemetry.sink",
+    "codex_lsp.core.text",
+    "codex_lsp.core.text.changes",
+    "codex_lsp.core.text.diff",
+    "codex_lsp.core.text.disk",
+    "codex_lsp.core.text.hunks",
+    "codex_lsp.core.text.lines",
+    "codex_lsp.core.threads",
+    "codex_lsp.core.threads.errors",
+    "codex_lsp.core.threads.history",
+    "codex_lsp.core.threads.index",
+    "codex_lsp.core.threads.loaded",
+    "codex_lsp.core.threads.manager",
+    "codex_lsp.core.threads.paths",
+    "codex_lsp.core.threads.rollout",
+    "codex_lsp.core.tools",
+    "codex_lsp.core.tools.apply_patch",
+    "codex_lsp.core.tools.apply_patch.apply",
+    "codex_lsp.core.tools.apply_patch.errors",
+    "codex_lsp.core.tools.apply_patch.matching",
+    "codex_lsp.core.tools.apply_patch.parser",
+    "codex_lsp.core.tools.apply_patch.spec",
+    "codex_lsp.core.tools.base",
+    "codex_lsp.core.tools.file_changes",
+    "codex_lsp.core.tools.registry",
+    "codex_lsp.core.tools.rejected",
+    "codex_lsp.core.turns",
+    "codex_lsp.core.turns.lifecycle",
+    "codex_lsp.core.turns.runner",
+    "codex_lsp.core.turns.stream_state",
+    "codex_lsp.core.turns.user_input",
+    "codex_lsp.core.workspace",
+    "codex_lsp.core.workspace.file_states",
+    "codex_lsp.core.workspace.inventory",
+    "codex_lsp.core.workspace.snapshot_store",
+    "codex_lsp.core.workspace.snapshots",
+    "codex_lsp.core.workspace.undo",
+    "codex_lsp.core.workspace.view",
+    "codex_lsp.lazy",
+    "codex_lsp.logs",
+    "codex_lsp.protocol",
+    "codex_lsp.server",
+    "codex_lsp.server.account_handlers",
+    "codex_lsp.server.app",
+    "codex_lsp.server.approvals",
+    "codex_lsp.server.code_actions",
+    "codex_lsp.server.commands",
+    "codex_lsp.server.config_handlers",
+    "codex_lsp.server.context_handlers",
+    "codex_lsp.server.diff_text",
+    "codex_lsp.server.documents",
+    "codex_lsp.server.edits",
+    "codex_lsp.server.mcp_handlers",
+    "codex_lsp.server.model_handlers",
+    "codex_lsp.server.notifications",
+    "codex_lsp.server.progress",
+    "codex_lsp.server.requests",
+    "codex_lsp.server.review_diagnostics",
+    "codex_lsp.server.review_handlers",
+    "codex_lsp.server.serve",
+    "codex_lsp.server.session",
+    "codex_lsp.server.thread_handlers",
+    "codex_lsp.server.transcript_text",
+    "codex_lsp.server.transcripts",
+    "codex_lsp.server.transport",
+    "codex_lsp.server.turn_handlers",
+)
+
+# Modules of the environment rather than of the program (editable installs, site hooks).
+_ENVIRONMENT = ("__main__", "__editable__", "_sysconfigdata", "_distutils_hack")
+
+
+def allowed_at_initialize() -> frozenset[str]:
+    """The names of `AT_INITIALIZE`."""
+    return frozenset(AT_INITIALIZE)
+
+
+def unexpected_at_initialize(modules: Iterable[str]) -> list[str]:
+    """The modules of `modules` that `AT_INITIALIZE` does not list, sorted."""
+    allowed = allowed_at_initialize()
+    out = []
+    for name in modules:
+        parts = name.split(".")
+        top = parts[0]
+        if top.startswith(_ENVIRONMENT) or _private_stdlib(top):
+            continue
+        if not any(".".join(parts[:i]) in allowed for i in range(1, len(parts) + 1)):
+            out.append(name)
+    return sorted(out)
+
+
+def _private_stdlib(top: str) -> bool:
+    """A C accelerator or private helper of the standard library (`_json`, `_ssl`): they
+    come with the public modules and change between Python versions."""
+    return top.startswith("_") and (
+        top in sys.stdlib_module_names or top in sys.builtin_module_names
+    )
+
+
+def record_modules_at_initialize() -> None:
+    """Write `sorted(sys.modules)` to `$CODEX_LSP_MODULES_AT_INITIALIZE`, if it is set."""
+    path = os.environ.get(DUMP_ENV)
+    if not path:
+        return
+    names = sorted(sys.modules)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('["' + '",\n"'.join(names) + '"]\n')
+
+
+def warm_up(modules: Iterable[str] = WARM_UP) -> threading.Thread:
+    """Import `modules` in a daemon thread (after `initialize` is answered); then move what
+    they allocated out of the garbage collector's sight (`gc.freeze`)."""
+    names = list(modules)
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # a broken optional module fails where it is used, not here
+                log.debug("warm-up: could not import %s", name, exc_info=True)
+        gc.freeze()
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
