@@ -1,18 +1,28 @@
 """Approvals in a terminal (`codex-lsp exec`): prompts on the controlling TTY; without one,
 anything that needs approval is declined (and the model is told), or, for the demo,
-approved with a line saying so (`auto_approve`)."""
+approved with a line saying so (`auto_approve`).
+
+A command prompt shows the model's risk assessment when `config.toml` has
+`experimental_sandbox_command_assessment = true`, and offers `[p]` to run the command and
+always allow the proposed prefix in this folder (remembered under `$CODEX_HOME`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TextIO
 
-from ..core.approvals.gate import ChangeOutcome, ChangeRequest
+from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
+from ..core.approvals.rules import RuleStore
 from ..core.text import write_changes
 from ..core.tools.file_changes import wire_changes
-from ..protocol.approvals import CommandApprovalParams
+from ..protocol.approvals import CommandApprovalParams, Decision
 from ..protocol.enums import ApprovalDecision
+from ..server.approvals import amendment, risk_line
 from ..server.diff_text import ChangeView, change_prompt
 
 # Lines of diff an approval prompt in the terminal shows.
@@ -41,6 +51,7 @@ class TerminalApprovals:
         *,
         auto_approve: str | None = None,
         cwd: str | None = None,
+        home: Path | None = None,
     ) -> None:
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.err = err
@@ -48,8 +59,12 @@ class TerminalApprovals:
         self.cwd = cwd
         # Without a terminal: approve, saying this (None: decline).
         self.auto_approve = auto_approve
+        # Where the remembered rules and config.toml are (None: $CODEX_HOME).
+        self.home = home
 
-    async def _prompt(self, text: str) -> ApprovalDecision:
+    async def _prompt(
+        self, text: str, extra: Mapping[str, Decision] | None = None, extra_choice: str = ""
+    ) -> Decision:
         if not self.interactive:
             if self.auto_approve is not None:
                 self.err.write(f"{text}\n  -> approved automatically ({self.auto_approve})\n")
@@ -58,21 +73,55 @@ class TerminalApprovals:
             self.err.write(f"{text}\n  -> declined (no terminal to ask on)\n")
             self.err.flush()
             return "decline"
-        question = f"{text}\n  [y]es / [a]lways this session / [n]o / [s]top the turn: "
+        answers: dict[str, Decision] = {**_ANSWERS, **(extra or {})}
+        question = (
+            f"{text}\n{extra_choice}  [y]es / [a]lways this session / [n]o / [s]top the turn: "
+        )
         while True:
             self.err.write(question)
             self.err.flush()
             answer = await asyncio.to_thread(sys.stdin.readline)
-            decision = _ANSWERS.get(answer.strip().lower())
+            decision = answers.get(answer.strip().lower())
             if decision is not None:
                 return decision
 
-    async def ask_command(self, params: CommandApprovalParams) -> ApprovalDecision:
+    def command_advisor(self, thread_id: str) -> CommandAdvisor:
+        """The remembered rules of `$CODEX_HOME` and, when configured, the risk assessment
+        by the configured model (`-m`/`--provider` of `exec` are not seen here)."""
+        from ..core.config.loader import codex_home, load_config
+
+        home = self.home or codex_home()
+        rules = RuleStore(home)
+        config = load_config(home).config
+        if not config.experimental_sandbox_command_assessment:
+            return CommandAdvisor(rules)
+        from ..core.approvals.risk import model_assessor
+        from ..core.auth import AuthService
+        from ..core.config.settings import SettingsError, ThreadRequest, resolve
+        from ..core.model.client import ModelClient
+        from ..protocol.initialize import EditorSettings
+
+        try:
+            settings = resolve(config, EditorSettings(), ThreadRequest(), os.getcwd())
+        except SettingsError:
+            return CommandAdvisor(rules)
+        auth = AuthService(home, lambda: config.cli_auth_credentials_store)
+        client = ModelClient(settings.model_provider, settings.provider, auth.api_key)
+
+        return CommandAdvisor(rules, model_assessor(client, settings.model))
+
+    async def ask_command(self, params: CommandApprovalParams) -> Decision:
         """Ask whether to run a command."""
         text = f"\nRun `{params.command}` in {params.cwd}?"
         if params.reason:
             text += f"\n  reason: {params.reason}"
-        return await self._prompt(text)
+        if params.risk is not None:
+            text += f"\n  {risk_line(params.risk).replace('Risk:', 'risk:', 1)}"
+        prefix = params.proposed_execpolicy_amendment
+        if not prefix:
+            return await self._prompt(text)
+        choice = f'  [p] run it, and always allow "{" ".join(prefix)}" in this folder\n'
+        return await self._prompt(text, {"p": amendment(prefix)}, choice)
 
     async def apply_changes(self, request: ChangeRequest) -> ChangeOutcome:
         """Show the diff and ask (when needed), then write to disk."""
@@ -82,7 +131,8 @@ class TerminalApprovals:
             text = change_prompt(views, request.reason, limit=TERMINAL_DIFF_LINES)
             if self.err.isatty():
                 text = _colored(text)
-            decision = await self._prompt(f"\n{text}\nApply these changes?")
+            answer = await self._prompt(f"\n{text}\nApply these changes?")
+            decision = answer if isinstance(answer, str) else "accept"
             if decision in ("decline", "cancel"):
                 return ChangeOutcome(decision)
         write_changes(request.changes)

@@ -54,7 +54,25 @@ class FileChangeApprovalParams(WireModel):
     grant_root: str | None = None
 
 
+class ExecpolicyAmendment(WireModel):
+    """The argv prefix to remember (Codex's key is snake_case here)."""
+
+    execpolicy_amendment: list[str] = Field(alias="execpolicy_amendment")
+
+
+class AcceptWithExecpolicyAmendment(WireModel):
+    """Run the command and allow commands starting with the prefix from now on, in the
+    thread's `cwd` (PROTOCOL.md "Approvals that inform and remember"). An answer to a
+    file change approval with it counts as `accept`."""
+
+    accept_with_execpolicy_amendment: ExecpolicyAmendment
+
+
+# What a client may answer: a plain decision, or (commands) an accept that remembers a rule.
+Decision = ApprovalDecision | AcceptWithExecpolicyAmendment
+
+
 class ApprovalResult(WireModel):
     """The client's answer to an approval request."""
 
-    decision: ApprovalDecision
+    decision: Decision

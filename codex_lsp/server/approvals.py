@@ -8,6 +8,11 @@
   with one annotated `TextEdit` per hunk (`needsConfirmation`) for file changes.
 
 Every answered or abandoned request is followed by `codex/serverRequest/resolved`.
+
+Command approvals carry the model's risk assessment when `config.toml` has
+`experimental_sandbox_command_assessment = true` (the thread's model, asked separately), and
+the remembered rule that would spare the question next time; a plain client sees both in
+the message and as the action `Run and always allow "<prefix>"`.
 """
 
 from __future__ import annotations
@@ -15,17 +20,27 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 from pydantic import ValidationError
 
-from ..core.approvals.gate import ChangeOutcome, ChangeRequest
+from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
+from ..core.approvals.risk import model_assessor
+from ..core.approvals.rules import RuleStore
 from ..core.text import FileChange
 from ..core.tools.apply_patch import ApplyPatchError
 from ..core.tools.file_changes import wire_changes
-from ..protocol.approvals import ApprovalResult, CommandApprovalParams, FileChangeApprovalParams
+from ..protocol.approvals import (
+    AcceptWithExecpolicyAmendment,
+    ApprovalResult,
+    CommandApprovalParams,
+    CommandRisk,
+    Decision,
+    ExecpolicyAmendment,
+    FileChangeApprovalParams,
+)
 from ..protocol.enums import ApprovalDecision
 from .diff_text import ChangeView, change_prompt
 from .edits import (
@@ -91,8 +106,8 @@ class LspApprovals:
             )
 
     async def _ask_by_message(
-        self, thread_id: str, message: str, titles: dict[str, ApprovalDecision]
-    ) -> ApprovalDecision:
+        self, thread_id: str, message: str, titles: Mapping[str, Decision]
+    ) -> Decision:
         params = lsp.ShowMessageRequestParams(
             type=lsp.MessageType.Warning,
             message=message,
@@ -105,16 +120,33 @@ class LspApprovals:
 
     # ---- commands --------------------------------------------------------------------
 
-    async def ask_command(self, params: CommandApprovalParams) -> ApprovalDecision:
+    def command_advisor(self, thread_id: str) -> CommandAdvisor:
+        """The remembered rules of this server's `$CODEX_HOME` and, when configured, the
+        risk assessment by the thread's model (read at each question: a config change
+        applies to the next one)."""
+        session = self.server.session
+        rules = RuleStore(session.home)
+        thread = session.manager.loaded.get(thread_id)
+        config = session.loaded_config.config
+        if thread is None or not config.experimental_sandbox_command_assessment:
+            return CommandAdvisor(rules)
+        settings = thread.settings
+        client = session.manager.clients.get(settings.model_provider, settings.provider)
+
+        return CommandAdvisor(rules, model_assessor(client, settings.model))
+
+    async def ask_command(self, params: CommandApprovalParams) -> Decision:
         """Ask whether to run a command."""
         if self._custom_approvals():
             method = "codex/item/commandExecution/requestApproval"
             raw = await self._request(params.thread_id, method, params.wire())
             return _decision(raw)
-        lines = [f"Codex wants to run: {params.command}", f"in {params.cwd}"]
-        if params.reason:
-            lines.append(f"Reason: {params.reason}")
-        return await self._ask_by_message(params.thread_id, "\n".join(lines), _TITLES)
+        titles: dict[str, Decision] = dict(_TITLES)
+        prefix = params.proposed_execpolicy_amendment
+        if prefix:
+            titles[always_allow_title(prefix)] = amendment(prefix)
+        message = command_prompt(params)
+        return await self._ask_by_message(params.thread_id, message, titles)
 
     # ---- file changes ----------------------------------------------------------------
 
@@ -192,20 +224,55 @@ class LspApprovals:
                 grant_root=request.grant_root,
             )
             method = "codex/item/fileChange/requestApproval"
-            return _decision(await self._request(request.thread_id, method, params.wire()))
+            raw = await self._request(request.thread_id, method, params.wire())
+            return _plain(_decision(raw))
         # The prompt is all such a client shows: files, hunk and line counts, the diff.
         views = [ChangeView.of(c) for c in wire_changes(request.changes)]
         message = change_prompt(views, request.reason)
-        return await self._ask_by_message(request.thread_id, message, _CHANGE_TITLES)
+        return _plain(await self._ask_by_message(request.thread_id, message, _CHANGE_TITLES))
 
 
-def _decision(raw: Any) -> ApprovalDecision:
+def _decision(raw: Any) -> Decision:
     """The client's answer; anything malformed counts as a decline."""
     try:
         return ApprovalResult.model_validate(raw if isinstance(raw, dict) else {}).decision
     except ValidationError:
         log.warning("malformed approval answer from the client: %r", raw)
         return "decline"
+
+
+def _plain(decision: Decision) -> ApprovalDecision:
+    """A file change's decision: an amendment answer is an `accept`."""
+    return "accept" if isinstance(decision, AcceptWithExecpolicyAmendment) else decision
+
+
+def amendment(prefix: Sequence[str]) -> AcceptWithExecpolicyAmendment:
+    """The answer that runs the command and remembers `prefix`."""
+    inner = ExecpolicyAmendment(execpolicy_amendment=list(prefix))
+    return AcceptWithExecpolicyAmendment(accept_with_execpolicy_amendment=inner)
+
+
+def always_allow_title(prefix: Sequence[str]) -> str:
+    """The plain client's action for a proposed rule."""
+    return f'Run and always allow "{" ".join(prefix)}"'
+
+
+def risk_line(risk: CommandRisk) -> str:
+    """`Risk: high — deletes files (destructive, data_loss)`."""
+    line = f"Risk: {risk.risk_level} \u2014 {risk.description}"
+    if risk.risk_categories:
+        line += f" ({', '.join(risk.risk_categories)})"
+    return line
+
+
+def command_prompt(params: CommandApprovalParams) -> str:
+    """The text of a plain client's command approval."""
+    lines = [f"Codex wants to run: {params.command}", f"in {params.cwd}"]
+    if params.reason:
+        lines.append(f"Reason: {params.reason}")
+    if params.risk is not None:
+        lines.append(risk_line(params.risk))
+    return "\n".join(lines)
 
 
 def _current(request: ChangeRequest, documents: Documents) -> list[FileChange]:

@@ -62,7 +62,11 @@ async def test_exec_command_under_untrusted_asks_first(
         assert method == lsp.WINDOW_SHOW_MESSAGE_REQUEST
         assert asked.type == lsp.MessageType.Warning
         assert "touch x" in asked.message and str(workspace) in asked.message
-        assert [a.title for a in asked.actions] == list(TITLES.values())
+        # The fifth action remembers the proposed rule (tests/e2e/test_exec_rules.py).
+        assert [a.title for a in asked.actions] == [
+            *TITLES.values(),
+            'Run and always allow "touch x"',
+        ]
 
     # A known-safe command runs without asking.
     mock_model.enqueue(exec_command("echo safe-output && ls"), text_response("ok"))

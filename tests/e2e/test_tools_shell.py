@@ -103,11 +103,14 @@ async def test_command_approval_decisions(
         first = answers.requests[0][1]
         assert first.type == lsp.MessageType.Warning
         assert "touch accepted.txt" in first.message and str(workspace) in first.message
+        # The fifth action remembers the proposed rule (PROTOCOL.md "Approvals that inform
+        # and remember"; tests/e2e/test_exec_rules.py).
         assert [a.title for a in first.actions] == [
             "Run",
             "Run and don't ask again",
             "Decline",
             "Stop turn",
+            'Run and always allow "touch"',
         ]
 
 

@@ -3,7 +3,10 @@
 Before a command runs, `clear_command` decides with `policy.command_verdict` (known-safe
 commands, escalation, a sandbox that cannot be enforced, `danger-full-access`, the
 session's standing approvals) and asks the user through the thread's gate when the
-verdict says so. After a sandboxed run failed the way a sandbox denial looks,
+verdict says so; a question that only the approval policy asks (not an escalation, not a
+sandbox that cannot be enforced) is answered by a remembered rule for the thread's `cwd`
+when one matches (the sandbox stays as the verdict says), and proposes one otherwise.
+After a sandboxed run failed the way a sandbox denial looks,
 `ask_rerun_after_denial` asks whether to run it again unsandboxed (`on-failure`).
 The tools only build their item, run the command and report.
 """
@@ -19,7 +22,7 @@ from ...protocol.enums import ApprovalDecision
 from ..sandbox.backend import detect_backend
 from ..sandbox.denial import looks_like_sandbox_denial
 from ..tools.command_safety import is_known_safe
-from .policy import command_verdict, rerun_unsandboxed
+from .policy import CommandVerdict, command_verdict, rerun_unsandboxed
 
 if TYPE_CHECKING:
     from ...protocol.items import CommandExecutionItem
@@ -53,9 +56,14 @@ class Clearance:
 
 
 async def ask_command(
-    ctx: ToolContext, item: CommandExecutionItem, argv: list[str], reason: str | None
+    ctx: ToolContext,
+    item: CommandExecutionItem,
+    argv: list[str],
+    reason: str | None,
+    rule_cwd: str | None = None,
 ) -> ApprovalDecision:
-    """Ask the user about the command of `item` (no gate: declined)."""
+    """Ask the user about the command of `item` (no gate: declined); `rule_cwd`: the
+    folder a remembered rule proposed with the question would be for (None: none)."""
     if ctx.approvals is None:
         return "decline"
     params = CommandApprovalParams(
@@ -67,7 +75,7 @@ async def ask_command(
         command_actions=item.command_actions,
         reason=reason,
     )
-    return await ctx.approvals.ask_command(params, argv)
+    return await ctx.approvals.ask_command(params, argv, rule_cwd)
 
 
 async def clear_command(
@@ -94,10 +102,20 @@ async def clear_command(
         enforcement_gap=gap,
         approved_for_session=gate is not None and gate.command_approved(argv, item.cwd),
     )
+    # Only the approval policy's own question can be answered by a remembered rule.
+    rememberable = not escalated and gap is None
+    if (
+        verdict.action == "ask"
+        and rememberable
+        and gate is not None
+        and gate.rule_allows(ctx.thread_id, argv, ctx.cwd)
+    ):
+        verdict = CommandVerdict("run", sandboxed=verdict.sandboxed)
     if verdict.action == "refuse":
         return Clearance(False, message=f"Command refused: {verdict.reason}.")
     if verdict.action == "ask":
-        decision = await ask_command(ctx, item, argv, justification or verdict.reason)
+        rule_cwd = ctx.cwd if rememberable else None
+        decision = await ask_command(ctx, item, argv, justification or verdict.reason, rule_cwd)
         if decision in ("decline", "cancel"):
             return Clearance(False, message=DECLINED_MESSAGE, cancel=decision == "cancel")
     return Clearance(True, plan=plan if verdict.sandboxed and sandboxed_plan else None)

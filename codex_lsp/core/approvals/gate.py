@@ -1,23 +1,48 @@
-"""How a turn asks the user, waits, and remembers `acceptForSession`.
+"""How a turn asks the user, waits, and remembers `acceptForSession` and rules.
 
 The transport (LSP custom requests, standard LSP requests, or the terminal) is supplied by
 whoever serves the thread; the gate keeps the thread's `waitingOnApproval` flag and the
-session's standing approvals.
+session's standing approvals. A transport that also offers `command_advisor(thread_id)`
+gives the gate the remembered command rules of its `$CODEX_HOME` and, when configured,
+the model's risk assessment: a command approval then carries `risk` and
+`proposedExecpolicyAmendment`, and an `acceptWithExecpolicyAmendment` answer stores the
+rule (PROTOCOL.md "Approvals that inform and remember").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ...protocol.approvals import CommandApprovalParams
+from ...protocol.approvals import (
+    AcceptWithExecpolicyAmendment,
+    CommandApprovalParams,
+    CommandRisk,
+    Decision,
+)
 from ...protocol.enums import ApprovalDecision
 from ..telemetry.context import note_decision
+from .rules import RuleStore, is_safe_prefix, prefix_matches, propose_prefix
 
 if TYPE_CHECKING:
     from ..text import FileChange
+
+log = logging.getLogger(__name__)
+
+# The model's assessment of the command about to be asked about (None: none).
+Assessor = Callable[[CommandApprovalParams, Sequence[str]], Awaitable[CommandRisk | None]]
+
+
+@dataclass(frozen=True)
+class CommandAdvisor:
+    """What a thread's command approvals consult: the remembered rules, and the risk
+    assessment (None: `experimental_sandbox_command_assessment` is off)."""
+
+    rules: RuleStore
+    assess: Assessor | None = None
 
 
 class TurnCancelled(Exception):
@@ -57,7 +82,7 @@ class ChangeOutcome:
 class ApprovalTransport(Protocol):
     """Reaches the user: an editor (custom or standard LSP requests) or a terminal."""
 
-    async def ask_command(self, params: CommandApprovalParams) -> ApprovalDecision:
+    async def ask_command(self, params: CommandApprovalParams) -> Decision:
         """Ask whether to run a command. Cancellation abandons the request."""
         ...
 
@@ -84,6 +109,22 @@ class ApprovalGate:
             note_decision("acceptForSession", "config")
         return approved
 
+    def advisor(self, thread_id: str) -> CommandAdvisor | None:
+        """The rules and assessment of the thread's commands (None: the transport has none)."""
+        source = getattr(self.transport, "command_advisor", None)
+        advisor = source(thread_id) if callable(source) else None
+        return advisor if isinstance(advisor, CommandAdvisor) else None
+
+    def rule_allows(self, thread_id: str, argv: Sequence[str], rule_cwd: str) -> bool:
+        """Does a remembered rule let `argv` run without asking in a thread whose cwd is
+        `rule_cwd`?"""
+        advisor = self.advisor(thread_id)
+        rule = advisor.rules.allows(argv, rule_cwd) if advisor is not None else None
+        if rule is not None:
+            log.info("command allowed by the remembered rule %r for %s", rule.prefix, rule.cwd)
+            note_decision("approved_for_session", "config")
+        return rule is not None
+
     def changes_approved(self, paths: Sequence[Path]) -> bool:
         """Are all these paths under a root accepted for the session?"""
         approved = bool(paths) and all(
@@ -94,18 +135,53 @@ class ApprovalGate:
         return approved
 
     async def ask_command(
-        self, params: CommandApprovalParams, argv: Sequence[str]
+        self, params: CommandApprovalParams, argv: Sequence[str], rule_cwd: str | None = None
     ) -> ApprovalDecision:
-        """Ask about a command; `cancel` raises `TurnCancelled` after the caller's cleanup."""
+        """Ask about a command (with the risk assessment when configured, and a rule for
+        `rule_cwd` proposed when one would spare this question next time; None: a rule
+        would not); an accepted amendment is remembered and answers `accept`. `cancel`
+        raises `TurnCancelled` after the caller's cleanup."""
+        advisor = self.advisor(params.thread_id)
+        if advisor is not None and advisor.assess is not None:
+            params.risk = await advisor.assess(params, argv)
+        if advisor is not None and rule_cwd is not None:
+            params.proposed_execpolicy_amendment = propose_prefix(argv)
         self._on_waiting(True)
         try:
-            decision = await self.transport.ask_command(params)
+            answer = await self.transport.ask_command(params)
         finally:
             self._on_waiting(False)
-        note_decision(decision)
-        if decision == "acceptForSession":
+        note_decision(answer)
+        if isinstance(answer, AcceptWithExecpolicyAmendment):
+            prefix = answer.accept_with_execpolicy_amendment.execpolicy_amendment
+            self._remember(advisor, rule_cwd, prefix, argv)
+            return "accept"
+        if answer == "acceptForSession":
             self._commands.add((tuple(argv), params.cwd))
-        return decision
+        return answer
+
+    def _remember(
+        self,
+        advisor: CommandAdvisor | None,
+        rule_cwd: str | None,
+        prefix: Sequence[str],
+        argv: Sequence[str],
+    ) -> None:
+        """Store an accepted amendment: a safe prefix of this very command, for a question
+        a rule can spare (anything else only runs the command)."""
+        if advisor is None or rule_cwd is None:
+            log.warning("an amendment was accepted where no rule applies: the command runs once")
+            return
+        if not is_safe_prefix(prefix) or not prefix_matches(prefix, argv):
+            log.warning(
+                "refusing to remember %r: not a safe prefix of this command (it runs once)",
+                list(prefix),
+            )
+            return
+        try:
+            advisor.rules.add(rule_cwd, prefix)
+        except OSError as exc:
+            log.warning("cannot save the remembered rule %r: %s", list(prefix), exc)
 
     async def apply_changes(self, request: ChangeRequest, root: Path) -> ChangeOutcome:
         """Land file changes, asking first when the request says so."""
