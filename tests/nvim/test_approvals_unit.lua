@@ -46,6 +46,13 @@ end)
 
 H.step("risk lines in the forms a server may write them", function()
   local cases = {
+    -- codex-lsp's own form (server/approvals.py risk_line)
+    { "Risk: high — deletes the build folder (destructive, data_loss)",
+      { riskLevel = "high", description = "deletes the build folder", riskCategories = { "destructive", "data_loss" } } },
+    { "Risk: low — lists the files (in the project)",
+      { riskLevel = "low", description = "lists the files (in the project)", riskCategories = {} } },
+    { "Risk: medium — runs the tests",
+      { riskLevel = "medium", description = "runs the tests", riskCategories = {} } },
     { "Risk: high — Deletes the build folder. (categories: data loss, files)",
       { riskLevel = "high", description = "Deletes the build folder.", riskCategories = { "data loss", "files" } } },
     { "Risk: MEDIUM - Runs the tests\nRisk categories: network",

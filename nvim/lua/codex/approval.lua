@@ -59,8 +59,9 @@ local function strip(s, at_end)
   return s
 end
 
---- Split "high — Deletes files (categories: data loss, network)" into the level, the
---- description and the categories it names; nil when it names no level.
+--- Split "high — deletes files (destructive, data_loss)" (codex-lsp's form) or the like
+--- ("HIGH: Deletes files. Categories: data loss") into the level, the description and the
+--- categories; nil when it names no level.
 function M.parse_risk_text(text)
   text = trim(text)
   local word, rest = text:match("^%(?(%a+)%)?(.*)$")
@@ -84,6 +85,19 @@ function M.parse_risk_text(text)
   if not before then
     before, list = rest:match("^(.-)%s*[Cc]ategor[%a]*:%s*(.*)$")
     after = ""
+  end
+  if not before then
+    -- codex-lsp's form: "Risk: high — deletes files (destructive, data_loss)": a final
+    -- parenthesis of single words is the categories.
+    local b, l = rest:match("^(.-)%s*%(([^%(%)]*)%)$")
+    local words = b and split_list(l) or {}
+    local all_words = #words > 0
+    for _, w in ipairs(words) do
+      all_words = all_words and w:match("^[%w_%-]+$") ~= nil
+    end
+    if all_words then
+      before, list, after = b, l, ""
+    end
   end
   if before then
     categories = split_list(list)
