@@ -1,12 +1,14 @@
 -- Approvals that inform and remember, with the real server (configured by
 -- tests/e2e/test_neovim_approvals_risk.py: `untrusted`, the risk assessment on). The prompt shows the risk and "Always allow"; choosing it runs the command and a
--- second command with the prefix runs without a prompt; :CodexRules shows the rule and `d`
--- removes it, after which the command is asked about again.
+-- second command with the prefix runs without a prompt; :CodexRules shows the rules, `d`
+-- removes one and `:CodexRules remove` (a picker) the other, after which the command is
+-- asked about again.
 --
 -- Mock script (in this order):
 --   1. shell touch one.txt, 2. the risk assessment (JSON), 3. message "Made one."
 --   4. shell touch two.txt (remembered: no prompt, no assessment), 5. message "Made two."
---   6. shell touch three.txt, 7. the risk assessment, 8. message "Declined." (declined)
+--   6. shell mkdir one.d, 7. the risk assessment (low, no categories), 8. "Made a folder."
+--   9. shell touch three.txt, 10. the risk assessment, 11. message "Declined." (declined)
 local H = require("harness")
 local api = vim.api
 
@@ -16,7 +18,18 @@ local RISK_DESCRIPTION = assert(vim.env.CODEX_TEST_RISK_DESCRIPTION, "CODEX_TEST
 local chat = require("codex.chat")
 local prompts = {} -- every approval prompt: {kind, prompt, labels, titles, card, codex}
 local answer = "always"
+local rule_picks = {} -- the :CodexRules remove pickers: {prompt, labels}
 vim.ui.select = function(items, opts, on_choice)
+  if opts.kind == "codex_rule" then
+    local labels = vim.tbl_map(opts.format_item, items)
+    table.insert(rule_picks, { prompt = opts.prompt, labels = labels })
+    for i, l in ipairs(labels) do
+      if vim.startswith(l, "mkdir  · in ") then
+        return on_choice(items[i])
+      end
+    end
+    return on_choice(nil)
+  end
   local labels = vim.tbl_map(opts.format_item or function(i)
     return i.title
   end, items)
@@ -101,25 +114,44 @@ H.step("a second command with that prefix runs without a prompt", function()
   H.ok(not c:find("\nyou: ", 1, true) and not c:find("\nrisk: ", 1, true), "nobody was asked", c)
 end)
 
-H.step(":CodexRules shows the rule; d removes it", function()
-  local listed = nil
+H.step("a second rule: mkdir, low risk without categories", function()
+  codex.ask("make a folder")
+  local turn = H.await_turn(3)
+  H.require(turn ~= nil, "turn 3 completed")
+  H.eq(#prompts, 2, "asked")
+  local p = prompts[2] or {}
+  H.contains(p.prompt or "", "\nRisk: LOW — " .. RISK_DESCRIPTION .. "\n", "low, no categories line")
+  H.ok(not (p.prompt or ""):find("Risk categories", 1, true), "no categories", p.prompt)
+  H.ok(vim.tbl_contains(p.labels or {}, 'Always allow "mkdir" (run it; remember for this folder)'), "always allow mkdir",
+    vim.inspect(p.labels))
+  H.ok(exists(ws .. "/one.d"), "the folder was made")
+  H.contains(card("mkdir one.d"), "\nrisk: low risk · " .. RISK_DESCRIPTION .. "\n", "the card's risk, no categories")
+end)
+
+H.step(":CodexRules shows the rules; d removes one, the picker the other", function()
   vim.cmd("CodexRules")
   H.require(H.wait(15000, function()
     return rules.buf and H.line_of(rules.buf, "- touch") ~= nil
-  end, "the rule in the view"), "the view lists the rule", rules.buf and H.buf_text(rules.buf))
+  end, "the rules in the view"), "the view lists the rules", rules.buf and H.buf_text(rules.buf))
   local text = H.buf_text(rules.buf)
-  H.contains(text, "## " .. vim.fn.fnamemodify(ws, ":~") .. "\n- touch\n", "under its folder")
+  H.contains(text, "## " .. vim.fn.fnamemodify(ws, ":~") .. "\n- touch\n- mkdir\n", "under their folder")
   H.eq(api.nvim_buf_get_name(rules.buf), "codex://rules", "the view's buffer")
   H.eq(api.nvim_get_current_buf(), rules.buf, "the cursor is in the view")
-  listed = rules.rules
-  H.eq(listed, { { cwd = ws, prefix = { "touch" } } }, "codex/config/read approvals.rules")
+  H.eq(rules.rules, { { cwd = ws, prefix = { "touch" } }, { cwd = ws, prefix = { "mkdir" } } },
+    "codex/config/read approvals.rules")
   api.nvim_win_set_cursor(0, { H.line_of(rules.buf, "- touch"), 0 })
   api.nvim_feedkeys("d", "x", false)
   H.ok(H.wait(15000, function()
-    return H.line_of(rules.buf, "- touch") == nil and H.buf_text(rules.buf):find("None yet", 1, true) ~= nil
-  end, "the removal"), "the view shows no rule", H.buf_text(rules.buf))
-  local note = H.noted("codex: removed: touch  · in ")
-  H.ok(note ~= nil, "a notice says what was removed")
+    return H.line_of(rules.buf, "- touch") == nil and H.line_of(rules.buf, "- mkdir") ~= nil
+  end, "the removal"), "d removed the rule under the cursor", H.buf_text(rules.buf))
+  H.ok(H.noted("codex: removed: touch  · in ") ~= nil, "a notice says what was removed")
+  -- :CodexRules remove: a picker of the rules; the view follows.
+  vim.cmd("CodexRules remove")
+  H.ok(H.wait(15000, function()
+    return H.buf_text(rules.buf):find("None yet", 1, true) ~= nil
+  end, "the picked removal"), "the view shows no rule", H.buf_text(rules.buf))
+  H.eq(rule_picks[1] and rule_picks[1].labels, { "mkdir  · in " .. vim.fn.fnamemodify(ws, ":~") },
+    "the picker lists the rule that is left")
   -- The server's list is empty now.
   local after = nil
   rules.read(function(r)
@@ -136,10 +168,10 @@ end)
 H.step("after the removal the command is asked about again", function()
   answer = "Decline"
   codex.ask("make three")
-  local turn = H.await_turn(3)
-  H.require(turn ~= nil, "turn 3 completed")
-  H.eq(#prompts, 2, "asked again")
-  H.contains(prompts[2] and prompts[2].prompt or "", "Codex wants to run: touch three.txt\n", "the command")
+  local turn = H.await_turn(4)
+  H.require(turn ~= nil, "turn 4 completed")
+  H.eq(#prompts, 3, "asked again")
+  H.contains(prompts[3] and prompts[3].prompt or "", "Codex wants to run: touch three.txt\n", "the command")
   H.ok(not exists(ws .. "/three.txt"), "declined: it did not run")
   H.contains(card("touch three.txt"), "### $ touch three.txt  · declined\nrisk: medium risk", "its card")
   H.contains(card("touch three.txt"), "\nyou: declined\n", "the choice")

@@ -252,8 +252,10 @@ local function card_of(info)
   local chat = require("codex.chat")
   for i = #chat.entries, 1, -1 do
     local e = chat.entries[i]
+    -- (A command asked about again, e.g. to run it outside the sandbox after a denial,
+    -- shows the second question.)
     if e.kind == "commandExecution" and (e.status or "inProgress") == "inProgress" and e.command == info.command
-      and not e.approval then
+      and not (e.approval and e.approval.waiting) then
       return e
     end
   end
