@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..protocol.account import RateLimitSnapshot, TokenUsage
 from ..protocol.items import ThreadItem
@@ -136,6 +137,16 @@ class CommandOutputDelta:
     delta: str
 
 
+@dataclass(frozen=True, slots=True)
+class RawResponseItemCompleted:
+    """An output item exactly as the model returned it (Responses API shape), for threads
+    started or resumed with `experimentalRawEvents`."""
+
+    thread_id: str
+    turn_id: str
+    item: dict[str, Any]
+
+
 # What one command item streams to the client as output deltas (PROTOCOL.md: 1 MiB).
 OUTPUT_DELTA_CAP_BYTES = 1024 * 1024
 OUTPUT_TRUNCATED_NOTICE = (
@@ -264,6 +275,7 @@ CoreEvent = (
     | ReasoningSummaryTextDelta
     | ReasoningTextDelta
     | CommandOutputDelta
+    | RawResponseItemCompleted
     | TokenUsageUpdated
     | TurnError
     | RateLimitsUpdated

@@ -35,6 +35,7 @@ from codex_lsp.mock_model.script import (
     MockResponse,
     MockUsage,
     ReasoningItem,
+    WebSearchCallItem,
     load_script,
     parse_script,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "MockUsage",
     "ReasoningItem",
     "RecordedRequest",
+    "WebSearchCallItem",
     "context_exceeded_response",
     "custom_tool_call_response",
     "cut_response",

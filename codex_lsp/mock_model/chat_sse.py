@@ -30,6 +30,7 @@ from codex_lsp.mock_model.script import (
     MockUsage,
     ReasoningItem,
     ResolvedUsage,
+    WebSearchCallItem,
     estimate_tokens,
     split_chunks,
     split_fixed,
@@ -97,6 +98,8 @@ class ChatStream:
                         text = "\n\n" + delta if (i > 0 or self.reasoning) and j == 0 else delta
                         self.reasoning.append(text)
                         yield self._chunk({"reasoning": text})
+            elif isinstance(item, WebSearchCallItem):
+                continue  # no hosted web search on the chat wire
             else:
                 yield from self._tool_call(item)
         finish = "tool_calls" if self.tool_calls else "stop"

@@ -22,6 +22,7 @@ from codex_lsp.mock_model.script import (
     MockResponse,
     MockUsage,
     ReasoningItem,
+    WebSearchCallItem,
     estimate_tokens,
     split_chunks,
     split_fixed,
@@ -121,6 +122,8 @@ class ResponsesStream:
                 done = yield from self._reasoning(index, item)
             elif isinstance(item, FunctionCallItem):
                 done = yield from self._function_call(index, item)
+            elif isinstance(item, WebSearchCallItem):
+                done = yield from self._web_search_call(index, item)
             else:
                 done = yield from self._custom_tool_call(index, item)
             output.append(done)
@@ -219,5 +222,16 @@ class ResponsesStream:
         yield self._event("response.custom_tool_call_input.done", **loc, input=item.input)
         self._output_chars.append(item.name + item.input)
         done = {**base, "name": item.name, "input": item.input}
+        yield self._done(index, done)
+        return done
+
+    def _web_search_call(self, index: int, item: WebSearchCallItem) -> _ItemEvents:
+        item_id = item.id or new_id("ws_")
+        base = {"id": item_id, "type": "web_search_call"}
+        yield self._added(index, {**base, "status": "in_progress"})
+        loc = {"item_id": item_id, "output_index": index}
+        for stage in ("in_progress", "searching", "completed"):
+            yield self._event(f"response.web_search_call.{stage}", **loc)
+        done = {**base, "status": "completed", "action": item.done_action()}
         yield self._done(index, done)
         return done

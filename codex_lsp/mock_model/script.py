@@ -28,6 +28,7 @@ __all__ = [
     "MockUsage",
     "ReasoningItem",
     "ResolvedUsage",
+    "WebSearchCallItem",
     "estimate_tokens",
     "load_script",
     "new_call_id",
@@ -104,8 +105,23 @@ class CustomToolCallItem(_Model):
     id: str | None = None
 
 
+class WebSearchCallItem(_Model):
+    """A search made with the hosted ``web_search`` tool (Responses wire only; the chat wire
+    has no such item and skips it). ``action`` overrides the default
+    ``{"type": "search", "query": query}``."""
+
+    type: Literal["web_search_call"] = "web_search_call"
+    query: str = ""
+    action: dict[str, Any] | None = None
+    id: str | None = None
+
+    def done_action(self) -> dict[str, Any]:
+        """The ``action`` of the done item."""
+        return self.action if self.action is not None else {"type": "search", "query": self.query}
+
+
 MockItem = Annotated[
-    MessageItem | ReasoningItem | FunctionCallItem | CustomToolCallItem,
+    MessageItem | ReasoningItem | FunctionCallItem | CustomToolCallItem | WebSearchCallItem,
     Field(discriminator="type"),
 ]
 

@@ -75,6 +75,7 @@ NOTIFICATIONS: dict[str, type[WireModel]] = {
     "codex/item/reasoning/textDelta": notifications.ReasoningTextDeltaNotification,
     "codex/item/commandExecution/outputDelta": notifications.CommandOutputDeltaNotification,
     "codex/item/mcpToolCall/progress": notifications.McpToolCallProgressNotification,
+    "codex/rawResponseItem/completed": notifications.RawResponseItemCompletedNotification,
     "codex/serverRequest/resolved": notifications.ServerRequestResolvedNotification,
     "codex/error": notifications.ErrorNotification,
     "codex/account/updated": account.AccountUpdatedNotification,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, computed_field
 
 from .account import TokenUsage
@@ -153,6 +155,16 @@ class CommandOutputDeltaNotification(WireModel):
     turn_id: str
     item_id: str
     delta: str
+
+
+class RawResponseItemCompletedNotification(WireModel):
+    """`codex/rawResponseItem/completed`: an output item exactly as the model returned it
+    (Responses API shape; on the Chat wire, the equivalent item the server built), for
+    threads started or resumed with `experimentalRawEvents: true`."""
+
+    thread_id: str
+    turn_id: str
+    item: dict[str, Any]
 
 
 class McpToolCallProgressNotification(WireModel):

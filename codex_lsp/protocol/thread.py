@@ -97,15 +97,22 @@ class ThreadOverrides(WireModel):
 
 
 class ThreadStartParams(ThreadOverrides):
-    """`codex/thread/start` params."""
+    """`codex/thread/start` params; `experimentalRawEvents`: the client also gets
+    `codex/rawResponseItem/completed` for every item the model returns in this thread."""
 
     ephemeral: bool | None = None
+    experimental_raw_events: bool | None = None
 
 
 class ThreadResumeParams(ThreadOverrides):
-    """`codex/thread/resume` params."""
+    """`codex/thread/resume` params: exactly one of `threadId`, `path` (a rollout file,
+    resumed even when the index does not know it) and `history` (Responses API input
+    items: a new thread whose model history starts with them)."""
 
-    thread_id: str
+    thread_id: str | None = None
+    path: str | None = None
+    history: list[dict[str, Any]] | None = None
+    experimental_raw_events: bool | None = None
 
 
 class ThreadForkParams(ThreadOverrides):

@@ -58,6 +58,14 @@ def _output_delta(e: ev.CommandOutputDelta) -> Notification:
     }
 
 
+def _raw_item(e: ev.RawResponseItemCompleted) -> Notification:
+    return "codex/rawResponseItem/completed", {
+        "threadId": e.thread_id,
+        "turnId": e.turn_id,
+        "item": e.item,
+    }
+
+
 def _summary_part(e: ev.ReasoningSummaryPartAdded) -> Notification:
     return "codex/item/reasoning/summaryPartAdded", {
         "threadId": e.thread_id,
@@ -155,6 +163,7 @@ _MAPPERS: dict[type, Callable[[Any], Notification]] = {
     ev.ReasoningSummaryTextDelta: _summary_delta,
     ev.ReasoningTextDelta: _reasoning_delta,
     ev.CommandOutputDelta: _output_delta,
+    ev.RawResponseItemCompleted: _raw_item,
     ev.ReasoningSummaryPartAdded: _summary_part,
     ev.ItemStarted: _item_started,
     ev.ItemCompleted: _item_completed,

@@ -64,7 +64,8 @@ def item_message(item: it.ThreadItem, cwd: str | None) -> str | None:
     if isinstance(item, it.McpToolCallItem):
         return f"Calling {item.server}.{item.tool}"
     if isinstance(item, it.WebSearchItem):
-        return shorten(f"Searching the web for {item.query}")
+        # The query is known when the search is done; it starts without one.
+        return shorten(f"Searching the web for {item.query}") if item.query else "Searching the web"
     if isinstance(item, it.ContextCompactionItem):
         return "Compacting the conversation"
     if isinstance(item, it.EnteredReviewModeItem):

@@ -49,10 +49,30 @@ def register_thread_handlers(server: LanguageServer, session: Session) -> None:
 
     async def start(p: t.ThreadStartParams) -> t.ThreadStartResult:
         thread = await manager.start(_request(p), ephemeral=bool(p.ephemeral))
+        thread.raw_events = bool(p.experimental_raw_events)
         return _result(thread, include_turns=False)
 
     async def resume(p: t.ThreadResumeParams) -> t.ThreadStartResult:
-        thread = await manager.resume(p.thread_id, _request(p))
+        given = [
+            name
+            for name, value in (("threadId", p.thread_id), ("path", p.path), ("history", p.history))
+            if value is not None
+        ]
+        if len(given) != 1:
+            field = given[-1] if given else "threadId"
+            raise invalid_params(
+                [field],
+                "give exactly one of threadId, path and history"
+                + (f" (got {', '.join(given)})" if given else ""),
+            )
+        if p.path is not None:
+            thread = await manager.resume_path(p.path, _request(p))
+        elif p.history is not None:
+            thread = await manager.resume_history(p.history, _request(p))
+        else:
+            assert p.thread_id is not None
+            thread = await manager.resume(p.thread_id, _request(p))
+        thread.raw_events = bool(p.experimental_raw_events)
         return _result(thread, include_turns=True)
 
     async def fork(p: t.ThreadForkParams) -> t.ThreadStartResult:

@@ -56,6 +56,10 @@ def test_bad_values_name_the_key(tmp_path: Path) -> None:
     broken = _load(tmp_path, '[tools]\nweb_search = "yes"\n')
     assert not broken.usable
     assert "line 2: tools.web_search" in broken.warnings[0]
+    bad_mode = _load(tmp_path, 'web_search = "sometimes"\n')
+    assert "web_search: 'sometimes' is not one of disabled, cached, indexed, live" in "\n".join(
+        bad_mode.warnings
+    )
     with pytest.raises(SettingsError, match="model_verbosity: 'loud'"):
         resolve(
             _load(tmp_path, "").config,
@@ -70,3 +74,21 @@ def test_bad_values_name_the_key(tmp_path: Path) -> None:
             ThreadRequest(config={"tools.web_search": "on"}),
             str(tmp_path),
         )
+
+
+def test_codex_0_169_forms(tmp_path: Path) -> None:
+    """Codex 0.169's `[tools.web_search]` table and top-level `web_search` mode."""
+
+    def enabled(text: str, overrides: dict[str, object] | None = None) -> bool:
+        loaded = _load(tmp_path, text)
+        assert loaded.usable, loaded.warnings
+        request = ThreadRequest(config=overrides)
+        return resolve(loaded.config, EditorSettings(), request, str(tmp_path)).web_search
+
+    assert enabled('[tools.web_search]\ncontext_size = "low"\n')
+    assert enabled('web_search = "live"\n')
+    assert enabled('web_search = "cached"\n')
+    assert not enabled('web_search = "disabled"\n')
+    assert not enabled('web_search = "live"\n[tools]\nweb_search = false\n')
+    assert not enabled('web_search = "live"\n', {"web_search": "disabled"})
+    assert enabled("", {"web_search": "indexed"})

@@ -147,8 +147,9 @@ class ToolsConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    # The Responses API's hosted `web_search` tool (not offered on the Chat wire).
-    web_search: StrictBool = False
+    # The Responses API's hosted `web_search` tool (not offered on the Chat wire): `true` /
+    # `false`, or Codex 0.169's `[tools.web_search]` table (present: on).
+    web_search: StrictBool | dict[str, Any] | None = None
 
 
 class ConfigProfile(BaseModel):
@@ -178,7 +179,10 @@ class CodexConfig(BaseModel):
     model_verbosity: str | None = None
     approval_policy: str | None = None
     sandbox_mode: str | None = None
-    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    tools: ToolsConfig | None = None
+    # Codex 0.169's search mode: "disabled" | "cached" | "indexed" | "live" (not disabled:
+    # the web_search tool is offered, unless `[tools] web_search` says otherwise).
+    web_search: str | None = None
     sandbox_workspace_write: SandboxWorkspaceWrite = Field(default_factory=SandboxWorkspaceWrite)
     shell_environment_policy: ShellEnvironmentPolicy = Field(default_factory=ShellEnvironmentPolicy)
     model_context_window: int | None = None
@@ -199,6 +203,7 @@ class CodexConfig(BaseModel):
 
 CREDENTIAL_STORES = ("file", "keyring", "auto", "ephemeral")
 VERBOSITIES = ("low", "medium", "high")
+WEB_SEARCH_MODES = ("disabled", "cached", "indexed", "live")
 
 # Keys whose value must be one of a fixed set (checked in the file and in every profile).
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -207,6 +212,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "model_reasoning_effort": get_args(ReasoningEffort),
     "model_reasoning_summary": get_args(ReasoningSummary),
     "model_verbosity": VERBOSITIES,
+    "web_search": WEB_SEARCH_MODES,
 }
 
 
@@ -219,7 +225,8 @@ def unknown_keys(config: CodexConfig) -> list[tuple[str, ...]]:
     found += [
         ("shell_environment_policy", k) for k in config.shell_environment_policy.model_extra or {}
     ]
-    found += [("tools", k) for k in config.tools.model_extra or {}]
+    if config.tools is not None:
+        found += [("tools", k) for k in config.tools.model_extra or {}]
     for pid, provider in config.model_providers.items():
         found += [("model_providers", pid, k) for k in provider.model_extra or {}]
     for name, profile in config.profiles.items():

@@ -18,7 +18,13 @@ from ...protocol.sandbox import (
     WorkspaceWriteSandbox,
 )
 from ..model.presets import AUTO_COMPACT_SHARE, known_context_window
-from .model import VERBOSITIES, CodexConfig, ProviderConfig, ShellEnvironmentPolicy
+from .model import (
+    VERBOSITIES,
+    WEB_SEARCH_MODES,
+    CodexConfig,
+    ProviderConfig,
+    ShellEnvironmentPolicy,
+)
 
 DEFAULT_MODEL = "gpt-5.1-codex"
 DEFAULT_PROVIDER = "openai"
@@ -186,6 +192,30 @@ def shell_environment_policy(
         raise SettingsError("config", problems) from None
 
 
+def web_search_enabled(config: CodexConfig, overrides: Mapping[str, Any]) -> bool:
+    """Whether the `web_search` tool is offered: `[tools] web_search` (a boolean, or Codex
+    0.169's table: on), else the top-level `web_search` mode (on unless "disabled"); a
+    thread's `config` overrides win (`tools.web_search`, a `tools` table, `web_search`)."""
+    tools = overrides.get("tools")
+    value = overrides.get("tools.web_search")
+    if value is None and isinstance(tools, Mapping):
+        value = tools.get("web_search")
+    if value is None and config.tools is not None:
+        value = config.tools.web_search
+    if isinstance(value, Mapping):
+        return True
+    if value is not None and not isinstance(value, bool):
+        raise SettingsError("config", f"tools.web_search: {value!r} is not a boolean or a table")
+    if value is not None:
+        return value
+    mode = overrides.get("web_search", config.web_search)
+    if mode is not None and mode not in WEB_SEARCH_MODES:
+        raise SettingsError(
+            "config", f"web_search: {mode!r} is not one of {', '.join(WEB_SEARCH_MODES)}"
+        )
+    return mode is not None and mode != "disabled"
+
+
 def resolve(
     config: CodexConfig,
     editor: EditorSettings,
@@ -263,14 +293,7 @@ def resolve(
         raise SettingsError(
             "config", f"model_verbosity: {verbosity!r} is not one of {', '.join(VERBOSITIES)}"
         )
-    web_search = overrides.get("tools.web_search")
-    tools_table = overrides.get("tools")
-    if web_search is None and isinstance(tools_table, Mapping):
-        web_search = tools_table.get("web_search")
-    if web_search is None:
-        web_search = config.tools.web_search
-    if not isinstance(web_search, bool):
-        raise SettingsError("config", f"tools.web_search: {web_search!r} is not a boolean")
+    web_search = web_search_enabled(config, overrides)
     cwd = os.path.abspath(os.path.expanduser(request.cwd or default_cwd))
     return ThreadSettings(
         model=model,

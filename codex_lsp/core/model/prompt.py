@@ -19,6 +19,10 @@ class Prompt:
     output_schema: dict[str, Any] | None = None
     parallel_tool_calls: bool = True
     cache_key: str | None = None
+    # `text.verbosity` (Responses wire; GPT-5 family); None: not sent.
+    verbosity: str | None = None
+    # Offer the Responses API's hosted `web_search` tool (not available on the Chat wire).
+    web_search: bool = False
 
     def wants_reasoning(self) -> bool:
         """Reasoning models get a `reasoning` block (and encrypted reasoning back)."""

@@ -19,6 +19,10 @@ from .stream_events import (
     Usage,
 )
 
+# The Responses API's hosted search tool (`[tools] web_search`); the model's searches come
+# back as `web_search_call` output items.
+WEB_SEARCH_TOOL: dict[str, Any] = {"type": "web_search"}
+
 
 def request_body(prompt: Prompt) -> dict[str, Any]:
     """Keyword arguments of `responses.create` for this prompt."""
@@ -29,8 +33,9 @@ def request_body(prompt: Prompt) -> dict[str, Any]:
         "store": False,
         "stream": True,
     }
-    if prompt.tools:
-        body["tools"] = prompt.tools
+    tools = [*prompt.tools, WEB_SEARCH_TOOL] if prompt.web_search else prompt.tools
+    if tools:
+        body["tools"] = tools
         body["tool_choice"] = "auto"
         body["parallel_tool_calls"] = prompt.parallel_tool_calls
     if prompt.wants_reasoning():
@@ -41,15 +46,18 @@ def request_body(prompt: Prompt) -> dict[str, Any]:
             reasoning["summary"] = prompt.reasoning_summary
         body["reasoning"] = reasoning
         body["include"] = ["reasoning.encrypted_content"]
+    text: dict[str, Any] = {}
     if prompt.output_schema is not None:
-        body["text"] = {
-            "format": {
-                "type": "json_schema",
-                "name": "codex_output_schema",
-                "schema": prompt.output_schema,
-                "strict": True,
-            }
+        text["format"] = {
+            "type": "json_schema",
+            "name": "codex_output_schema",
+            "schema": prompt.output_schema,
+            "strict": True,
         }
+    if prompt.verbosity:
+        text["verbosity"] = prompt.verbosity
+    if text:
+        body["text"] = text
     if prompt.cache_key:
         body["prompt_cache_key"] = prompt.cache_key
     return body
@@ -86,6 +94,10 @@ def history_item(item: dict[str, Any]) -> dict[str, Any]:
             "name": item.get("name"),
             "input": item.get("input", ""),
         }
+    if kind == "web_search_call":
+        # Replayed as Codex does: status and action, without the id (requests are not
+        # stored, so the id would name nothing).
+        return {k: item[k] for k in ("type", "status", "action") if k in item}
     return {k: v for k, v in item.items() if k != "status"}
 
 
@@ -138,7 +150,7 @@ async def translate(stream: AsyncIterator[Any]) -> AsyncIterator[ModelEvent]:
             yield SummaryPartAdded(event["item_id"], event.get("summary_index", 0))
         elif kind == "response.output_item.done":
             item = event.get("item") or {}
-            yield OutputItemDone(str(item.get("id") or ""), history_item(item))
+            yield OutputItemDone(str(item.get("id") or ""), history_item(item), item)
         elif kind == "response.completed":
             response = event.get("response") or {}
             yield Completed(response.get("id"), _usage(response.get("usage")))

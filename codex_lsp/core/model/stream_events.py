@@ -52,10 +52,18 @@ class ReasoningDelta:
 
 @dataclass(frozen=True, slots=True)
 class OutputItemDone:
-    """A finished output item, in Responses API input format (ready for the history)."""
+    """A finished output item, in Responses API input format (ready for the history);
+    `raw` is the item as the model returned it (Responses output shape) when that differs
+    (None: `item` is also the raw item)."""
 
     item_id: str
     item: dict[str, Any]
+    raw: dict[str, Any] | None = None
+
+    @property
+    def output_item(self) -> dict[str, Any]:
+        """The item as the model returned it."""
+        return self.raw if self.raw is not None else self.item
 
 
 @dataclass(frozen=True, slots=True)

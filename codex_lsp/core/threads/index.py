@@ -29,6 +29,7 @@ from .history import glance_rollout
 from .paths import (
     archived_root,
     index_path,
+    is_rollout_file_name,
     iter_rollout_entries,
     restrict_thread_roots,
     sessions_root,
@@ -350,8 +351,18 @@ class ThreadIndex:
                 "SELECT id, path, file_size, file_mtime_ns FROM threads"
             )
         }
-        gone = [(thread_id,) for path, (thread_id, _, _) in known.items() if path not in disk]
-        live_paths = {thread_id: path for path, (thread_id, _, _) in known.items() if path in disk}
+        # Rollouts resumed by path from where the scan does not look stay while they exist.
+        adopted = {p for p in known if p not in disk and self._adopted(p)}
+        gone = [
+            (thread_id,)
+            for path, (thread_id, _, _) in known.items()
+            if path not in disk and path not in adopted
+        ]
+        live_paths = {
+            thread_id: path
+            for path, (thread_id, _, _) in known.items()
+            if path in disk or path in adopted
+        }
         todo = []
         changed: dict[str, str] = {}  # path -> id of indexed rollouts changed on disk
         for path, stamp in disk.items():
@@ -372,6 +383,14 @@ class ThreadIndex:
         summarized = {row[1] for row in rows}
         gone += [(tid,) for path, tid in changed.items() if path not in summarized]
         _write(conn, "DELETE FROM threads WHERE id = ?", gone, rows)
+
+    def _adopted(self, path: str) -> bool:
+        """A rollout the scan never sees (outside `sessions/` and `archived_sessions/`, or
+        not named like a rollout) that still exists: indexed when resumed by its path."""
+        roots = (sessions_root(self.codex_home), archived_root(self.codex_home))
+        inside = any(Path(path).is_relative_to(root) for root in roots)
+        seen = inside and is_rollout_file_name(os.path.basename(path))
+        return not seen and os.path.isfile(path)
 
     def sync(self) -> None:
         """Reconcile with the disk: index new or changed rollouts, drop rows of gone ones."""

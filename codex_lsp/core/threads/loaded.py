@@ -50,6 +50,8 @@ class LoadedThread:
     exec_sessions: ExecSessions | None = None
     # What the turns changed, for the turn diff and undo (in memory; made on first use).
     snapshots: ThreadSnapshots | None = None
+    # The client asked for `codex/rawResponseItem/completed` (`experimentalRawEvents`).
+    raw_events: bool = False
 
     @property
     def id(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import sqlite3
 import threading
@@ -50,10 +51,11 @@ from ..workspace.snapshots import ThreadSnapshots
 from ..workspace.view import WorkspaceView
 from .errors import ThreadBusy, ThreadError, UnknownThread
 from .history import ThreadHistory, build_history, records_through_turn
-from .index import ListQuery, ThreadIndex, ThreadSummary
+from .index import ListQuery, ThreadIndex, ThreadSummary, summarize_rollout
 from .loaded import ActiveTurn, LoadedThread
 from .rollout import (
     ITEM_DELTA,
+    RESPONSE_ITEM,
     RolloutContents,
     RolloutCorrupt,
     RolloutRecord,
@@ -268,6 +270,43 @@ class ThreadManager:
         finally:
             del self._loading[thread_id]
             done.set_result(None)
+
+    async def resume_path(self, path: str, request: ThreadRequest) -> LoadedThread:
+        """Resume the thread recorded in the rollout file `path`, also when the index does
+        not know it (it is indexed then, at that path)."""
+        await self.open_index()
+        summary = await asyncio.to_thread(_summarize_at, path, self.archive_root)
+        loaded = self.loaded.get(summary.id)
+        if loaded is not None:
+            current = str(loaded.writer.path) if loaded.writer is not None else None
+            if current != summary.path:
+                raise ThreadError(
+                    "path", f"thread {summary.id} is loaded from {current}, not {summary.path}"
+                )
+        else:
+            known = self.index().get(summary.id)
+            if known is None or known.path != summary.path:
+                self.index().upsert(summary)
+        return await self.resume(summary.id, request)
+
+    async def resume_history(
+        self, items: list[dict[str, Any]], request: ThreadRequest
+    ) -> LoadedThread:
+        """A new thread whose model history starts with `items` (Responses API input
+        items); they are recorded, so the thread resumes with them after a restart."""
+        await self.open_index()
+        model_items = [_history_item(index, item) for index, item in enumerate(items)]
+        settings = self._resolve(request)
+        records = [RolloutRecord(now_ms(), RESPONSE_ITEM, {"item": i}) for i in model_items]
+        history = ThreadHistory(
+            turns=[],
+            model_items=list(model_items),
+            token_usage=None,
+            name=None,
+            last_context=None,
+            preview="",
+        )
+        return self._new_thread(settings, ephemeral=False, records=records, history=history)
 
     def _reresolve(self, thread: LoadedThread, request: ThreadRequest) -> ThreadSettings:
         """A loaded thread resumed again: the request's overrides apply on top of its
@@ -819,6 +858,51 @@ def _check_provider(request: ThreadRequest, meta: SessionMeta) -> None:
             f"cannot continue on {request.model_provider!r} (its encrypted reasoning does not "
             "transfer). Start a new thread instead.",
         )
+
+
+def _summarize_at(path: str, archive_root: Path) -> ThreadSummary:
+    """The index row of the rollout at `path` (absolute); ThreadError naming `path`."""
+    file = Path(path).expanduser()
+    if not file.is_absolute():
+        raise ThreadError("path", f"{path!r} is not an absolute path")
+    file = Path(os.path.abspath(file))
+    archived = file.is_relative_to(archive_root)
+    try:
+        summary = summarize_rollout(file, archived)
+    except FileNotFoundError:
+        raise ThreadError("path", f"no rollout file at {file}") from None
+    except RolloutCorrupt as exc:
+        raise ThreadError("path", f"{file} is not a readable rollout: {exc}") from None
+    except OSError as exc:
+        raise ThreadError("path", f"{file} cannot be read: {exc.strerror or exc}") from None
+    if archived:
+        raise ThreadError("path", f"thread {summary.id} is archived; unarchive it first")
+    return summary
+
+
+def _history_item(index: int, item: Any) -> dict[str, Any]:
+    """One Responses API input item of `history`; a message given as `{role, content}`
+    (the API's short form, content as text or parts) gets its type and text parts."""
+    where = f"history[{index}]"
+    if not isinstance(item, dict):
+        raise ThreadError("history", f"{where} is not an object")
+    kind = item.get("type")
+    if kind is None and "role" in item:
+        kind = "message"
+    if not isinstance(kind, str) or not kind:
+        raise ThreadError("history", f"{where} has no type")
+    out = {**item, "type": kind}
+    if kind == "message":
+        role = item.get("role")
+        if role not in ("user", "assistant", "system", "developer"):
+            raise ThreadError("history", f"{where}: role {role!r} is not a message role")
+        content = item.get("content")
+        if isinstance(content, str):
+            part = "output_text" if role == "assistant" else "input_text"
+            out["content"] = [{"type": part, "text": content}]
+        elif not isinstance(content, list):
+            raise ThreadError("history", f"{where}: content is neither text nor a list")
+    return out
 
 
 def _adopt(thread: LoadedThread, history: ThreadHistory) -> None:

@@ -6,11 +6,16 @@ far: with the exit code when the process is done, else with a session id. `write
 types into that session, waits again and returns the output produced since the last
 call. Sessions belong to the thread (`ExecSessions`): an interrupted turn leaves them
 running, and the thread's owner kills them all with `close_all()`.
+
+As `shell` does, the output is also streamed to the client as it is read, as
+`outputDelta` of the exec_command's item (what `write_stdin` follow-ups bring out too),
+at most 1 MiB per item (`events.CommandOutputStream`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 import signal
 import time
@@ -20,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...protocol.items import CommandExecutionItem
+from .. import events as ev
 from ..approvals.commands import ask_rerun_after_denial, clear_command
 from ..approvals.gate import TurnCancelled
 from ..sandbox.backend import SandboxError, SandboxUnavailable
@@ -287,6 +293,9 @@ class ExecCommandTool:
         )
         ctx.item_started(item)
         started = time.monotonic()
+        # One stream per item (a rerun outside the sandbox shares its cap), fed by the
+        # session's reader for as long as the process runs (write_stdin follow-ups too).
+        stream = ev.CommandOutputStream(ctx.emit, ctx.thread_id, ctx.turn_id, item.id)
         clearance = await clear_command(
             ctx,
             item,
@@ -303,12 +312,12 @@ class ExecCommandTool:
         if ctx.snapshots is not None:
             await ctx.snapshots.before_command()
         report, output, exit_code = await self._start_and_collect(
-            ctx, item, args, argv, cwd, clearance.plan, yield_ms, cap, started
+            ctx, item, args, argv, cwd, clearance.plan, yield_ms, cap, started, stream
         )
         decision = await ask_rerun_after_denial(ctx, item, argv, clearance.plan, exit_code, output)
         if decision in ("accept", "acceptForSession"):
             report, output, exit_code = await self._start_and_collect(
-                ctx, item, args, argv, cwd, None, yield_ms, cap, time.monotonic()
+                ctx, item, args, argv, cwd, None, yield_ms, cap, time.monotonic(), stream
             )
         elif decision == "cancel":
             _finish(ctx, item, "failed", exit_code, output, started)
@@ -330,6 +339,7 @@ class ExecCommandTool:
         yield_ms: int,
         cap: int,
         started: float,
+        stream: ev.CommandOutputStream,
     ) -> tuple[str, str, int | None]:
         """Start a session for `argv` under `plan` and wait for its first output: the
         report, the output and the exit code (None: still running). Failures to start
@@ -342,6 +352,7 @@ class ExecCommandTool:
                 env={**env, **EXEC_ENV},
                 plan=plan,
                 command=args.cmd,
+                on_output=OutputDeltas(stream),
             )
         except asyncio.CancelledError:
             _finish(ctx, item, "failed", None, "", started)
@@ -377,6 +388,25 @@ class ExecCommandTool:
             # The session stays with the thread; the item just stops being live.
             _finish(ctx, item, "failed", None, "", started)
             raise
+
+
+class OutputDeltas:
+    """A session's terminal output as `outputDelta` text: decoded incrementally as UTF-8
+    (never split inside a character), the terminal's CRLF turned into LF (a CR at the end
+    of a chunk waits for the next), within the stream's per-item cap."""
+
+    def __init__(self, stream: ev.CommandOutputStream) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._cr = ""
+
+    def __call__(self, chunk: bytes) -> None:
+        final = not chunk
+        text = self._cr + self._decoder.decode(chunk, final=final)
+        self._cr = ""
+        if text.endswith("\r") and not final:
+            text, self._cr = text[:-1], "\r"
+        self._stream.write(text.replace("\r\n", "\n"))
 
 
 def _finish(

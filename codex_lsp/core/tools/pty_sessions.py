@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import tasks
 from ..sandbox.bounds import BoundedBuffer
 from ..sandbox.plan import SandboxPlan
 from ..sandbox.spawn import Spawned, spawn
+
+log = logging.getLogger(__name__)
+
+# Sees every chunk of a session's output as it is read; `b""` once, at the end.
+OutputSink = Callable[[bytes], None]
 
 MAX_SESSIONS = 16
 # Unread output kept per session; older output is dropped.
@@ -79,8 +85,10 @@ class ExecSession:
         command: str,
         cwd: str,
         buffer_bytes: int = SESSION_BUFFER_BYTES,
+        on_output: OutputSink | None = None,
     ) -> None:
         self.id = session_id
+        self._on_output = on_output
         self.spawned = spawned
         self.command = command
         self.cwd = cwd
@@ -127,6 +135,7 @@ class ExecSession:
         try:
             while chunk := await self.spawned.read():
                 self._append(chunk)
+                self._tell(chunk)
                 self._notify()
                 # A read that finds data never suspends: let the loop breathe between
                 # chunks of a process that writes without pause.
@@ -134,8 +143,18 @@ class ExecSession:
         except OSError:
             pass  # the PTY went away (closed by a kill): end of output
         finally:
+            self._tell(b"")
             self._reader_done.set()
             self._notify()
+
+    def _tell(self, chunk: bytes) -> None:
+        """Hand output to the sink (streaming to the client); a failing sink is logged."""
+        if self._on_output is None:
+            return
+        try:
+            self._on_output(chunk)
+        except Exception:
+            log.exception("the output sink of exec session %s failed", self.id)
 
     async def _wait_loop(self) -> None:
         code = await self.spawned.wait()
@@ -245,8 +264,10 @@ class ExecSessions:
         env: Mapping[str, str] | None,
         plan: SandboxPlan | None,
         command: str,
+        on_output: OutputSink | None = None,
     ) -> Started:
-        """Spawn `argv` on a PTY under `plan` and register it as a new session; when the
+        """Spawn `argv` on a PTY under `plan` and register it as a new session (its output
+        also goes to `on_output` as it is read, for the process's life); when the
         cap is reached, the oldest exited (else least recently used) session is killed
         to make room. Raises what `spawn` raises (`SandboxUnavailable`, `SandboxError`,
         `OSError`). The registration survives the caller's cancellation (the session
@@ -254,7 +275,7 @@ class ExecSessions:
         if self._closed:
             raise RuntimeError("the thread's exec sessions are closed")
         task = asyncio.get_running_loop().create_task(
-            self._start(argv, cwd=cwd, env=env, plan=plan, command=command),
+            self._start(argv, cwd=cwd, env=env, plan=plan, command=command, on_output=on_output),
             name="exec-session-start",
         )
         self._starting.add(task)
@@ -274,12 +295,18 @@ class ExecSessions:
         env: Mapping[str, str] | None,
         plan: SandboxPlan | None,
         command: str,
+        on_output: OutputSink | None,
     ) -> Started:
         spawned = await spawn(argv, cwd=cwd, env=env, plan=plan, pty=True)
         session_id = self._next_id
         self._next_id += 1
         session = ExecSession(
-            session_id, spawned, command=command, cwd=cwd, buffer_bytes=self.buffer_bytes
+            session_id,
+            spawned,
+            command=command,
+            cwd=cwd,
+            buffer_bytes=self.buffer_bytes,
+            on_output=on_output,
         )
         if self._closed:
             await session.kill()

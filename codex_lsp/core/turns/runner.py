@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ...protocol.account import TokenUsage, TokenUsageBreakdown
-from ...protocol.items import ThreadItem, UserMessageItem
+from ...protocol.items import ThreadItem, UserMessageItem, WebSearchItem
 from ...protocol.notifications import ErrorInfo
 from ...protocol.thread import Turn
 from ...protocol.user_input import TextInput, UserInput
@@ -44,7 +44,7 @@ from ..tools.registry import local_shell_payload
 from ..workspace.snapshots import ThreadSnapshots, TurnSnapshots
 from ..workspace.view import WorkspaceView
 from .lifecycle import TurnLifecycle
-from .stream_state import ResponseState, StreamingItem, new_id
+from .stream_state import ResponseState, StreamingItem, new_id, web_search_query
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,10 @@ class TurnRunner(TurnLifecycle):
         t, s = self.thread, self.thread.settings
         context = self._context()
         previous = t.last_context
-        if not t.model_items:
+        # A thread made from a given history (`resume` with `history`, which leaves no turn
+        # context yet) gets the initial context too; a delegated child (no rollout) not.
+        first = not t.model_items or (t.last_context is None and t.writer is not None)
+        if first:
             if s.developer_instructions:
                 self._add_history(developer_message(s.developer_instructions))
             agents = agents_message(s.cwd)
@@ -219,6 +222,10 @@ class TurnRunner(TurnLifecycle):
             if partial is not None:
                 self._pending_history.append(partial)
             self._item_completed(streaming.thread_item())
+        while state.searches:
+            search = state.searches.pop(next(iter(state.searches)))
+            state.done_ids.append(search.id)
+            self._item_completed(search)
         if keep_partial:
             self._commit_history()
 
@@ -286,6 +293,8 @@ class TurnRunner(TurnLifecycle):
             reasoning_summary=s.reasoning_summary,
             output_schema=self.output_schema,
             cache_key=self.thread.id,
+            verbosity=s.model_verbosity,
+            web_search=s.web_search,
         )
 
     async def _sample(self) -> list[ToolCall]:
@@ -369,6 +378,10 @@ class TurnRunner(TurnLifecycle):
                 streaming = StreamingItem(event.item_type, new_id(prefix))
                 state.open[event.item_id] = streaming
                 self._item_started(streaming.thread_item())
+            elif event.item_type == "web_search_call":
+                search = WebSearchItem(id=new_id("ws"), query="")
+                state.searches[event.item_id] = search
+                self._item_started(search)
         elif isinstance(event, se.SummaryPartAdded):
             item = state.open.get(event.item_id)
             if item is not None:
@@ -390,6 +403,8 @@ class TurnRunner(TurnLifecycle):
         assert state is not None
         raw = event.item
         kind = raw.get("type")
+        if self.thread.raw_events:
+            self.emit(ev.RawResponseItemCompleted(self.thread.id, self.turn.id, event.output_item))
         streaming = state.open.pop(event.item_id, None)
         if kind in ("message", "reasoning"):
             if streaming is None:
@@ -422,6 +437,16 @@ class TurnRunner(TurnLifecycle):
                 )
             )
             self._pending_history.append(raw)
+        elif kind == "web_search_call":
+            search = state.searches.pop(event.item_id, None)
+            if search is None:
+                search = WebSearchItem(id=new_id("ws"), query="")
+                self._item_started(search)
+            state.done_ids.append(search.id)
+            self._pending_history.append(raw)
+            self._item_completed(
+                WebSearchItem(id=search.id, query=web_search_query(event.output_item))
+            )
         else:
             self._pending_history.append(raw)
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...protocol.items import AgentMessageItem, ReasoningItem
+from ...protocol.items import AgentMessageItem, ReasoningItem, WebSearchItem
 
 
 def new_id(prefix: str) -> str:
@@ -57,10 +57,31 @@ class StreamingItem:
         }
 
 
+def web_search_query(item: dict[str, Any]) -> str:
+    """What a `web_search_call` output item searched for: `action.query` (or its
+    `queries`); for the page actions, the page (and the pattern looked for)."""
+    action = item.get("action")
+    if not isinstance(action, dict):
+        return ""
+    query = action.get("query")
+    if isinstance(query, str) and query:
+        return query
+    queries = action.get("queries")
+    if isinstance(queries, list) and queries:
+        return " | ".join(str(q) for q in queries)
+    url = action.get("url")
+    pattern = action.get("pattern")
+    if isinstance(pattern, str) and pattern:
+        return f"'{pattern}' in {url}" if isinstance(url, str) and url else pattern
+    return url if isinstance(url, str) else ""
+
+
 @dataclass
 class ResponseState:
     """One attempt at one model response."""
 
     open: dict[str, StreamingItem] = field(default_factory=dict)
+    # Web searches begun and not done yet, by the model's item id.
+    searches: dict[str, WebSearchItem] = field(default_factory=dict)
     done_ids: list[str] = field(default_factory=list)
     completed: bool = False
