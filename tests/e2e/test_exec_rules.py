@@ -7,20 +7,25 @@ after a restart; other commands still ask; `codex/config/read` shows the rules a
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import pty
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lsprotocol import types as lsp
 
+from codex_lsp.core.approvals.rules import Rule, RuleStore
 from codex_lsp.core.sandbox.backend import detect_backend
 from codex_lsp.core.sandbox.plan import plan_for
 from codex_lsp.mock_model import MockModelServer, MockResponse, text_response, tool_call_response
 from codex_lsp.protocol.sandbox import WorkspaceWriteSandbox
 from tests.conftest import ClientFactory
-from tests.lsp_client import CodexClient, plain
+from tests.lsp_client import CodexClient, mock_config, plain
 
 APPROVAL = "codex/item/commandExecution/requestApproval"
 RULES = "approvals.rules"
@@ -205,3 +210,85 @@ async def test_the_plain_clients_always_allow_action(
     ]
     read = await client.request("codex/config/read", {})
     assert read["config"]["approvals"]["rules"] == [{"cwd": str(workspace), "prefix": ["mkdir"]}]
+
+
+async def test_exec_asks_on_the_terminal_with_the_risk_and_remembers(
+    mock_model: MockModelServer, workspace: Path, codex_home: Path
+) -> None:
+    """`codex-lsp exec` on a terminal: the prompt shows the risk and offers the rule; `p`
+    runs the command and remembers it; the next `exec` (no terminal: nothing could be
+    asked) runs a command with that prefix."""
+    (codex_home / "config.toml").write_text(
+        'approval_policy = "untrusted"\n'
+        "experimental_sandbox_command_assessment = true\n" + mock_config(mock_model.url)
+    )
+    assessment = {
+        "description": "Creates a folder",
+        "risk_level": "low",
+        "risk_categories": ["filesystem"],
+    }
+    mock_model.enqueue(
+        shell("mkdir -p made/tty"), text_response(json.dumps(assessment)), text_response("done")
+    )
+    env = {**os.environ, "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "sk-test-key"}
+    master, slave = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "codex_lsp", "exec", "make it",
+        env=env, cwd=workspace, stdin=slave, stdout=slave, stderr=slave,
+    )  # fmt: skip
+    os.close(slave)
+    loop = asyncio.get_running_loop()
+    screen = bytearray()
+    got, closed = asyncio.Event(), asyncio.Event()
+
+    def readable() -> None:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: exec exited, nothing holds the terminal any more
+            data = b""
+        if not data:
+            loop.remove_reader(master)
+            closed.set()
+        screen.extend(data)
+        got.set()
+
+    loop.add_reader(master, readable)
+    question = b"[y]es / [a]lways this session / [n]o / [s]top the turn: "
+    answered = False
+    try:
+        async with asyncio.timeout(60):
+            while not closed.is_set():
+                if not answered and question in screen:
+                    answered = True
+                    os.write(master, b"p\n")
+                got.clear()
+                await got.wait()
+            await proc.wait()
+    finally:
+        loop.remove_reader(master)
+        os.close(master)
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+    text = screen.decode(errors="replace")
+    assert proc.returncode == 0, text
+    assert text.count(question.decode()) == 1, text
+    assert "risk: low \u2014 Creates a folder (filesystem)" in text
+    assert '[p] run it, and always allow "mkdir" in this folder' in text
+    assert (workspace / "made" / "tty").is_dir()
+    assert RuleStore(codex_home).load() == [Rule(str(workspace), ("mkdir",))]
+
+    # Without a terminal anything asked would be declined: the rule lets it run, and no
+    # assessment is made (nothing is asked).
+    before = len(mock_model.requests)
+    mock_model.enqueue(shell("mkdir -p made/again"), text_response("done"))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "codex_lsp", "exec", "again",
+        env=env, cwd=workspace, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert "declined" not in err.decode()
+    assert (workspace / "made" / "again").is_dir()
+    assert len(mock_model.requests) == before + 2
