@@ -248,8 +248,11 @@ export class ApprovalUi implements vscode.Disposable {
     const choices = commandChoices(amendment);
     const facts = [...riskLines(risk), `in ${params.cwd}`, params.reason ? `Reason: ${params.reason}` : ""].filter(Boolean);
     const help = [COMMAND_HELP];
-    const always = choices.find((c) => typeof c.decision === "object");
-    if (always) help.push(`"${always.label}": ${always.title}.`);
+    if (amendment?.length) {
+      help.push(
+        `Always allow runs it now and, from now on, every command starting with "${formatPrefix(amendment)}" in this folder without asking (still in the sandbox; Codex: Remembered Commands lists and removes them).`,
+      );
+    }
     // The decline is the modal's close affordance (Escape), so VS Code adds no "Cancel" of
     // its own whose meaning would be unclear.
     const items: vscode.MessageItem[] = choices.map(({ label, decision }) => ({ title: label, isCloseAffordance: modal && decision === "decline" }));
@@ -270,7 +273,7 @@ export class ApprovalUi implements vscode.Disposable {
     this.log.info(`command approval for ${params.command} in ${params.cwd}: ${describeDecision(decision)}`);
     if (typeof decision === "object") {
       const prefix = formatPrefix(decision.acceptWithExecpolicyAmendment.execpolicy_amendment);
-      vscode.window.setStatusBarMessage(`Codex: commands starting with "${prefix}" now run without asking (Codex: Remembered Commands)`, 10_000);
+      vscode.window.setStatusBarMessage(`Codex: always allowing "${prefix}" here`, 10_000);
     }
     return { decision };
   }

@@ -667,4 +667,121 @@ describe.skipIf(!ready)("extension in the VS Code workbench (code-server)", () =
     await card.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, "mcp-card.png") });
   });
+  /** A new, empty thread in the chat (its title in the thread picker). */
+  async function newThread(): Promise<void> {
+    const count = await chat.locator("#thread-select option").count();
+    await chat.locator("#new-thread").click();
+    await expect.poll(() => chat.locator("#thread-select option").count(), { timeout: 30_000 }).toBe(count + 1);
+    await expect.poll(() => chat.locator(".entry").count(), { timeout: 30_000 }).toBe(0);
+  }
+
+  it("shows a command's risk and offers Always allow; the next command with that prefix runs without a prompt; Remembered Commands forgets it", async () => {
+    // The assessment on (config.toml is read again for the next thread), a new thread.
+    const home = path.join(base, "home");
+    const config = path.join(home, "config.toml");
+    fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace('approval_policy = "untrusted"\n', 'approval_policy = "untrusted"\nexperimental_sandbox_command_assessment = true\n'));
+    await newThread();
+    const ws = path.join(base, "ws");
+    const description = "Creates an empty file in the project.";
+    const shell = (argv: string[], callId: string) => ({ items: [{ type: "function_call", name: "shell", arguments: JSON.stringify({ command: argv }), call_id: callId }] });
+    await mock.enqueue(
+      shell(["touch", "allowed-1.txt"], "r1"),
+      // The server's side request: the model's assessment of the command, as JSON.
+      { items: [{ type: "message", text: JSON.stringify({ description, risk_level: "medium", risk_categories: ["files", "workspace"] }) }] },
+      { items: [{ type: "message", text: "Made the first file." }] },
+    );
+    const before = (await mock.requests()).length;
+    await chat.locator("#input").fill("Make the first file");
+    await chat.locator("#input").press("Enter");
+    // The modal names the level and the assessment, and offers to remember the prefix.
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: 60_000 });
+    const asking = await dialog.innerText();
+    expect(asking).toContain("Codex wants to run");
+    expect(asking).toContain("(medium risk)");
+    expect(asking).toContain(`Medium risk: ${description}`);
+    expect(asking).toContain("Categories: files, workspace");
+    const labels = (await dialog.locator(".dialog-buttons .monaco-button").allInnerTexts()).map((t) => t.trim());
+    expect([...labels].sort()).toEqual(['Always allow "touch"', "Decline and continue", "Run", "Run and don't ask again", "Stop the turn"]);
+    // The card: the level as a colored badge, the description and the categories, the same choices.
+    const card = chat.locator(".entry.command", { hasText: "allowed-1.txt" });
+    const risk = card.locator(".risk");
+    await risk.waitFor({ timeout: 30_000 });
+    expect(await risk.locator(".risk-badge").innerText()).toBe("Medium risk");
+    expect(await risk.locator(".risk-description").innerText()).toBe(description);
+    expect(await risk.locator(".risk-categories .chip").allInnerTexts()).toEqual(["files", "workspace"]);
+    const badgeColor = await risk.locator(".risk-badge").evaluate((e) => getComputedStyle(e).backgroundColor);
+    expect(badgeColor).not.toBe(await card.locator(".card-head .badge").evaluate((e) => getComputedStyle(e).backgroundColor));
+    expect(await card.locator(".approval button").allInnerTexts()).toEqual(["Run", "Run and don't ask again", 'Always allow "touch"', "Decline and continue", "Stop the turn"]);
+    await page.screenshot({ path: path.join(shots, "command-risk.png") });
+    await dialog.getByRole("button", { name: 'Always allow "touch"', exact: true }).click();
+    await dialog.waitFor({ state: "detached", timeout: 30_000 });
+    await chat.locator(".entry.agent", { hasText: "Made the first file." }).waitFor({ timeout: 60_000 });
+    expect(fs.existsSync(path.join(ws, "allowed-1.txt"))).toBe(true);
+    await card.locator(".muted", { hasText: /^exit 0\b/ }).waitFor({ timeout: 30_000 });
+    expect(await card.locator(".risk, .approval").count()).toBe(0);
+    // The turn's request, the assessment (no tools), the turn's next request.
+    const first = (await mock.requests()).slice(before);
+    expect(first).toHaveLength(3);
+    expect(first[1]?.body.tools ?? []).toEqual([]);
+
+    // A second command with the prefix: it runs, no prompt comes (a dialog would be seen by
+    // the observer) and no assessment is asked for.
+    await page.evaluate(() => {
+      const w = window as unknown as { codexDialogs: number };
+      w.codexDialogs = 0;
+      new MutationObserver(() => {
+        if (document.querySelector(".monaco-dialog-box")) w.codexDialogs += 1;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await mock.enqueue(shell(["touch", "allowed-2.txt"], "r2"), { items: [{ type: "message", text: "Made the second file." }] });
+    await chat.locator("#input").fill("Make the second file");
+    await chat.locator("#input").press("Enter");
+    await chat.locator(".entry.agent", { hasText: "Made the second file." }).waitFor({ timeout: 60_000 });
+    expect(fs.existsSync(path.join(ws, "allowed-2.txt"))).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { codexDialogs: number }).codexDialogs)).toBe(0);
+    expect((await mock.requests()).length).toBe(before + 5);
+    const second = chat.locator(".entry.command", { hasText: "allowed-2.txt" });
+    await second.locator(".muted", { hasText: /^exit 0\b/ }).waitFor({ timeout: 30_000 });
+    expect(await second.locator(".badge").innerText()).toBe("done");
+    await page.screenshot({ path: path.join(shots, "command-remembered.png") });
+
+    // Codex: Remembered Commands lists the rule; picking it and confirming forgets it.
+    const placeholder = "Commands Codex runs without asking: pick one to forget it";
+    await runCommand("Codex: Remembered Commands", 60_000, placeholder);
+    const rows = page.locator(".quick-input-list .monaco-list-row");
+    await rows.first().waitFor({ timeout: 30_000 });
+    expect(await rows.count()).toBe(1);
+    // The label and the folder, then the detail line (a label of its own).
+    expect(await rows.first().locator(".label-name").first().innerText()).toBe("touch");
+    expect(await rows.first().locator(".label-description").first().innerText()).toBe("this workspace");
+    expect(await rows.first().innerText()).toContain(`Commands starting with this run without asking in ${ws} (still in the sandbox)`);
+    await page.screenshot({ path: path.join(shots, "remembered-commands.png") });
+    await rows.first().click();
+    await dialog.waitFor({ timeout: 30_000 });
+    expect(await dialog.innerText()).toContain('Forget "touch"?');
+    await dialog.getByRole("button", { name: "Forget", exact: true }).click();
+    await page.locator(".notifications-toasts", { hasText: 'forgot "touch"' }).waitFor({ timeout: 30_000 });
+    const stored = JSON.parse(fs.readFileSync(path.join(home, "rules", "remembered_commands.json"), "utf8")) as { rules: unknown[] };
+    expect(stored.rules).toEqual([]);
+  });
+
+  it("shows a web search as a card with its query", async () => {
+    const config = path.join(base, "home", "config.toml");
+    fs.appendFileSync(config, "\n[tools]\nweb_search = true\n");
+    await newThread();
+    const query = "code-server 4.139 release notes";
+    await mock.enqueue({ items: [{ type: "web_search_call", query }, { type: "message", text: "Here is what is new." }] });
+    await chat.locator("#input").fill("What is new in code-server?");
+    await chat.locator("#input").press("Enter");
+    await chat.locator(".entry.agent", { hasText: "Here is what is new." }).waitFor({ timeout: 60_000 });
+    const card = chat.locator(".entry.websearch").last();
+    expect(await card.locator(".card-head strong").innerText()).toBe("Searched the web");
+    expect(await card.locator(".card-head .badge").innerText()).toBe("done");
+    expect(await card.locator(".websearch-query").innerText()).toBe(query);
+    const tools = ((await mock.requests()).at(-1)?.body.tools ?? []) as { type?: string }[];
+    expect(tools.some((t) => t.type === "web_search")).toBe(true);
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, "web-search.png") });
+  });
 });

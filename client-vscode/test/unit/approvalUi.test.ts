@@ -236,8 +236,8 @@ describe("ApprovalUi", () => {
     store.apply(n.started(command("cmd_r", "inProgress", null, null)));
     const risk = { description: "Deletes the build directory.", riskLevel: "high" as const, riskCategories: ["data loss", "filesystem"] };
     const params = {
-      threadId: THREAD, turnId: TURN, itemId: "cmd_r", command: "rm -rf build", cwd: dir, commandActions: [], reason: "clean the build",
-      risk, proposedExecpolicyAmendment: ["rm", "-rf", "build"],
+      threadId: THREAD, turnId: TURN, itemId: "cmd_r", command: "cargo clean", cwd: dir, commandActions: [], reason: "clean the build",
+      risk, proposedExecpolicyAmendment: ["cargo", "clean"],
     };
     // Dismissed (Escape): a decline.
     await expect(endpoint.ask("codex/item/commandExecution/requestApproval", params).answer).resolves.toEqual({ decision: "decline" });
@@ -245,26 +245,26 @@ describe("ApprovalUi", () => {
     expect(stub.messages[0]).toMatchObject({
       kind: "error",
       modal: true,
-      message: "Codex wants to run: rm -rf build (high risk)",
-      items: ["Run", "Run and don't ask again", 'Always allow "rm -rf build"', "Decline and continue", "Stop the turn"],
+      message: "Codex wants to run: cargo clean (high risk)",
+      items: ["Run", "Run and don't ask again", 'Always allow "cargo clean"', "Decline and continue", "Stop the turn"],
       closeAffordance: "Decline and continue",
     });
     const detail = stub.messages[0]?.detail ?? "";
     expect(detail.split("\n").slice(0, 4)).toEqual(["High risk: Deletes the build directory.", "Categories: data loss, filesystem", `in ${dir}`, "Reason: clean the build"]);
-    expect(detail).toContain('"Always allow "rm -rf build"": Run it, and from now on every command starting with "rm -rf build" in this folder without asking');
+    expect(detail).toContain('Always allow runs it now and, from now on, every command starting with "cargo clean" in this folder without asking (still in the sandbox');
     // As a notification (left open): the card shows the same while it waits, and its Always
     // allow button answers.
     stub.config["approvals.commandPrompt"] = "notification";
     const { answer } = endpoint.ask("codex/item/commandExecution/requestApproval", params);
     await until(() => (store.entry(THREAD, "cmd_r") as CommandEntry).approval !== null, "the card's buttons");
     expect(stub.messages[1]).toMatchObject({ kind: "error", modal: false });
-    expect(stub.messages[1]?.message).toBe(`Codex wants to run: rm -rf build (High risk: Deletes the build directory.; Categories: data loss, filesystem; in ${dir}; Reason: clean the build)`);
+    expect(stub.messages[1]?.message).toBe(`Codex wants to run: cargo clean (High risk: Deletes the build directory.; Categories: data loss, filesystem; in ${dir}; Reason: clean the build)`);
     const card = store.entry(THREAD, "cmd_r") as CommandEntry;
-    expect(card.approval).toMatchObject({ kind: "command", risk, amendment: ["rm", "-rf", "build"] });
-    expect(ui.pending.answer(card.approval!.key, { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["rm", "-rf", "build"] } })).toBe(true);
-    await expect(answer).resolves.toEqual({ decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["rm", "-rf", "build"] } } });
+    expect(card.approval).toMatchObject({ kind: "command", risk, amendment: ["cargo", "clean"] });
+    expect(ui.pending.answer(card.approval!.key, { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["cargo", "clean"] } })).toBe(true);
+    await expect(answer).resolves.toEqual({ decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["cargo", "clean"] } } });
     expect((store.entry(THREAD, "cmd_r") as CommandEntry).approval).toBeNull();
-    expect(stub.messages.at(-1)).toMatchObject({ kind: "status", message: 'Codex: commands starting with "rm -rf build" now run without asking (Codex: Remembered Commands)' });
+    expect(stub.messages.at(-1)).toMatchObject({ kind: "status", message: 'Codex: always allowing "cargo clean" here' });
   });
 
   it("answers Always allow from the modal; low risk gets the info icon, none adds nothing", async () => {
