@@ -23,7 +23,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types as lsp
 from pydantic import ValidationError
 
 from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
@@ -43,18 +42,13 @@ from ..protocol.approvals import (
 )
 from ..protocol.enums import ApprovalDecision
 from .diff_text import ChangeView, change_prompt
-from .edits import (
-    EditPlan,
-    await_landing,
-    before_sending,
-    land_on_disk,
-    observe_applied,
-    workspace_edit,
-)
 
 if TYPE_CHECKING:
+    from lsprotocol import types as lsp
+
     from .app import CodexLanguageServer
     from .documents import Documents
+    from .edits import EditPlan
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +92,8 @@ class LspApprovals:
             return await protocol.send_request_async(method, params, msg_id=request_id)
         except asyncio.CancelledError:
             # Abandoned (the turn was interrupted): let the client drop its prompt.
+            from lsprotocol import types as lsp
+
             protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=request_id))
             raise
         finally:
@@ -108,6 +104,10 @@ class LspApprovals:
     async def _ask_by_message(
         self, thread_id: str, message: str, titles: Mapping[str, Decision]
     ) -> Decision:
+        # lsprotocol is imported where it is used: `codex-lsp exec` imports this module
+        # (its terminal prompts share `amendment` and `risk_line`) and never loads it.
+        from lsprotocol import types as lsp
+
         params = lsp.ShowMessageRequestParams(
             type=lsp.MessageType.Warning,
             message=message,
@@ -152,6 +152,16 @@ class LspApprovals:
 
     async def apply_changes(self, request: ChangeRequest) -> ChangeOutcome:
         """Confirm (if needed) and land file changes in the editor or on disk."""
+        from lsprotocol import types as lsp
+
+        from .edits import (
+            await_landing,
+            before_sending,
+            land_on_disk,
+            observe_applied,
+            workspace_edit,
+        )
+
         ws = self._workspace_caps()
         can_apply = bool(ws is not None and ws.apply_edit)
         edit_caps = ws.workspace_edit if ws is not None else None
