@@ -21,6 +21,7 @@ import os
 import platform
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,11 +48,13 @@ PYTHON = [sys.executable]
 SERVER_ARGV = [*PYTHON, "-m", "codex_lsp"]
 DELTA = "codex/item/agentMessage/delta"
 TURN_COMPLETED = "codex/turn/completed"
-SECTIONS = ("deltas", "spawn", "list", "resume", "interrupt", "memory")
+SECTIONS = ("deltas", "spawn", "list", "resume", "interrupt", "memory", "exec")
 
 N_DELTAS = 2_000
 N_SPAWNS = 10
 N_LIST_THREADS = 10_000
+N_FIRST_LISTS = 5
+N_EXECS = 5
 N_RESUME_TURNS = 1_000
 N_RESUMES = 5
 N_INTERRUPTS = 10
@@ -104,6 +107,16 @@ def _fmt(value: float) -> str:
 
 
 @dataclass
+class Floors:
+    """The start-up floors of this run, in ms (medians)."""
+
+    python: float
+    lsprotocol: float
+    pygls: float
+    pygls_server: float
+
+
+@dataclass
 class Run:
     """Shared state of one benchmark run."""
 
@@ -115,6 +128,8 @@ class Run:
     profile: Path | None = None
     profiles: int = 0
     section: str = ""
+    floors: Floors | None = None
+    codex_cli: Path | None = None
     _homes: int = 0
 
     def add(self, result: Result) -> Result:
@@ -184,9 +199,21 @@ def server_env(home: Path, pycache: Path | None) -> dict[str, str]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its descendants still alive, in seconds (the
+    npm `codex` command is a node launcher whose child is the Rust app-server)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+            for task in os.listdir(f"/proc/{current}/task"):
+                children = Path(f"/proc/{current}/task/{task}/children").read_text()
+                todo += [int(c) for c in children.split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def open_fds(pid: int) -> int:
@@ -397,7 +424,154 @@ async def bench_deltas(run: Run) -> None:
                 )
                 first = ms(deltas[0].received_ns - sent)
                 run.add(Result(sec, f"{label}: turn/start sent -> first delta", first, "ms"))
+            if run.codex_cli is not None:
+                await codex_comparison(run, mock, client, thread_id)
         await client_references(run, mock)
+
+
+# ---- 1b. the same paced stream through the Codex app-server --------------------------
+
+CODEX_CONFIG = """model = "gpt-5.1-codex"
+model_provider = "mock"
+approval_policy = "never"
+sandbox_mode = "read-only"
+check_for_update_on_startup = false
+[model_providers.mock]
+name = "mock"
+base_url = "{base_url}"
+env_key = "MOCK_API_KEY"
+wire_api = "responses"
+[analytics]
+enabled = false
+"""
+# Features of the app-server that reach the network at start (plugin and app catalogs).
+CODEX_DISABLED = ("plugins", "remote_plugin", "apps")
+VS_CODEX_ROUNDS = 3
+
+
+def find_codex_cli(tmp: Path, install: bool) -> Path:
+    """The Codex CLI as the contract tests find it (`CODEX_CLI`, else `node_modules/.bin/codex`
+    under the checkout or `../codex-npm`), else (with `install`) the pinned `@openai/codex`
+    installed into `tmp` by `tests/contract/install_codex_cli.sh`."""
+    from tests.contract.test_codex_schema import find_codex_cli as found
+
+    cli = found()
+    if cli is not None:
+        return cli
+    if not install:
+        raise SystemExit(
+            "--vs-codex: no Codex CLI (set CODEX_CLI, or add --install-codex to npm install "
+            "the pinned @openai/codex into a temporary folder)"
+        )
+    script = ROOT / "tests" / "contract" / "install_codex_cli.sh"
+    done = subprocess.run(
+        ["bash", str(script), str(tmp / "codex-npm")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("CODEX_CLI="))
+    return Path(line.split("=", 1)[1])
+
+
+@contextlib.asynccontextmanager
+async def codex_app_server(run: Run, mock: MockHandle) -> AsyncIterator[RpcClient]:
+    """`codex app-server` on the same mock model (its own CODEX_HOME), initialized. Anything
+    it tries to reach beyond 127.0.0.1 goes to a dead local proxy."""
+    assert run.codex_cli is not None
+    home = run.tmp / "codex-app-server-home"
+    home.mkdir(exist_ok=True)
+    (home / "config.toml").write_text(CODEX_CONFIG.format(base_url=mock.url))
+    env = {
+        **os.environ,
+        "CODEX_HOME": str(home),
+        "MOCK_API_KEY": "x",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "RUST_LOG": "error",
+    }
+    disabled = [arg for name in CODEX_DISABLED for arg in ("--disable", name)]
+    argv = [str(run.codex_cli), "app-server", *disabled]
+    client = await RpcClient.spawn(argv, env, jsonl=True, cwd=str(run.workspace()))
+    try:
+        await client.request("initialize", {"clientInfo": {"name": "bench", "version": "0"}})
+        client.notify("initialized", None)
+        yield client
+    finally:
+        await client.close()
+
+
+async def paced_latencies(
+    client: RpcClient, mock: MockHandle, thread_id: str, prefix: str, n: int
+) -> tuple[list[float], float]:
+    """One turn of `n` stamped deltas 1 ms apart: latencies (ms) and server CPU per delta
+    (us). `prefix` is "codex/" for codex-lsp, "" for the Codex app-server."""
+    await mock.enqueue(timestamped_deltas(n, delay_ms_between_events=1.0))
+    cpu0 = cpu_seconds(client.pid)
+    since = len(client.notifications)
+    started = await client.request(
+        f"{prefix}turn/start",
+        {"threadId": thread_id, "input": [{"type": "text", "text": "stream"}]},
+        timeout=30,
+    )
+    turn_id = started["turn"]["id"]
+    await client.wait(f"{prefix}turn/completed", completes(turn_id), since=since, timeout=120)
+    cpu = cpu_seconds(client.pid) - cpu0
+    deltas = [
+        m
+        for m in client.notifications[since:]
+        if m.method == f"{prefix}item/agentMessage/delta" and m.params["turnId"] == turn_id
+    ]
+    lat = [ms(m.received_ns - int(m.params["delta"][3:-1])) for m in deltas]
+    return lat, cpu / max(len(lat), 1) * 1e6
+
+
+async def codex_comparison(run: Run, mock: MockHandle, ours: RpcClient, our_thread: str) -> None:
+    """The paced stream through codex-lsp and through the Codex app-server, alternately
+    (VS_CODEX_ROUNDS rounds each, so load changes hit both alike), and the ratios."""
+    sec = "deltas vs Codex"
+    async with codex_app_server(run, mock) as codex:
+        version = await asyncio.to_thread(
+            subprocess.run,
+            [str(run.codex_cli), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        print(f"  Codex app-server: {version.stdout.strip()} ({run.codex_cli})", flush=True)
+        started = await codex.request("thread/start", {"cwd": str(run.workspace())}, timeout=30)
+        codex_thread = started["thread"]["id"]
+        await paced_latencies(codex, mock, codex_thread, "", 20)  # warm-up turn
+        mine: list[float] = []
+        theirs: list[float] = []
+        cpu_mine: list[float] = []
+        cpu_theirs: list[float] = []
+        for _ in range(VS_CODEX_ROUNDS):
+            lat, cpu = await paced_latencies(ours, mock, our_thread, "codex/", N_DELTAS)
+            mine += lat
+            cpu_mine.append(cpu)
+            lat, cpu = await paced_latencies(codex, mock, codex_thread, "", N_DELTAS)
+            theirs += lat
+            cpu_theirs.append(cpu)
+    expected = VS_CODEX_ROUNDS * N_DELTAS
+    if len(mine) != expected or len(theirs) != expected:
+        run.note(f"vs Codex: {len(mine)} / {len(theirs)} deltas received of {expected}")
+    for p in (50, 95):
+        a, b = pct(mine, p), pct(theirs, p)
+        run.add(Result(sec, f"codex-lsp p{p}", a, "ms", detail=f"n={len(mine)}"))
+        run.add(Result(sec, f"Codex app-server p{p}", b, "ms", detail=f"n={len(theirs)}"))
+        run.add(Result(sec, f"ratio p{p} (codex-lsp / Codex)", a / b, "x", 1.0))
+    run.add(
+        Result(
+            sec,
+            "server CPU per delta, codex-lsp (Codex in brackets)",
+            statistics.median(cpu_mine),
+            "us",
+            detail=f"Codex {statistics.median(cpu_theirs):.0f} us",
+        )
+    )
 
 
 async def client_references(run: Run, mock: MockHandle) -> None:
@@ -449,11 +623,13 @@ async def client_references(run: Run, mock: MockHandle) -> None:
 # ---- 2. spawn -> InitializeResult ----------------------------------------------------
 
 
-async def _spawn_times(run: Run, env: dict[str, str], n: int) -> list[float]:
+async def _spawn_times(
+    run: Run, env: dict[str, str], n: int, argv: list[str] | None = None
+) -> list[float]:
     times: list[float] = []
     for _ in range(n):
         t0 = time.monotonic_ns()
-        client = await RpcClient.spawn(SERVER_ARGV, env)
+        client = await RpcClient.spawn(argv or SERVER_ARGV, env)
         try:
             _result, received = await client.initialize(run.workspace().as_uri(), timeout=30)
             times.append(ms(received - t0))
@@ -470,38 +646,82 @@ async def _python_time(env: dict[str, str], code: str) -> float:
     return ms(time.monotonic_ns() - t0)
 
 
+# The smallest pygls server: answers `initialize` (and `shutdown`/`exit`) over stdio.
+_PYGLS_SERVER = r"""
+from pygls.lsp.server import LanguageServer
+LanguageServer("floor", "0").start_io()
+"""
+
+
+async def floors(run: Run, env: dict[str, str], n: int = 5) -> Floors:
+    """`python -c pass`, `import lsprotocol.types`, `import pygls.lsp.server`, and the
+    smallest pygls server's spawn -> InitializeResult, interleaved so that load changes hit
+    each alike (after one run of each to fill the bytecode cache)."""
+    codes = ("pass", "import lsprotocol.types", "import pygls.lsp.server")
+    for code in codes:
+        await _python_time(env, code)
+    pygls_argv = [*PYTHON, "-c", _PYGLS_SERVER]
+    await _spawn_times(run, env, 1, pygls_argv)
+    samples: dict[str, list[float]] = {code: [] for code in (*codes, "server")}
+    for _ in range(n):
+        for code in codes:
+            samples[code].append(await _python_time(env, code))
+        samples["server"] += await _spawn_times(run, env, 1, pygls_argv)
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    return Floors(med["pass"], med["import lsprotocol.types"], med[codes[2]], med["server"])
+
+
+def floor_results(run: Run, sec: str, f: Floors) -> None:
+    """Print the floors beside our numbers."""
+    run.add(Result(sec, "floor: `python -c pass`", f.python, "ms"))
+    run.add(Result(sec, "floor: `python -c 'import lsprotocol.types'`", f.lsprotocol, "ms"))
+    run.add(Result(sec, "floor: `python -c 'import pygls.lsp.server'`", f.pygls, "ms"))
+    run.add(
+        Result(
+            sec,
+            "floor: smallest pygls server, spawn -> InitializeResult",
+            f.pygls_server,
+            "ms",
+            detail="LanguageServer(...).start_io(): the import plus pygls' converter and "
+            "capabilities",
+        )
+    )
+
+
 async def bench_spawn(run: Run) -> None:
-    """Process spawn to InitializeResult received, over fresh servers."""
+    """Process spawn to InitializeResult received, over fresh servers, beside the floors."""
     sec = "spawn"
     home = run.home()
     env = run.env(home)
-    floor = [await _python_time(env, "pass") for _ in range(3)]
-    await _python_time(env, "import pygls.lsp.server")  # fills the bytecode cache
-    pygls_floor = [await _python_time(env, "import pygls.lsp.server") for _ in range(3)]
     first = await _spawn_times(run, env, 1)  # fills the bytecode cache if still empty
-    times = await _spawn_times(run, env, N_SPAWNS)
+    f = await floors(run, env)
+    times: list[float] = []
+    for _ in range(N_SPAWNS // 2):  # interleaved with the pygls floor's own spawns
+        times += await _spawn_times(run, env, 2)
+        await _spawn_times(run, env, 1, [*PYTHON, "-c", _PYGLS_SERVER])
     detail = f"n={len(times)}, min {min(times):.0f}, max {max(times):.0f}; bytecode cached"
+    target = f.pygls + 40
     run.add(
         Result(
             sec,
             "spawn -> InitializeResult median",
             statistics.median(times),
             "ms",
-            250,
+            target,
             "44-137 ms",
-            detail,
+            f"{detail}; target = pygls floor + 40 ms",
         )
     )
-    run.add(Result(sec, "spawn -> InitializeResult p90", pct(times, 90), "ms", 250, "44-137 ms"))
-    run.add(
-        Result(sec, "bare `python -c pass` (interpreter floor)", statistics.median(floor), "ms")
-    )
+    run.add(Result(sec, "spawn -> InitializeResult p90", pct(times, 90), "ms"))
+    floor_results(run, sec, f)
+    ours = statistics.median(times)
     run.add(
         Result(
             sec,
-            "bare `python -c 'import pygls.lsp.server'` (pygls floor)",
-            statistics.median(pygls_floor),
+            "ours above the pygls import floor (median - floor)",
+            ours - f.pygls,
             "ms",
+            detail=f"above the smallest pygls server: {ours - f.pygls_server:.0f} ms",
         )
     )
     no_cache = {**server_env(home, None), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -516,16 +736,19 @@ async def bench_spawn(run: Run) -> None:
             f"first spawn of the run: {first[0]:.0f} ms",
         )
     )
+    run.floors = f
 
 
 # ---- 3. thread/list over 10,000 threads ----------------------------------------------
 
 
-def _write_many(home: Path, n: int) -> None:
+def _write_many(home: Path, n: int, projects: Path) -> None:
     base = int(time.time()) - n * 360
+    for i in range(20):
+        Path(fx.cwd_for(i, str(projects))).mkdir(parents=True, exist_ok=True)
     for i in range(n):
         created = base + i * 360
-        cwd, provider = fx.cwd_for(i), fx.provider_for(i)
+        cwd, provider = fx.cwd_for(i, str(projects)), fx.provider_for(i)
         records = fx.short_thread_records(created, i, cwd, provider)
         fx.write_rollout(home, created_at=created, cwd=cwd, provider=provider, records=records)
 
@@ -535,7 +758,7 @@ async def bench_list(run: Run) -> None:
     home = run.home()
     sec = "thread/list"
     t0 = time.perf_counter()
-    await asyncio.to_thread(_write_many, home, N_LIST_THREADS)
+    await asyncio.to_thread(_write_many, home, N_LIST_THREADS, run.tmp / "projects")
     run.add(
         Result(sec, f"writing {N_LIST_THREADS} rollouts (setup)", time.perf_counter() - t0, "s")
     )
@@ -563,6 +786,35 @@ async def bench_list(run: Run) -> None:
             time.perf_counter() - t0,
             "s",
             detail="what every server start does",
+        )
+    )
+
+    # Spawn -> the first thread/list answered: what an editor waits for before its thread
+    # list shows (the index is on disk, in sync; nothing may wait for a full re-scan).
+    env = run.env(home)
+    if run.floors is None:
+        run.floors = await floors(run, env)
+    firsts: list[float] = []
+    for _ in range(N_FIRST_LISTS):
+        t0 = time.monotonic_ns()
+        client = await RpcClient.spawn(SERVER_ARGV, env)
+        try:
+            await client.initialize(run.workspace().as_uri(), timeout=30)
+            listed = await client.request("codex/thread/list", {"limit": 50}, timeout=60)
+            firsts.append(ms(time.monotonic_ns() - t0))
+            if len(listed["data"]) != 50:
+                run.note(f"first thread/list returned {len(listed['data'])} threads")
+        finally:
+            await client.close()
+    run.add(
+        Result(
+            sec,
+            f"spawn -> first thread/list answered ({N_LIST_THREADS} threads), median",
+            statistics.median(firsts),
+            "ms",
+            run.floors.pygls + 80,
+            detail=f"n={len(firsts)}, min {min(firsts):.0f}; target = pygls floor "
+            f"({run.floors.pygls:.0f} ms) + 80 ms",
         )
     )
 
@@ -600,7 +852,7 @@ async def bench_list(run: Run) -> None:
         extra: list[tuple[str, dict[str, Any]]] = [
             ("page 2 (cursor)", {"limit": 50, "cursor": cursor}),
             ("sortKey updated_at", {"limit": 50, "sortKey": "updated_at"}),
-            ("cwd filter", {"limit": 50, "cwd": fx.cwd_for(7)}),
+            ("cwd filter", {"limit": 50, "cwd": fx.cwd_for(7, str(run.tmp / "projects"))}),
             ("searchTerm (no match, full scan)", {"limit": 50, "searchTerm": "zzzz-no-match"}),
         ]
         for label, params in extra:
@@ -823,6 +1075,74 @@ async def bench_memory(run: Run) -> None:
         )
 
 
+# ---- 7. one-turn exec ----------------------------------------------------------------
+
+
+async def _exec_once(env: dict[str, str], cwd: Path, *args: str) -> tuple[float, str]:
+    """Wall time (ms) of `codex-lsp <args>` from spawn to exit, and its stdout."""
+    t0 = time.monotonic_ns()
+    proc = await asyncio.create_subprocess_exec(
+        *SERVER_ARGV,
+        *args,
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    took = ms(time.monotonic_ns() - t0)
+    if proc.returncode != 0:
+        raise RuntimeError(f"codex-lsp {args[0]} exited {proc.returncode}: {err.decode()[-500:]}")
+    return took, out.decode()
+
+
+async def bench_exec(run: Run) -> None:
+    """`codex-lsp exec` of one turn against the mock, end to end (spawn -> exit)."""
+    sec = "exec"
+    async with mock_model(run) as mock:
+        home = run.home(mock.url)
+        env = run.env(home)
+        cwd = run.workspace()
+        answer = "The answer from the mock model."
+        times: list[float] = []
+        for i in range(N_EXECS + 1):  # the first fills the bytecode cache
+            await mock.enqueue(text_response(answer))
+            took, out = await _exec_once(env, cwd, "exec", "say something")
+            if answer not in out:
+                run.note(f"exec printed {out[-200:]!r}")
+            if i:
+                times.append(took)
+        help_times = [(await _exec_once(env, cwd, "--help"))[0] for _ in range(3)]
+        sdk = [await _python_time(env, "import openai") for _ in range(3)]
+        bare = [await _python_time(env, "pass") for _ in range(3)]
+    run.add(
+        Result(
+            sec,
+            "one-turn `codex-lsp exec`, spawn -> exit, median",
+            statistics.median(times),
+            "ms",
+            600.0,
+            detail=f"n={len(times)}, min {min(times):.0f}, max {max(times):.0f}",
+        )
+    )
+    run.add(Result(sec, "`codex-lsp --help`, median", statistics.median(help_times), "ms"))
+    run.add(
+        Result(
+            sec,
+            "floor: `python -c 'import openai'` (the model client's SDK)",
+            statistics.median(sdk),
+            "ms",
+        )
+    )
+    run.add(Result(sec, "floor: `python -c pass`", statistics.median(bare), "ms"))
+
+
 # ---- driver --------------------------------------------------------------------------
 
 BENCHES: dict[str, tuple[str, Callable[[Run], Awaitable[None]]]] = {
@@ -832,6 +1152,7 @@ BENCHES: dict[str, tuple[str, Callable[[Run], Awaitable[None]]]] = {
     "resume": ("4. resume of a 1,000-turn thread", bench_resume),
     "interrupt": ("5. interrupt -> turn/completed", bench_interrupt),
     "memory": ("6. memory", bench_memory),
+    "exec": ("7. one-turn exec (terminal)", bench_exec),
 }
 
 
@@ -881,6 +1202,8 @@ async def main_async(args: argparse.Namespace) -> int:
         print("warning: the machine is busy (load average above); expect skewed numbers")
     with tempfile.TemporaryDirectory(prefix="codex-bench-") as tmp:
         run = Run(Path(tmp), args.mock, profile=Path(args.profile) if args.profile else None)
+        if args.vs_codex:
+            run.codex_cli = find_codex_cli(run.tmp, args.install_codex)
         if run.profile is not None:
             print(f"profiling servers with py-spy into {run.profile}: numbers are skewed")
         for name in selected:
@@ -924,6 +1247,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--profile",
         metavar="DIR",
         help="attach `py-spy record` to every server started (flame graphs into DIR)",
+    )
+    parser.add_argument(
+        "--vs-codex",
+        action="store_true",
+        help="deltas: also stream through the Codex app-server (CODEX_CLI, ../codex-npm, or "
+        "--install-codex) against the same mock, and print the ratios",
+    )
+    parser.add_argument(
+        "--install-codex",
+        action="store_true",
+        help="with --vs-codex: npm install the pinned @openai/codex into a temporary folder "
+        "when no CLI is found",
     )
     parser.add_argument(
         "--mock",

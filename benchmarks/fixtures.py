@@ -214,9 +214,10 @@ def provider_for(number: int) -> str:
     return _PROVIDERS[number % len(_PROVIDERS)]
 
 
-def cwd_for(number: int) -> str:
-    """Working directories vary across generated threads (20 projects)."""
-    return os.path.join("/home/dev/src", f"project-{number % 20:02d}")
+def cwd_for(number: int, root: str = "/home/dev/src") -> str:
+    """Working directories vary across generated threads (20 projects under `root`; the
+    server checks that a `thread/list` `cwd` filter names a directory that exists)."""
+    return os.path.join(root, f"project-{number % 20:02d}")
 
 
 def copy_tree(src: Path, dst: Path) -> None:

@@ -91,11 +91,21 @@ class RpcClient:
     _stderr_reader: asyncio.Task[None] | None = None
     _closed: bool = False
     on_notification: Callable[[Message], None] | None = None
+    # Newline-delimited JSON without the "jsonrpc" member (the Codex app-server's framing)
+    # instead of LSP's Content-Length frames.
+    jsonl: bool = False
 
     # -- lifecycle ---------------------------------------------------------------------
 
     @classmethod
-    async def spawn(cls, argv: Sequence[str], env: Mapping[str, str]) -> RpcClient:
+    async def spawn(
+        cls,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        jsonl: bool = False,
+        cwd: str | None = None,
+    ) -> RpcClient:
         """Start ``argv`` with pipes for stdin/stdout/stderr and begin reading."""
         proc = await asyncio.create_subprocess_exec(
             *argv,
@@ -103,9 +113,10 @@ class RpcClient:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=dict(env),
+            cwd=cwd,
             limit=_STREAM_LIMIT,
         )
-        client = cls(proc)
+        client = cls(proc, jsonl=jsonl)
         client._reader = asyncio.create_task(client._read_loop(), name="rpc-reader")
         client._stderr_reader = asyncio.create_task(client._drain_stderr(), name="rpc-stderr")
         return client
@@ -121,6 +132,11 @@ class RpcClient:
             return
         self._closed = True
         try:
+            if self.proc.returncode is None and self.jsonl:  # the app-server ends at EOF
+                if self.proc.stdin is not None:
+                    self.proc.stdin.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.proc.wait(), timeout)
             if self.proc.returncode is None:
                 with contextlib.suppress(Exception):
                     await self.request("shutdown", None, timeout=timeout)
@@ -161,6 +177,13 @@ class RpcClient:
         stream = self.proc.stdout
         assert stream is not None
         try:
+            while self.jsonl:
+                line = await stream.readline()
+                if not line:
+                    raise ServerGone("server closed stdout")
+                received = time.monotonic_ns()
+                if line.strip():
+                    self._dispatch(Message(received, json.loads(line)))
             while True:
                 length = -1
                 while True:
@@ -223,9 +246,13 @@ class RpcClient:
     # -- writing -----------------------------------------------------------------------
 
     def _write(self, obj: Mapping[str, Any]) -> int:
-        data = json.dumps(obj, separators=(",", ":")).encode()
         stdin = self.proc.stdin
         assert stdin is not None
+        if self.jsonl:
+            obj = {k: v for k, v in obj.items() if k != "jsonrpc"}
+            stdin.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
+            return time.monotonic_ns()
+        data = json.dumps(obj, separators=(",", ":")).encode()
         stdin.write(b"Content-Length: %d\r\n\r\n%b" % (len(data), data))
         return time.monotonic_ns()
 

@@ -11,12 +11,14 @@ then), so what a process imports decides how fast it starts. Three rules:
    so tracebacks, mypy and "go to definition" stay plain.
 
 2. **Warm up after answering.** The server answers ``initialize`` with what that needs
-   (pygls, lsprotocol, the capabilities; see `AT_INITIALIZE`); right after the response is
-   written, `warm_up` imports `WARM_UP` (what the first requests and the first turn need) in
-   a daemon thread. A request arriving meanwhile just imports what it needs itself (Python's
-   per-module import locks make the two meet safely), interleaved with the thread at the
-   interpreter's switch interval. The terminal commands (`exec`, `login`, `--help`) never
-   warm up: they import what they run, and never pygls or lsprotocol.
+   (pygls, lsprotocol, the capabilities; see `AT_INITIALIZE`); once it is answered and the
+   thread index is open (so the first ``thread/list`` does not share the CPU with it),
+   `warm_up` imports `WARM_UP` (what the first thread and turn need) in a daemon thread. A
+   request arriving meanwhile just imports what it needs itself (Python's per-module import
+   locks make the two meet safely), interleaved with the thread at the interpreter's switch
+   interval. The OpenAI SDK stays on first use (see `WARM_UP`). The terminal commands
+   (`exec`, `login`, `--help`) never warm up: they import what they run, and never pygls or
+   lsprotocol.
 
 3. **A listed set at `initialize`.** `AT_INITIALIZE` is the list of modules (prefixes) the
    server may have imported when its ``initialize`` response is written.
@@ -42,17 +44,21 @@ from collections.abc import Iterable
 log = logging.getLogger(__name__)
 
 DUMP_ENV = "CODEX_LSP_MODULES_AT_INITIALIZE"
+# `CODEX_LSP_WARM_UP=0` turns the warm-up off (for A/B measurements).
+WARM_UP_ENV = "CODEX_LSP_WARM_UP"
 
-# What the first requests after `initialize` need (the thread index, the first thread/start
-# and turn), imported in the background once `initialize` is answered. The OpenAI SDK is
+# What the first thread and turn need (tools, sandbox, the model's wire translators) and the
+# config writer, imported in the background once the index is open. The OpenAI SDK is
 # not here: it costs ~0.5 s of CPU and ~20 MiB, and servers that never run a turn (or run
 # against a provider reached otherwise) should not pay for it; the model client imports it
 # on the first request.
 WARM_UP: tuple[str, ...] = (
-    "sqlite3",
-    "codex_lsp.core.threads.index",
-    "codex_lsp.core.config.writer",
     "codex_lsp.core.tools.defaults",
+    "codex_lsp.core.sandbox",
+    "codex_lsp.core.model.responses_wire",
+    "codex_lsp.core.model.chat_wire",
+    "codex_lsp.core.telemetry.model_stream",
+    "codex_lsp.core.config.writer",
 )
 
 # Modules (a name stands for itself and its submodules) the server may have imported when
@@ -340,7 +346,7 @@ def record_modules_at_initialize() -> None:
 def warm_up(modules: Iterable[str] = WARM_UP) -> threading.Thread:
     """Import `modules` in a daemon thread (after `initialize` is answered); then move what
     they allocated out of the garbage collector's sight (`gc.freeze`)."""
-    names = list(modules)
+    names = [] if os.environ.get(WARM_UP_ENV) == "0" else list(modules)
 
     def run() -> None:
         for name in names:

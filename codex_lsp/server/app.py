@@ -157,13 +157,14 @@ class CodexLanguageServer(LanguageServer):
             session.default_cwd = str(uri_to_path(uri))
 
     def initialize_answered(self) -> None:
-        """Called by the transport once the `initialize` response is written: what the
-        next requests need loads now, in the background (see `codex_lsp.lazy`)."""
-        if self._warmed_up:
-            return
-        self._warmed_up = True
+        """Called by the transport once the `initialize` response is written."""
         record_modules_at_initialize()
-        warm_up()
+
+    def _warm_up(self) -> None:
+        """What the first turn needs loads in the background, once (see `codex_lsp.lazy`)."""
+        if not self._warmed_up:
+            self._warmed_up = True
+            warm_up()
 
     def _register_lifecycle(self) -> None:
         @self.feature(lsp.INITIALIZED)
@@ -176,6 +177,8 @@ class CodexLanguageServer(LanguageServer):
             # before anything is awaited, so every later request sees them).
             self.session.mcp.start()
             await self.session.manager.open_index()
+            # After the index: the first thread/list must not share the CPU with the imports.
+            self._warm_up()
 
         @self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
         async def configuration_changed(params: lsp.DidChangeConfigurationParams) -> None:
