@@ -9,7 +9,7 @@ import {
   type ServerRequestMethod,
   type ServerRequests,
 } from "./generated.js";
-import type { ApprovalDecision, CodexNotification } from "./types.js";
+import type { CodexNotification } from "./types.js";
 
 export interface DisposableLike {
   dispose(): void;
@@ -32,10 +32,6 @@ export interface RpcEndpoint {
     handler: (params: unknown, token: CancellationTokenLike) => Promise<unknown>,
   ): DisposableLike;
 }
-
-/** What a server request's handler answers: the approvals' answer, which may also be an
- * "Always allow" amendment (`ApprovalDecision` in types.ts). */
-type ServerResult<M extends ServerRequestMethod> = ServerRequests[M]["result"] | { decision: ApprovalDecision };
 
 type Params<M extends ClientRequestMethod> = ClientRequests[M]["params"];
 type Result<M extends ClientRequestMethod> = ClientRequests[M]["result"];
@@ -106,7 +102,7 @@ export class CodexProtocol implements DisposableLike {
     handler: (
       params: ServerRequests[M]["params"],
       token: CancellationTokenLike,
-    ) => Promise<ServerResult<M>>,
+    ) => Promise<ServerRequests[M]["result"]>,
   ): DisposableLike {
     const registration = this.endpoint.onRequest(method, (params, token) =>
       handler(params as ServerRequests[M]["params"], token),

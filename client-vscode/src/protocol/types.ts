@@ -29,11 +29,7 @@ export type ReasoningEffort = NonNullable<EditorSettings["reasoningEffort"]>;
 /** The answer to an approval: a plain decision, or (commands) "run it and remember its
  * prefix" (`acceptWithExecpolicyAmendment`, PROTOCOL.md "Approvals that inform and
  * remember"). */
-export type ApprovalDecision = ApprovalResult["decision"] | AmendmentDecision;
-/** What an "Always allow" answers: run the command and remember the argv prefix. */
-export interface AmendmentDecision {
-  acceptWithExecpolicyAmendment: { execpolicy_amendment: string[] };
-}
+export type ApprovalDecision = ApprovalResult["decision"];
 export type RiskLevel = CommandRisk["riskLevel"];
 
 /** One server notification, tagged with its method. */
