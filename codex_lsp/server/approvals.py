@@ -29,7 +29,6 @@ from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
 from ..core.approvals.risk import model_assessor
 from ..core.approvals.rules import RuleStore
 from ..core.text import FileChange
-from ..core.tools.apply_patch import ApplyPatchError
 from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import (
     AcceptWithExecpolicyAmendment,
@@ -46,6 +45,7 @@ from .diff_text import ChangeView, change_prompt
 if TYPE_CHECKING:
     from lsprotocol import types as lsp
 
+    from ..core.tools.apply_patch import ApplyPatchError
     from .app import CodexLanguageServer
     from .documents import Documents
     from .edits import EditPlan
@@ -154,6 +154,7 @@ class LspApprovals:
         """Confirm (if needed) and land file changes in the editor or on disk."""
         from lsprotocol import types as lsp
 
+        from ..core.tools.apply_patch import ApplyPatchError
         from .edits import (
             await_landing,
             before_sending,

@@ -37,7 +37,6 @@ from ..core.config.settings import ThreadRequest
 from ..core.threads.errors import UnknownThread
 from ..core.threads.manager import TurnOverrides
 from ..core.turns.user_input import InputError, uri_to_path
-from ..core.workspace.undo import NothingToUndo, nothing_to_undo
 from ..protocol.base import WireModel
 from ..protocol.paths import AbsoluteDirectory
 from ..protocol.review import ReviewStartResult, ReviewTarget
@@ -302,6 +301,9 @@ class Commands:
         if undo is None:
             raise RequestFailed("codex.undoTurn is not available in this server build")
         thread_id = self._thread_id(a.thread_id)
+        # The workspace snapshots load with the first turn or undo, not at start-up.
+        from ..core.workspace.undo import NothingToUndo, nothing_to_undo
+
         with core_errors():
             try:
                 result = await undo(thread_id, a.turn_id)

@@ -40,14 +40,11 @@ from ..telemetry import TelemetrySink, reporting
 from ..tools.base import ToolRouter
 from ..tools.registry import ToolRegistry
 from ..turns.lifecycle import TurnLifecycle, save_failed_message
-from ..turns.runner import TurnRunner
 
 if TYPE_CHECKING:
     from ..turns.user_shell import UserShellRunner
     from ..workspace.undo import UndoResult
 from ..turns.user_input import to_model_content
-from ..workspace.snapshot_store import load_snapshots, snapshots_dir
-from ..workspace.snapshots import ThreadSnapshots
 from ..workspace.view import WorkspaceView
 from .errors import ThreadBusy, ThreadError, UnknownThread
 from .history import ThreadHistory, build_history, records_through_turn
@@ -201,6 +198,9 @@ class ThreadManager:
         if history is not None:
             _adopt(thread, history)
         if writer is not None:
+            from ..workspace.snapshot_store import snapshots_dir
+            from ..workspace.snapshots import ThreadSnapshots
+
             thread.snapshots = ThreadSnapshots(persist_dir=snapshots_dir(self.home, meta.id))
         self._attach_gate(thread)
         self.loaded[thread.id] = thread
@@ -349,6 +349,8 @@ class ThreadManager:
             updated_at=summary.updated_at,
         )
         _adopt(thread, history)
+        from ..workspace.snapshot_store import load_snapshots, snapshots_dir
+
         thread.snapshots = await asyncio.to_thread(
             load_snapshots,
             snapshots_dir(self.home, thread.id),
@@ -548,6 +550,9 @@ class ThreadManager:
         thread.turns.append(turn)
         client = self.clients.get(thread.settings.model_provider, thread.settings.provider)
         events = _TurnEvents(self.emit, turn.id)
+        # The turn machinery (runner, workspace snapshots) loads with the first turn.
+        from ..turns.runner import TurnRunner
+
         runner = TurnRunner(
             thread,
             turn,
@@ -638,6 +643,8 @@ class ThreadManager:
                 f"(that is {active.turn.id})",
             )
         runner = active.runner
+        from ..turns.runner import TurnRunner
+
         if not isinstance(runner, TurnRunner) or runner.turn.status != "inProgress":
             raise ThreadError("expectedTurnId", f"turn {expected_turn_id} takes no more input")
         content = await asyncio.to_thread(to_model_content, inputs, self._read_document)
