@@ -228,10 +228,13 @@ class ResponsesStream:
     def _web_search_call(self, index: int, item: WebSearchCallItem) -> _ItemEvents:
         item_id = item.id or new_id("ws_")
         base = {"id": item_id, "type": "web_search_call"}
-        yield self._added(index, {**base, "status": "in_progress"})
+        # The query is known once the search is done; the added item names the action only.
+        action = item.done_action()
+        begun = {"type": action.get("type", "search")}
+        yield self._added(index, {**base, "status": "in_progress", "action": begun})
         loc = {"item_id": item_id, "output_index": index}
         for stage in ("in_progress", "searching", "completed"):
             yield self._event(f"response.web_search_call.{stage}", **loc)
-        done = {**base, "status": "completed", "action": item.done_action()}
+        done = {**base, "status": "completed", "action": action}
         yield self._done(index, done)
         return done
