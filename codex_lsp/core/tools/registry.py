@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..approvals.gate import TurnCancelled
-from ..sandbox.bounds import bounded_text
 from ..telemetry.context import note_refused, note_tool_result, reports_tool_call
 from ..threads.rollout import RolloutWriteError
 from .base import InvalidArguments, Tool, ToolCall, ToolCaps, ToolContext, ToolError, ToolResult
@@ -98,6 +97,9 @@ class ToolRegistry:
                     _show_rejected(call, result.output, ctx, known_tool=True, invalid=False)
         # Tools with a cap of their own (exec_command: 128 KiB) keep it.
         limit = getattr(tool, "max_output_bytes", MAX_OUTPUT_BYTES) if tool else MAX_OUTPUT_BYTES
+        # Here, not at import: the sandbox package (spawn, pty) would load at server start.
+        from ..sandbox.bounds import bounded_text
+
         output = bounded_text(result.output, limit)
         note_tool_result(output, result.success)
         return [call.output_item(output), *result.extra_history]
