@@ -3,12 +3,13 @@ remember (issue 17).
 
 - `test_neovim_approval_ui`: the plugin's prompt, cards and :CodexRules view from its own
   handlers, without a server (tests/nvim/test_approvals_unit.lua).
-- `test_neovim_approvals_risk_and_rules`: the real server with the risk assessment and web
-  search on (tests/nvim/test_approvals_risk.lua): the prompt shows the risk and "Always
-  allow"; choosing it runs the command and stores the rule; a second command with the
-  prefix runs without a prompt or an assessment; :CodexRules shows the rule and removes
-  it; the next such command is asked about again. This file checks the files, the stored
-  rules and what the model was sent.
+- `test_neovim_approvals_risk_and_rules`: the real server with the risk assessment on
+  (tests/nvim/test_approvals_risk.lua): the prompt shows the risk and "Always allow";
+  choosing it runs the command and stores the rule; a second command with the prefix runs
+  without a prompt or an assessment, also after a restart of the server; :CodexRules shows
+  the rules, `d` removes one and `:CodexRules remove` the other; the next such command is
+  asked about again. This file checks the files, the stored rules and what the model was
+  sent.
 - `test_neovim_web_search_card`: `[tools] web_search = true`; the model's search is a card
   with its query (tests/nvim/test_web_search.lua).
 """
@@ -72,6 +73,8 @@ def test_neovim_approvals_risk_and_rules(env: tn.Env) -> None:
         message("Made one."),
         {"items": [tn.shell_call(["touch", "two.txt"], "c2")]},
         message("Made two."),
+        {"items": [tn.shell_call(["touch", "four.txt"], "c5")]},
+        message("Made four."),
         {"items": [tn.shell_call(["mkdir", "one.d"], "c3")]},
         assessment("low", []),
         message("Made a folder."),
@@ -85,22 +88,24 @@ def test_neovim_approvals_risk_and_rules(env: tn.Env) -> None:
     assert "ok - the card after: the risk and the choice" in output
     assert "ok - no rule stored" in output
     assert (env.workspace / "one.txt").exists() and (env.workspace / "two.txt").exists()
-    assert (env.workspace / "one.d").is_dir()
+    assert (env.workspace / "one.d").is_dir() and (env.workspace / "four.txt").exists()
     assert not (env.workspace / "three.txt").exists()
     # The rule was stored (0600) and removed through codex/config/value/write.
     stored = env.home / "rules" / "remembered_commands.json"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert json.loads(stored.read_text())["rules"] == []
     requests = [r["body"] for r in env.mock.requests()]
-    assert len(requests) == 11
+    assert len(requests) == 13
     # The three assessments: no tools, none of the thread's history.
-    for index in (1, 6, 9):
+    for index in (1, 8, 11):
         body = json.dumps(requests[index])
         assert not requests[index].get("tools"), requests[index].get("tools")
         assert "make one" not in body and "Made one." not in body
-        assert ("mkdir" if index == 6 else "touch") in body
-    # The remembered command ran without an assessment: the turn's next request follows.
+        assert ("mkdir" if index == 8 else "touch") in body
+    # The remembered command ran without an assessment: the turn's next request follows,
+    # also after the restart.
     assert "make two" in json.dumps(requests[4]) and "Made one." in json.dumps(requests[4])
+    assert "make four" in json.dumps(requests[6]) and "four.txt" in json.dumps(requests[6])
 
 
 def test_neovim_web_search_card(env: tn.Env) -> None:

@@ -1,14 +1,16 @@
 -- Approvals that inform and remember, with the real server (configured by
 -- tests/e2e/test_neovim_approvals_risk.py: `untrusted`, the risk assessment on). The prompt shows the risk and "Always allow"; choosing it runs the command and a
--- second command with the prefix runs without a prompt; :CodexRules shows the rules, `d`
+-- second command with the prefix runs without a prompt, also after a restart of the
+-- server; :CodexRules shows the rules, `d`
 -- removes one and `:CodexRules remove` (a picker) the other, after which the command is
 -- asked about again.
 --
 -- Mock script (in this order):
 --   1. shell touch one.txt, 2. the risk assessment (JSON), 3. message "Made one."
 --   4. shell touch two.txt (remembered: no prompt, no assessment), 5. message "Made two."
---   6. shell mkdir one.d, 7. the risk assessment (low, no categories), 8. "Made a folder."
---   9. shell touch three.txt, 10. the risk assessment, 11. message "Declined." (declined)
+--   (the server restarts) 6. shell touch four.txt (still remembered), 7. "Made four."
+--   8. shell mkdir one.d, 9. the risk assessment (low, no categories), 10. "Made a folder."
+--   11. shell touch three.txt, 12. the risk assessment, 13. message "Declined." (declined)
 local H = require("harness")
 local api = vim.api
 
@@ -114,10 +116,30 @@ H.step("a second command with that prefix runs without a prompt", function()
   H.ok(not c:find("\nyou: ", 1, true) and not c:find("\nrisk: ", 1, true), "nobody was asked", c)
 end)
 
-H.step("a second rule: mkdir, low risk without categories", function()
-  codex.ask("make a folder")
+H.step("after a restart of the server it is still not asked", function()
+  local old = codex.get_client()
+  H.require(old ~= nil, "the client")
+  old:stop()
+  H.require(H.wait(10000, function()
+    return old:is_stopped()
+  end, "the server to stop"), "the server stopped")
+  codex.new_thread() -- a new server and a new thread
+  H.require(H.wait(20000, function()
+    local c = codex.get_client()
+    return c ~= nil and c.id ~= old.id and codex.state.thread_id ~= nil
+  end, "the new server's thread"), "a new server and thread", vim.inspect({ H.notes, codex.get_client() and codex.get_client().id, old.id, codex.state.thread_id }))
+  codex.ask("make four")
   local turn = H.await_turn(3)
   H.require(turn ~= nil, "turn 3 completed")
+  H.eq(#prompts, 1, "no new prompt")
+  H.ok(exists(ws .. "/four.txt"), "the command ran")
+  H.contains(card("touch four.txt"), "### $ touch four.txt  · completed, exit 0", "its card")
+end)
+
+H.step("a second rule: mkdir, low risk without categories", function()
+  codex.ask("make a folder")
+  local turn = H.await_turn(4)
+  H.require(turn ~= nil, "turn 4 completed")
   H.eq(#prompts, 2, "asked")
   local p = prompts[2] or {}
   H.contains(p.prompt or "", "\nRisk: LOW — " .. RISK_DESCRIPTION .. "\n", "low, no categories line")
@@ -168,8 +190,8 @@ end)
 H.step("after the removal the command is asked about again", function()
   answer = "Decline"
   codex.ask("make three")
-  local turn = H.await_turn(4)
-  H.require(turn ~= nil, "turn 4 completed")
+  local turn = H.await_turn(5)
+  H.require(turn ~= nil, "turn 5 completed")
   H.eq(#prompts, 3, "asked again")
   H.contains(prompts[3] and prompts[3].prompt or "", "Codex wants to run: touch three.txt\n", "the command")
   H.ok(not exists(ws .. "/three.txt"), "declined: it did not run")

@@ -182,9 +182,10 @@ function M.get_client()
     end
     state.client_id = nil
   end
-  local clients = vim.lsp.get_clients({ name = name, bufnr = 0 })
+  -- A client being stopped (`:LspStop`, a restart) is listed until its server exited.
+  local clients = vim.tbl_filter(alive, vim.lsp.get_clients({ name = name, bufnr = 0 }))
   if #clients == 0 then
-    clients = vim.lsp.get_clients({ name = name })
+    clients = vim.tbl_filter(alive, vim.lsp.get_clients({ name = name }))
   end
   if clients[1] then
     state.client_id = clients[1].id
