@@ -13,7 +13,9 @@
   question about the editor's selection followed by Undo Last Turn, and a review whose
   finding shows in the Problems panel and is fixed from the lightbulb, then Compact
   Conversation and Rewind to here on a turn that created a file, and a stdio MCP server in
-  the MCP Servers view with a tool call's card in the chat. It needs
+  the MCP Servers view with a tool call's card in the chat, a command approval with the
+  model's risk assessment and "Always allow" (the next such command runs unasked; Remembered
+  Commands forgets the rule), and a web search card. It needs
   `client-vscode/scripts/setup-code-server.sh` (run by `.ci/run`); without it the test is
   skipped, or fails when `CODEX_LSP_REQUIRE_WORKBENCH=1` (as in CI).
 
@@ -40,7 +42,7 @@ NPM = shutil.which("npm")
 TIMEOUT = 600.0
 # What the workbench e2e (client-vscode/test/e2e/workbench.test.ts) proves, step by step,
 # and the screenshots each step saves.
-WORKBENCH_TESTS = 10
+WORKBENCH_TESTS = 12
 WORKBENCH_SHOTS = (
     "answer.png",
     "review.png",
@@ -65,6 +67,10 @@ WORKBENCH_SHOTS = (
     "chat-in-editor.png",
     "card-states.png",
     "narrow-sidebar.png",
+    "command-risk.png",
+    "command-remembered.png",
+    "remembered-commands.png",
+    "web-search.png",
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
