@@ -19,7 +19,7 @@ local ALWAYS = '^Run and always allow "(.*)"$'
 --- The labels shown for the server's action titles (the answer is still the action).
 local LABELS = {
   ["Run"] = "Run",
-  ["Run and don't ask again"] = "Run and don't ask again (this command, until the server stops)",
+  ["Run and don't ask again"] = "Run and don't ask again (this command in this thread, while the server runs)",
   ["Decline"] = "Decline (the agent is told and goes on)",
   ["Stop turn"] = "Stop the turn",
 }
