@@ -20,9 +20,8 @@ from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
 from ..core.approvals.rules import RuleStore
 from ..core.text import write_changes
 from ..core.tools.file_changes import wire_changes
-from ..protocol.approvals import CommandApprovalParams, Decision
+from ..protocol.approvals import CommandApprovalParams, Decision, amendment_answer
 from ..protocol.enums import ApprovalDecision
-from ..server.approvals import amendment, risk_line
 from ..server.diff_text import ChangeView, change_prompt
 
 # Lines of diff an approval prompt in the terminal shows.
@@ -116,12 +115,14 @@ class TerminalApprovals:
         if params.reason:
             text += f"\n  reason: {params.reason}"
         if params.risk is not None:
+            from ..core.approvals.risk import risk_line
+
             text += f"\n  {risk_line(params.risk).replace('Risk:', 'risk:', 1)}"
         prefix = params.proposed_execpolicy_amendment
         if not prefix:
             return await self._prompt(text)
         choice = f'  [p] run it, and always allow "{" ".join(prefix)}" in this folder\n'
-        return await self._prompt(text, {"p": amendment(prefix)}, choice)
+        return await self._prompt(text, {"p": amendment_answer(prefix)}, choice)
 
     async def apply_changes(self, request: ChangeRequest) -> ChangeOutcome:
         """Show the diff and ask (when needed), then write to disk."""

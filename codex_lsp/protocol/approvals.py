@@ -68,6 +68,12 @@ class AcceptWithExecpolicyAmendment(WireModel):
     accept_with_execpolicy_amendment: ExecpolicyAmendment
 
 
+def amendment_answer(prefix: list[str]) -> AcceptWithExecpolicyAmendment:
+    """The answer that runs the command and remembers `prefix`."""
+    inner = ExecpolicyAmendment(execpolicy_amendment=list(prefix))
+    return AcceptWithExecpolicyAmendment(accept_with_execpolicy_amendment=inner)
+
+
 # What a client may answer: a plain decision, or (commands) an accept that remembers a rule.
 Decision = ApprovalDecision | AcceptWithExecpolicyAmendment
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
-from ..core.approvals.risk import model_assessor
+from ..core.approvals.risk import model_assessor, risk_line
 from ..core.approvals.rules import RuleStore
 from ..core.text import FileChange
 from ..core.tools.file_changes import wire_changes
@@ -34,10 +34,9 @@ from ..protocol.approvals import (
     AcceptWithExecpolicyAmendment,
     ApprovalResult,
     CommandApprovalParams,
-    CommandRisk,
     Decision,
-    ExecpolicyAmendment,
     FileChangeApprovalParams,
+    amendment_answer,
 )
 from ..protocol.enums import ApprovalDecision
 from .diff_text import ChangeView, change_prompt
@@ -144,7 +143,7 @@ class LspApprovals:
         titles: dict[str, Decision] = dict(_TITLES)
         prefix = params.proposed_execpolicy_amendment
         if prefix:
-            titles[always_allow_title(prefix)] = amendment(prefix)
+            titles[always_allow_title(prefix)] = amendment_answer(prefix)
         message = command_prompt(params)
         return await self._ask_by_message(params.thread_id, message, titles)
 
@@ -257,23 +256,9 @@ def _plain(decision: Decision) -> ApprovalDecision:
     return "accept" if isinstance(decision, AcceptWithExecpolicyAmendment) else decision
 
 
-def amendment(prefix: Sequence[str]) -> AcceptWithExecpolicyAmendment:
-    """The answer that runs the command and remembers `prefix`."""
-    inner = ExecpolicyAmendment(execpolicy_amendment=list(prefix))
-    return AcceptWithExecpolicyAmendment(accept_with_execpolicy_amendment=inner)
-
-
 def always_allow_title(prefix: Sequence[str]) -> str:
     """The plain client's action for a proposed rule."""
     return f'Run and always allow "{" ".join(prefix)}"'
-
-
-def risk_line(risk: CommandRisk) -> str:
-    """`Risk: high — deletes files (destructive, data_loss)`."""
-    line = f"Risk: {risk.risk_level} \u2014 {risk.description}"
-    if risk.risk_categories:
-        line += f" ({', '.join(risk.risk_categories)})"
-    return line
 
 
 def command_prompt(params: CommandApprovalParams) -> str:

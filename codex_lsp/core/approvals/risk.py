@@ -72,6 +72,14 @@ def assessment_input(command: str, argv: Sequence[str], cwd: str, reason: str | 
     return "\n".join(lines)
 
 
+def risk_line(risk: CommandRisk) -> str:
+    """`Risk: high — deletes files (destructive, data_loss)`: how prompts show it."""
+    line = f"Risk: {risk.risk_level} \u2014 {risk.description}"
+    if risk.risk_categories:
+        line += f" ({', '.join(risk.risk_categories)})"
+    return line
+
+
 def parse_assessment(text: str) -> CommandRisk | None:
     """The assessment in the model's answer: one JSON object (alone, or as the only fenced
     block) with a non-empty `description`, a known `risk_level` and a list of strings as
