@@ -66,7 +66,9 @@ H.step("risk lines in the forms a server may write them", function()
     local info = approval.parse("Codex wants to run: x\nin /ws\n" .. c[1], {})
     H.eq(info and info.risk, c[2], "form " .. i)
   end
-  H.eq(approval.parse("Codex wants to run: x\nin /ws\nRisk: unknown", {}).risk, nil, "no level, no risk")
+  local odd = approval.parse("Codex wants to run: x\nin /ws\nRisk: unknown, ask later\nDescription: hm", {})
+  H.eq(odd.risk, nil, "no level, no risk")
+  H.contains(approval.message(odd), "\nRisk: unknown, ask later\nDescription: hm", "words not understood are shown as they are")
 end)
 
 H.step("the prompt's text and labels", function()

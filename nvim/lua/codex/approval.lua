@@ -122,6 +122,7 @@ function M.parse(message, actions)
   end
   local info = { command = command, lines = {} }
   local risk, description, categories = nil, nil, nil
+  local risk_lines = {} -- the server's own words, shown as they are when not understood
   for i = 2, #lines do
     local l = lines[i]
     local key, value = l:match("^%s*([%a][%a ]-):%s*(.*)$")
@@ -132,13 +133,13 @@ function M.parse(message, actions)
       info.reason = value
     elseif k:match("categor") then
       categories = split_list(value)
+      table.insert(risk_lines, l)
     elseif k:match("risk") and (k:match("level") or k == "risk" or k:match("assessment")) then
-      risk = M.parse_risk_text(value)
-      if not risk and value ~= "" then
-        description = value
-      end
+      risk = risk or M.parse_risk_text(value)
+      table.insert(risk_lines, l)
     elseif k == "description" or k == "assessment" or k == "summary" or k == "what it does" then
       description = value
+      table.insert(risk_lines, l)
     elseif l ~= "" then
       table.insert(info.lines, l)
     end
@@ -151,6 +152,8 @@ function M.parse(message, actions)
       risk.riskCategories = categories
     end
     info.risk = risk
+  else
+    vim.list_extend(info.lines, risk_lines)
   end
   for _, a in ipairs(type(actions) == "table" and actions or {}) do
     local prefix = type(a) == "table" and type(a.title) == "string" and a.title:match(ALWAYS)
