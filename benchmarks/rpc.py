@@ -330,9 +330,13 @@ class RpcClient:
     # -- LSP helpers -------------------------------------------------------------------
 
     async def initialize(
-        self, root: str | None = None, timeout: float = DEFAULT_TIMEOUT_S
+        self,
+        root: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        on_response: Callable[[], None] | None = None,
     ) -> tuple[Any, int]:
-        """``initialize`` (codex caps: no approvals, deltas) then ``initialized``.
+        """``initialize`` (codex caps: no approvals, deltas) then ``initialized``;
+        `on_response` runs between the two (e.g. to read the server's CPU time then).
 
         Returns the InitializeResult and the monotonic_ns at which it arrived.
         """
@@ -346,6 +350,8 @@ class RpcClient:
         msg = await asyncio.wait_for(future, timeout)
         if "error" in msg.body:
             raise RpcError("initialize", msg.body["error"])
+        if on_response is not None:
+            on_response()
         self.notify("initialized", {})
         return msg.body.get("result"), msg.received_ns
 
