@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
 
 from codex_lsp.core.approvals.rules import Rule, RuleStore
 from codex_lsp.core.sandbox.backend import detect_backend
@@ -181,11 +182,41 @@ async def test_rules_are_per_folder_and_unsafe_amendments_are_not_stored(
     assert len(user.asked) == 3
 
     # Malformed rules are refused with -32602 naming the value.
-    with pytest.raises(Exception, match="value"):
+    with pytest.raises(JsonRpcInvalidParams, match="value"):
         await client.request(
             "codex/config/value/write",
             {"keyPath": RULES, "value": [{"cwd": "relative", "prefix": []}]},
         )
+    # batchWrite: `upsert` adds; a stale expectedVersion and a mix with config.toml keys
+    # are refused.
+    added = {"cwd": str(workspace), "prefix": ["make", "test"]}
+    written = await client.request(
+        "codex/config/batchWrite",
+        {"edits": [{"keyPath": RULES, "value": [added], "mergeStrategy": "upsert"}]},
+    )
+    read = await client.request("codex/config/read", {})
+    assert read["config"]["approvals"]["rules"] == [rule, added]
+    again = await client.request(
+        "codex/config/value/write",
+        {"keyPath": RULES, "value": [added], "expectedVersion": written["version"]},
+    )
+    assert again["version"] != written["version"]
+    with pytest.raises(JsonRpcInvalidParams, match="expectedVersion"):
+        await client.request(
+            "codex/config/value/write",
+            {"keyPath": RULES, "value": [], "expectedVersion": written["version"]},
+        )
+    with pytest.raises(JsonRpcInvalidParams, match=r"edits\.1\.keyPath"):
+        await client.request(
+            "codex/config/batchWrite",
+            {"edits": [{"keyPath": RULES, "value": []}, {"keyPath": "model", "value": "x"}]},
+        )
+    await client.request(
+        "codex/config/value/write",
+        {"keyPath": RULES, "value": None, "expectedVersion": again["version"]},
+    )
+    read = await client.request("codex/config/read", {})
+    assert read["config"]["approvals"]["rules"] == []
 
 
 async def test_the_plain_clients_always_allow_action(
