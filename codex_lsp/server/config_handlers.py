@@ -40,25 +40,27 @@ def _write_rules(
     store: RuleStore, edits: Sequence[ConfigEdit], expected_version: str | None, batch: bool
 ) -> c.ConfigWriteResult:
     """Apply `approvals.rules` edits to the rules file."""
-    from ..core.approvals.rules import RulesError, parse_rules
+    from ..core.approvals.rules import Rule, RulesError, parse_rules
 
-    if expected_version is not None and expected_version != store.version():
-        raise invalid_params(
-            ["expectedVersion"],
-            f"{store.path} changed since version {expected_version} (it is now "
-            f"{store.version()}); read it again and retry",
-            "config_version_conflict",
-        )
-    rules = store.load()
-    for index, edit in enumerate(edits):
-        try:
-            value = parse_rules([] if edit.value is None else edit.value)
-        except RulesError as exc:
-            loc: list[str | int] = ["edits", index, "value"] if batch else ["value"]
-            raise invalid_params(loc, str(exc)) from None
-        rules = [*rules, *value] if edit.merge == "upsert" else value
+    def change(rules: list[Rule]) -> list[Rule]:
+        if expected_version is not None and expected_version != store.version():
+            raise invalid_params(
+                ["expectedVersion"],
+                f"{store.path} changed since version {expected_version} (it is now "
+                f"{store.version()}); read it again and retry",
+                "config_version_conflict",
+            )
+        for index, edit in enumerate(edits):
+            try:
+                value = parse_rules([] if edit.value is None else edit.value)
+            except RulesError as exc:
+                loc: list[str | int] = ["edits", index, "value"] if batch else ["value"]
+                raise invalid_params(loc, str(exc)) from None
+            rules = [*rules, *value] if edit.merge == "upsert" else value
+        return rules
+
     try:
-        store.save(rules)
+        store.update(change)
     except OSError as exc:
         raise JsonRpcInternalError(
             message=f"cannot write {store.path}: {exc.strerror or exc}"
@@ -108,7 +110,9 @@ def register_config_handlers(server: LanguageServer, session: Session) -> None:
                     ["edits", index, "keyPath"],
                     f"{RULES_KEY} is written on its own, not with config.toml keys",
                 )
-            return _write_rules(_rule_store(session), rule_edits, expected_version, batch)
+            return await asyncio.to_thread(
+                _write_rules, _rule_store(session), rule_edits, expected_version, batch
+            )
         from ..core.config.writer import ConfigWriteError  # tomlkit: on first use
 
         try:

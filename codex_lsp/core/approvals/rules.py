@@ -27,7 +27,7 @@ import logging
 import os
 import re
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RULES_DIR = "rules"
 RULES_FILE = "remembered_commands.json"
+LOCK_FILE = ".remembered_commands.lock"
 
 SHELLS = frozenset(
     {
@@ -316,9 +317,18 @@ class RuleStore:
         payload = {"version": 1, "rules": [r.wire() for r in _unique(rules)]}
         write_private_atomic(self.path, json.dumps(payload, indent=2) + "\n")
 
+    def update(self, change: Callable[[list[Rule]], list[Rule]]) -> None:
+        """Replace the rules with `change(rules)` under an advisory lock: servers and
+        `exec` sharing the home never lose each other's rules. What `change` raises
+        leaves the file as it was."""
+        from ..config.service import _file_lock
+
+        with _file_lock(self.path.parent / LOCK_FILE):
+            self.save(change(self.load()))
+
     def add(self, cwd: str, prefix: Sequence[str]) -> None:
         """Remember `prefix` for `cwd` (kept once)."""
-        self.save([*self.load(), Rule(os.path.normpath(cwd), tuple(prefix))])
+        self.update(lambda rules: [*rules, Rule(os.path.normpath(cwd), tuple(prefix))])
 
     def allows(self, argv: Sequence[str], cwd: str) -> Rule | None:
         """The rule that lets `argv` run without asking in a thread whose cwd is `cwd`."""
