@@ -107,6 +107,7 @@ async def test_the_approval_carries_the_models_assessment(
     assert len(side["input"]) == 1 and "touch marker.txt" in json.dumps(side["input"])
     assert "please make the marker" not in json.dumps(side)
     assert side["text"]["format"]["type"] == "json_schema"
+    assert side["reasoning"]["effort"] == "low"  # a reasoning model answers faster
     # Not a turn, not an item: the turn shows the command and the answer only.
     assert [i["type"] for i in turn["items"]] == ["userMessage", "commandExecution", "agentMessage"]
     assert len(approvals.asked) == 1

@@ -130,6 +130,8 @@ async def _ask_model(client: ModelClient, model: str, message: str) -> str | Non
         output_schema=OUTPUT_SCHEMA,
         parallel_tool_calls=False,
     )
+    if prompt.wants_reasoning():
+        prompt.reasoning_effort = "low"  # an answer within the budget matters more
     deltas: list[str] = []
     final: str | None = None
     events = client.stream(prompt)
