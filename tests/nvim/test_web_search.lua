@@ -17,10 +17,10 @@ vim.api.nvim_create_autocmd("User", {
   callback = function(args)
     local item = type(args.data.params) == "table" and args.data.params.item or nil
     if type(item) == "table" and item.type == "webSearch" then
-      vim.schedule(function()
-        local text = chat.text()
-        table.insert(seen, { method = args.data.method, card = text:match("### 🔎 web search[^\n]*") })
-      end)
+      -- Right after the plugin's handler (the text is flushed now): the card as this
+      -- notification left it, whether or not the next one came in the same tick.
+      local text = chat.text()
+      table.insert(seen, { method = args.data.method, card = text:match("### 🔎 web search[^\n]*") })
     end
   end,
 })
