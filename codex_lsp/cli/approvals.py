@@ -10,14 +10,11 @@ always allow the proposed prefix in this folder (remembered under `$CODEX_HOME`)
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TextIO
 
-from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
-from ..core.approvals.rules import RuleStore
+from ..core.approvals.gate import ChangeOutcome, ChangeRequest
 from ..core.text import write_changes
 from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import CommandApprovalParams, Decision, amendment_answer
@@ -50,7 +47,6 @@ class TerminalApprovals:
         *,
         auto_approve: str | None = None,
         cwd: str | None = None,
-        home: Path | None = None,
     ) -> None:
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.err = err
@@ -58,8 +54,6 @@ class TerminalApprovals:
         self.cwd = cwd
         # Without a terminal: approve, saying this (None: decline).
         self.auto_approve = auto_approve
-        # Where the remembered rules and config.toml are (None: $CODEX_HOME).
-        self.home = home
 
     async def _prompt(
         self, text: str, extra: Mapping[str, Decision] | None = None, extra_choice: str = ""
@@ -83,31 +77,6 @@ class TerminalApprovals:
             decision = answers.get(answer.strip().lower())
             if decision is not None:
                 return decision
-
-    def command_advisor(self, thread_id: str) -> CommandAdvisor:
-        """The remembered rules of `$CODEX_HOME` and, when configured, the risk assessment
-        by the configured model (`-m`/`--provider` of `exec` are not seen here)."""
-        from ..core.config.loader import codex_home, load_config
-
-        home = self.home or codex_home()
-        rules = RuleStore(home)
-        config = load_config(home).config
-        if not config.experimental_sandbox_command_assessment:
-            return CommandAdvisor(rules)
-        from ..core.approvals.risk import model_assessor
-        from ..core.auth import AuthService
-        from ..core.config.settings import SettingsError, ThreadRequest, resolve
-        from ..core.model.client import ModelClient
-        from ..protocol.initialize import EditorSettings
-
-        try:
-            settings = resolve(config, EditorSettings(), ThreadRequest(), os.getcwd())
-        except SettingsError:
-            return CommandAdvisor(rules)
-        auth = AuthService(home, lambda: config.cli_auth_credentials_store)
-        client = ModelClient(settings.model_provider, settings.provider, auth.api_key)
-
-        return CommandAdvisor(rules, model_assessor(client, settings.model))
 
     async def ask_command(self, params: CommandApprovalParams) -> Decision:
         """Ask whether to run a command."""

@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..core.approvals.gate import ChangeOutcome, ChangeRequest, CommandAdvisor
-from ..core.approvals.risk import model_assessor, risk_line
-from ..core.approvals.rules import RuleStore
+from ..core.approvals.gate import ChangeOutcome, ChangeRequest
+from ..core.approvals.risk import risk_line
 from ..core.text import FileChange
 from ..core.tools.file_changes import wire_changes
 from ..protocol.approvals import (
@@ -118,21 +117,6 @@ class LspApprovals:
         return titles.get(title, "decline") if isinstance(title, str) else "decline"
 
     # ---- commands --------------------------------------------------------------------
-
-    def command_advisor(self, thread_id: str) -> CommandAdvisor:
-        """The remembered rules of this server's `$CODEX_HOME` and, when configured, the
-        risk assessment by the thread's model (read at each question: a config change
-        applies to the next one)."""
-        session = self.server.session
-        rules = RuleStore(session.home)
-        thread = session.manager.loaded.get(thread_id)
-        config = session.loaded_config.config
-        if thread is None or not config.experimental_sandbox_command_assessment:
-            return CommandAdvisor(rules)
-        settings = thread.settings
-        client = session.manager.clients.get(settings.model_provider, settings.provider)
-
-        return CommandAdvisor(rules, model_assessor(client, settings.model))
 
     async def ask_command(self, params: CommandApprovalParams) -> Decision:
         """Ask whether to run a command."""

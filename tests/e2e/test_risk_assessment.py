@@ -70,13 +70,15 @@ async def _run(
     assessment: MockResponse | None,
     *,
     custom: bool = True,
+    model: str | None = None,
 ) -> tuple[Approvals, dict[str, Any]]:
     """One turn whose command is asked about; the approvals and the turn."""
     approvals = Approvals()
     client = await make_client(
         codex_caps={"approvals": custom, "deltas": True}, before_start=approvals.install
     )
-    thread = (await client.start_thread(approvalPolicy="untrusted"))["thread"]
+    overrides = {"model": model} if model is not None else {}
+    thread = (await client.start_thread(approvalPolicy="untrusted", **overrides))["thread"]
     responses = [shell("touch marker.txt")]
     if assessment is not None:
         responses.append(assessment)
@@ -111,6 +113,18 @@ async def test_the_approval_carries_the_models_assessment(
     # Not a turn, not an item: the turn shows the command and the answer only.
     assert [i["type"] for i in turn["items"]] == ["userMessage", "commandExecution", "agentMessage"]
     assert len(approvals.asked) == 1
+
+
+@pytest.mark.usefixtures("assessment_on")
+async def test_the_assessment_asks_the_threads_own_model(
+    make_client: ClientFactory, mock_model: MockModelServer, workspace: Path
+) -> None:
+    # The thread's model (here chosen at thread start, like `exec -m`), not config.toml's.
+    answer = text_response(json.dumps(ASSESSMENT))
+    approvals, turn = await _run(make_client, mock_model, answer, model="gpt-5.1-codex-mini")
+    assert turn["status"] == "completed"
+    assert approvals.asked[0][1]["risk"]["riskLevel"] == "high"
+    assert [r.body["model"] for r in mock_model.requests] == ["gpt-5.1-codex-mini"] * 3
 
 
 @pytest.mark.usefixtures("assessment_on")

@@ -2,9 +2,9 @@
 
 The transport (LSP custom requests, standard LSP requests, or the terminal) is supplied by
 whoever serves the thread; the gate keeps the thread's `waitingOnApproval` flag and the
-session's standing approvals. A transport that also offers `command_advisor(thread_id)`
-gives the gate the remembered command rules of its `$CODEX_HOME` and, when configured,
-the model's risk assessment: a command approval then carries `risk` and
+session's standing approvals. Its `advisor` (given by the thread manager, which knows the
+thread's settings and model) holds the remembered command rules of `$CODEX_HOME` and, when
+configured, the model's risk assessment: a command approval then carries `risk` and
 `proposedExecpolicyAmendment`, and an `acceptWithExecpolicyAmendment` answer stores the
 rule (PROTOCOL.md "Approvals that inform and remember").
 """
@@ -95,9 +95,14 @@ class ApprovalGate:
     """One thread's approvals."""
 
     def __init__(
-        self, transport: ApprovalTransport, on_waiting: Callable[[bool], None] | None = None
+        self,
+        transport: ApprovalTransport,
+        on_waiting: Callable[[bool], None] | None = None,
+        advisor: Callable[[], CommandAdvisor] | None = None,
     ) -> None:
         self.transport = transport
+        # Made at each question, so a rule stored meanwhile (another server) applies.
+        self._advisor = advisor
         self._on_waiting = on_waiting or (lambda _waiting: None)
         self._commands: set[tuple[tuple[str, ...], str]] = set()
         self._roots: set[Path] = set()
@@ -109,16 +114,14 @@ class ApprovalGate:
             note_decision("acceptForSession", "config")
         return approved
 
-    def advisor(self, thread_id: str) -> CommandAdvisor | None:
-        """The rules and assessment of the thread's commands (None: the transport has none)."""
-        source = getattr(self.transport, "command_advisor", None)
-        advisor = source(thread_id) if callable(source) else None
-        return advisor if isinstance(advisor, CommandAdvisor) else None
+    def advisor(self) -> CommandAdvisor | None:
+        """The rules and assessment of the thread's commands (None: no rules here)."""
+        return self._advisor() if self._advisor is not None else None
 
     def rule_allows(self, thread_id: str, argv: Sequence[str], rule_cwd: str) -> bool:
         """Does a remembered rule let `argv` run without asking in a thread whose cwd is
         `rule_cwd`?"""
-        advisor = self.advisor(thread_id)
+        advisor = self.advisor()
         rule = advisor.rules.allows(argv, rule_cwd) if advisor is not None else None
         if rule is not None:
             log.info("command allowed by the remembered rule %r for %s", rule.prefix, rule.cwd)
@@ -141,7 +144,7 @@ class ApprovalGate:
         `rule_cwd` proposed when one would spare this question next time; None: a rule
         would not); an accepted amendment is remembered and answers `accept`. `cancel`
         raises `TurnCancelled` after the caller's cleanup."""
-        advisor = self.advisor(params.thread_id)
+        advisor = self.advisor()
         if advisor is not None and advisor.assess is not None:
             params.risk = await advisor.assess(params, argv)
         if advisor is not None and rule_cwd is not None:

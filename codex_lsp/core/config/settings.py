@@ -75,6 +75,9 @@ class ThreadSettings:
     model_verbosity: str | None = None
     # `[tools] web_search`: the Responses API's `web_search` tool is offered.
     web_search: bool = False
+    # `experimental_sandbox_command_assessment`: command approvals carry the model's risk
+    # assessment.
+    command_assessment: bool = False
 
     @property
     def auto_compact_limit(self) -> int | None:
@@ -312,4 +315,5 @@ def resolve(
         configured_auto_compact_limit=auto_compact,
         model_verbosity=verbosity,
         web_search=web_search,
+        command_assessment=config.experimental_sandbox_command_assessment,
     )

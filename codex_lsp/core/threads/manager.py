@@ -30,7 +30,8 @@ from ...protocol.sandbox import SandboxPolicy
 from ...protocol.thread import IdleThreadStatus, Thread, Turn, TurnError
 from ...protocol.user_input import UserInput
 from .. import events as ev
-from ..approvals.gate import ApprovalGate, ApprovalTransport
+from ..approvals.gate import ApprovalGate, ApprovalTransport, CommandAdvisor
+from ..approvals.rules import RuleStore
 from ..config.settings import ThreadRequest, ThreadSettings
 from ..model.client import ModelClients
 from ..private_files import private_dir
@@ -406,7 +407,16 @@ class ThreadManager:
                 active.flags.remove(flag)
             self.emit(ev.ThreadStatusChanged(thread.id, thread.status()))
 
-        thread.gate = ApprovalGate(self._approvals, waiting)
+        def advisor() -> CommandAdvisor:
+            settings = thread.settings
+            if not settings.command_assessment:
+                return CommandAdvisor(RuleStore(self.home))
+            from ..approvals.risk import model_assessor
+
+            client = self.clients.get(settings.model_provider, settings.provider)
+            return CommandAdvisor(RuleStore(self.home), model_assessor(client, settings.model))
+
+        thread.gate = ApprovalGate(self._approvals, waiting, advisor)
 
     # ---- read / list -----------------------------------------------------------------
 
