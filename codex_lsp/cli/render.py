@@ -15,6 +15,7 @@ from ..protocol.items import (
     FileChangeItem,
     McpToolCallItem,
     ReasoningItem,
+    WebSearchItem,
 )
 from ..server.diff_text import ChangeView, diff_stats, excerpt_lines
 from ..server.notifications import to_notification
@@ -125,6 +126,9 @@ class TerminalRenderer:
                 self._file_change_end(event.item)
             elif isinstance(event.item, McpToolCallItem):
                 self._tool_end(event.item)
+            elif isinstance(event.item, WebSearchItem):
+                self._newline()
+                self._write(self._style(DIM, f"searched the web: {event.item.query}") + "\n")
         elif isinstance(event, ev.TurnError):
             self._newline()
             label = "retrying" if event.will_retry else "error"

@@ -16,12 +16,16 @@ import sys
 from pathlib import Path
 
 from codex_lsp.mock_model import (
+    MessageItem,
     MockModelServer,
+    MockResponse,
+    WebSearchCallItem,
     custom_tool_call_response,
     reasoning_then_text,
     text_response,
     tool_call_response,
 )
+from tests.lsp_client import mock_config
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 
@@ -99,6 +103,20 @@ async def test_exec_renders_commands_and_file_changes(
     assert "edited notes.txt (+2 -1)\ncreated new.txt (+1 -0)\n" in out
     assert out.index("[exit code 3]") < out.index("edited notes.txt") < out.index("codex: Changed")
     assert (workspace / "notes.txt").read_text() == "one\ntwo\nTHREE\nthree and a half\n"
+
+
+async def test_exec_shows_a_web_search(
+    codex_home: Path, workspace: Path, mock_model: MockModelServer
+) -> None:
+    extra = "[tools]\nweb_search = true\n"
+    (codex_home / "config.toml").write_text(mock_config(mock_model.url, extra=extra))
+    search = WebSearchCallItem(query="pygls 2.0 release notes")
+    mock_model.enqueue(MockResponse(items=[search, MessageItem(text="Found them.")]))
+    result = await _run("exec", "look it up", env=_env(codex_home), cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "searched the web: pygls 2.0 release notes\n" in result.stdout
+    assert result.stdout.index("searched the web") < result.stdout.index("Found them.")
+    assert {"type": "web_search"} in mock_model.requests[0].body["tools"]
 
 
 async def test_exec_json_prints_notifications(
