@@ -5,7 +5,9 @@ one diagnostic per finding over its whole lines, severity by priority (P0-P1 Err
 Warning, P3 Information), `source: "codex review"`, `code: "P<n>"`, and `data` naming the
 thread, turn and finding. A later review of the same thread replaces that thread's
 diagnostics (also when it found nothing, or answered in plain text); `codex.clearReview`
-clears them. Files flagged by several threads' reviews show all of them.
+clears them. Files flagged by several threads' reviews show all of them. A resumed thread
+(after a restart of the editor or the server) shows its last review's findings again, unless
+another loaded thread already shows that same review (a fork).
 """
 
 from __future__ import annotations
@@ -87,6 +89,30 @@ class ReviewDiagnostics:
         """Notifier listener: publish a finished review's findings."""
         if isinstance(event, ev.ItemCompleted) and isinstance(event.item, ExitedReviewModeItem):
             self.publish(event.thread_id, event.turn_id, event.item.output)
+        elif isinstance(event, ev.ThreadStarted) and event.thread.id not in self._by_thread:
+            self._restore(event.thread.id)
+
+    def _restore(self, thread_id: str) -> None:
+        """Publish the findings of the thread's last review, if it has one."""
+        loaded = self.server.session.manager.loaded.get(thread_id)
+        if loaded is None:
+            return
+        for turn in reversed(loaded.turns):
+            for item in reversed(turn.items):
+                if not isinstance(item, ExitedReviewModeItem):
+                    continue
+                if item.output is not None and item.output.findings and not self._shows(turn.id):
+                    self.publish(thread_id, turn.id, item.output)
+                return
+
+    def _shows(self, turn_id: str) -> bool:
+        """Are the findings of the review turn `turn_id` published (for any thread)?"""
+        return any(
+            isinstance(d.data, dict) and d.data.get("turnId") == turn_id
+            for files in self._by_thread.values()
+            for diagnostics in files.values()
+            for d in diagnostics
+        )
 
     def _text(self, path: str) -> str | None:
         uri = Path(path).as_uri()

@@ -200,6 +200,18 @@ async def test_uncommitted_review_findings_diagnostics_and_fix(
     assert "Fix this finding of the code review (P1): Skips the last item" in fix_text
     assert f"lines 3-4 of {repo / 'calc.py'}" in fix_text
 
+    # After a restart, resuming the thread shows its last review's findings again.
+    await client.stop()
+    again = await start(make_client)
+    await again.request("codex/thread/resume", {"threadId": thread_id})
+    (restored,) = diagnostics_for(again, repo / "calc.py")
+    assert restored == calc
+    assert len(diagnostics_for(again, repo / "notes.py")) == 1
+    # A fork holds the same review: its findings are not shown twice.
+    await again.request("codex/thread/fork", {"threadId": thread_id})
+    assert diagnostics_for(again, repo / "calc.py") == [calc]
+    client = again
+
     # codex.clearReview empties every file's review diagnostics.
     cleared = await client.request(
         lsp.WORKSPACE_EXECUTE_COMMAND,
