@@ -140,3 +140,39 @@ def test_the_list_is_not_empty_and_has_no_heavy_libraries() -> None:
     assert "pygls" in allowed
     for heavy in ("openai", "aiohttp", "httpx", "httpx2", "mcp", "tomlkit"):
         assert heavy not in allowed
+
+
+_WARM_UP = """
+import asyncio, json, sys
+from codex_lsp import lazy
+
+async def main():
+    before = [m for m in lazy.WARM_UP if m in sys.modules]
+    lazy.warm_up()
+    for _ in range(len(lazy.WARM_UP) + 2):
+        await asyncio.sleep(0)  # one module per loop iteration
+    after = [m for m in lazy.WARM_UP if m in sys.modules]
+    print(json.dumps({"before": before, "after": after}))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_warm_up_imports_its_modules_on_the_loop(enabled: bool) -> None:
+    env = {**os.environ}
+    if not enabled:
+        env["CODEX_LSP_WARM_UP"] = "0"
+    done = subprocess.run(
+        [sys.executable, "-c", _WARM_UP],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    seen = json.loads(done.stdout)
+    assert seen["before"] == []  # importing codex_lsp.lazy loads none of them
+    from codex_lsp.lazy import WARM_UP
+
+    assert seen["after"] == (list(WARM_UP) if enabled else [])
