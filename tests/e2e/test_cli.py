@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import pty
 import signal
 import socket
 import subprocess
@@ -25,6 +24,7 @@ from codex_lsp.mock_model import (
     text_response,
     tool_call_response,
 )
+from tests.e2e.terminal_helpers import AnswerEachQuestion, run_on_terminal
 from tests.lsp_client import mock_config
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
@@ -181,55 +181,10 @@ async def test_demo_runs_without_any_setup(tmp_path: Path) -> None:
 
 async def test_demo_asks_on_a_terminal(tmp_path: Path) -> None:
     """On a terminal the approvals are asked, and answered there."""
-    master, slave = pty.openpty()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "codex_lsp",
-        "demo",
-        env=_demo_env(tmp_path),
-        cwd=tmp_path,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-    )
-    os.close(slave)
-    loop = asyncio.get_running_loop()
-    screen = bytearray()
-    got, closed = asyncio.Event(), asyncio.Event()
-
-    def readable() -> None:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the demo exited, nothing holds the terminal any more
-            data = b""
-        if not data:
-            loop.remove_reader(master)
-            closed.set()
-        screen.extend(data)
-        got.set()
-
-    loop.add_reader(master, readable)
-    question = b"[y]es / [a]lways this session / [n]o / [s]top the turn: "
-    answered = 0
-    try:
-        async with asyncio.timeout(60):
-            while not closed.is_set():
-                if screen.count(question) > answered:
-                    answered += 1
-                    os.write(master, b"y\n")
-                got.clear()
-                await got.wait()
-            await proc.wait()
-    finally:
-        loop.remove_reader(master)
-        os.close(master)
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-    text = screen.decode(errors="replace")
-    assert proc.returncode == 0, text
-    assert answered == 2, text
+    answer = AnswerEachQuestion(b"y\n")
+    code, text = await run_on_terminal(["demo"], _demo_env(tmp_path), tmp_path, answer)
+    assert code == 0, text
+    assert answer.answered == 2, text
     assert "approved automatically" not in text
     assert "Hello, world! Nice to see you." in text and "That was codex-lsp" in text
 

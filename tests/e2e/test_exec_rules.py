@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import pty
 import stat
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from codex_lsp.core.sandbox.plan import plan_for
 from codex_lsp.mock_model import MockModelServer, MockResponse, text_response, tool_call_response
 from codex_lsp.protocol.sandbox import WorkspaceWriteSandbox
 from tests.conftest import ClientFactory
+from tests.e2e.terminal_helpers import QUESTION, AnswerEachQuestion, run_on_terminal
 from tests.lsp_client import CodexClient, mock_config, plain
 
 APPROVAL = "codex/item/commandExecution/requestApproval"
@@ -262,48 +262,10 @@ async def test_exec_asks_on_the_terminal_with_the_risk_and_remembers(
         shell("mkdir -p made/tty"), text_response(json.dumps(assessment)), text_response("done")
     )
     env = {**os.environ, "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "sk-test-key"}
-    master, slave = pty.openpty()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "codex_lsp", "exec", "make it",
-        env=env, cwd=workspace, stdin=slave, stdout=slave, stderr=slave,
-    )  # fmt: skip
-    os.close(slave)
-    loop = asyncio.get_running_loop()
-    screen = bytearray()
-    got, closed = asyncio.Event(), asyncio.Event()
-
-    def readable() -> None:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: exec exited, nothing holds the terminal any more
-            data = b""
-        if not data:
-            loop.remove_reader(master)
-            closed.set()
-        screen.extend(data)
-        got.set()
-
-    loop.add_reader(master, readable)
-    question = b"[y]es / [a]lways this session / [n]o / [s]top the turn: "
-    answered = False
-    try:
-        async with asyncio.timeout(60):
-            while not closed.is_set():
-                if not answered and question in screen:
-                    answered = True
-                    os.write(master, b"p\n")
-                got.clear()
-                await got.wait()
-            await proc.wait()
-    finally:
-        loop.remove_reader(master)
-        os.close(master)
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-    text = screen.decode(errors="replace")
-    assert proc.returncode == 0, text
-    assert text.count(question.decode()) == 1, text
+    answer = AnswerEachQuestion(b"p\n", limit=1)
+    code, text = await run_on_terminal(["exec", "make it"], env, workspace, answer)
+    assert code == 0, text
+    assert text.count(QUESTION.decode()) == 1, text
     assert "risk: low \u2014 Creates a folder (filesystem)" in text
     assert '[p] run it, and always allow "mkdir" in this folder' in text
     assert (workspace / "made" / "tty").is_dir()
