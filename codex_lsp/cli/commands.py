@@ -137,11 +137,15 @@ def _review_target(args: argparse.Namespace) -> ReviewTarget:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from lsprotocol import types as lsp
+    from ..lazy import importing
 
-    from ..core.config.loader import codex_home
-    from ..logs import ClientLogHandler, setup_logging
-    from ..server.app import create_server
+    with importing():  # no garbage collection while the server's modules load
+        from lsprotocol import types as lsp
+
+        from ..core.config.loader import codex_home
+        from ..logs import ClientLogHandler, setup_logging
+        from ..server.app import create_server
+        from ..server.serve import serve_stdio, serve_tcp
 
     setup_logging(args.log_level, args.log_file)
     server = create_server(codex_home())
@@ -158,8 +162,6 @@ def _serve(args: argparse.Namespace) -> int:
     logging.getLogger("codex_lsp").addHandler(ClientLogHandler(send))
     # Start-up objects live as long as the process: keep full collections from scanning them.
     gc.freeze()
-    from ..server.serve import serve_stdio, serve_tcp
-
     if args.tcp:
         return asyncio.run(serve_tcp(server, args.host, args.port))
     return asyncio.run(serve_stdio(server))
@@ -179,9 +181,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {len(written)} schema files to {out}")
         return 0
     if args.command == "exec":
-        from ..core.config.loader import codex_home
-        from ..logs import setup_logging
-        from .exec_run import run_exec
+        from ..lazy import importing
+
+        with importing():
+            from ..core.config.loader import codex_home
+            from ..logs import setup_logging
+            from .exec_run import run_exec
 
         setup_logging("WARNING")
         return asyncio.run(

@@ -176,3 +176,40 @@ def test_warm_up_imports_its_modules_on_the_loop(enabled: bool) -> None:
     from codex_lsp.lazy import WARM_UP
 
     assert seen["after"] == (list(WARM_UP) if enabled else [])
+
+
+_IMPORTING = """
+import gc, json, sys
+from codex_lsp.lazy import importing
+
+seen = {"enabled_before": gc.isenabled()}
+frozen = gc.get_freeze_count()
+with importing():
+    seen["enabled_inside"] = gc.isenabled()
+    import colorsys  # not loaded yet: the block imports something
+seen["frozen_after_import"] = gc.get_freeze_count() > frozen
+seen["enabled_after"] = gc.isenabled()
+frozen = gc.get_freeze_count()
+with importing():
+    import colorsys  # noqa: F811 (loaded: nothing new)
+seen["frozen_again"] = gc.get_freeze_count() > frozen
+gc.disable()
+with importing():
+    pass
+seen["stays_disabled"] = not gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+def test_importing_pauses_the_collector_and_freezes_only_new_imports() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTING], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert json.loads(done.stdout) == {
+        "enabled_before": True,
+        "enabled_inside": False,
+        "frozen_after_import": True,
+        "enabled_after": True,
+        "frozen_again": False,
+        "stays_disabled": True,
+    }

@@ -108,11 +108,14 @@ class ModelClient:
     async def stream(self, prompt: Prompt, attempt: int = 1) -> AsyncIterator[ModelEvent]:
         """One attempt (`attempt`: its number, for telemetry): yields model events; raises
         `ModelError` (classified, redacted) on failure."""
-        import openai
+        from ...lazy import importing
 
-        # The wire translators and stream telemetry load with the first turn.
-        from ..telemetry.model_stream import observe_stream, report_request
-        from . import chat_wire, responses_wire
+        with importing():  # the SDK's ~500 modules: no garbage collection meanwhile
+            import openai
+
+            # The wire translators and stream telemetry load with the first turn.
+            from ..telemetry.model_stream import observe_stream, report_request
+            from . import chat_wire, responses_wire
 
         try:
             client = self._client()
