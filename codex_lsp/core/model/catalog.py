@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from ...protocol.model_catalog import Model, ReasoningEffortOption
 from ..config.model import ProviderConfig
 from ..redact import redact
-from .client import ModelClient, OpenAIKeySource, provider_headers
+from .client import (
+    ModelClient,
+    OpenAIKeySource,
+    base_url,
+    endpoint,
+    error_body,
+    provider_headers,
+    request_headers,
+)
 from .errors import ModelError, root_cause
 from .presets import PRESETS, ModelPreset
 
@@ -158,37 +166,37 @@ class ModelCatalog:
         return list(ids)
 
     async def _fetch(self, provider_id: str, provider: ProviderConfig) -> list[str]:
-        import openai
+        import aiohttp
 
         where = f"provider {provider_id!r} at {provider.base_url or 'the default OpenAI URL'}"
         try:
             key = ModelClient(provider_id, provider, self._openai_key).api_key()
         except ModelError as exc:
             raise ModelCatalogError(f"cannot list the models of {where}: {exc}") from exc
-        headers = provider_headers(provider)
-        client = openai.AsyncOpenAI(
-            api_key=key,
-            base_url=provider.base_url,
-            max_retries=0,
-            timeout=self._timeout_s,
-            default_headers=headers or None,
-            default_query=dict(provider.query_params) or None,
-        )
+        headers = request_headers(key, provider_headers(provider), accept="application/json")
+        timeout = aiohttp.ClientTimeout(total=self._timeout_s)
         try:
-            page = await client.models.list()
-            return [m.id for m in page.data]
-        except openai.APIStatusError as exc:
-            raise ModelCatalogError(
-                f"cannot list the models of {where}: HTTP {exc.status_code}: "
-                + redact(exc.message, key)
-            ) from exc
-        except openai.APITimeoutError as exc:
+            async with (
+                aiohttp.ClientSession(timeout=timeout, trust_env=True) as session,
+                session.get(
+                    endpoint(base_url(provider), "/models"),
+                    headers=headers,
+                    params=provider.query_params or None,
+                ) as response,
+            ):
+                text = await response.text(errors="replace")
+                if response.status >= 400:
+                    message = error_body(response.status, text)[1]
+                    raise ModelCatalogError(
+                        f"cannot list the models of {where}: HTTP {response.status}: "
+                        + redact(message, key)
+                    )
+                return [str(m["id"]) for m in json.loads(text)["data"]]
+        except TimeoutError as exc:
             raise ModelCatalogError(
                 f"cannot list the models of {where}: no answer within {self._timeout_s:g}s"
             ) from exc
-        except (openai.APIError, OSError, ValueError, BaseExceptionGroup) as exc:
+        except (aiohttp.ClientError, OSError, ValueError, LookupError, TypeError) as exc:
             raise ModelCatalogError(
                 f"cannot list the models of {where}: {redact(root_cause(exc), key)}"
             ) from exc
-        finally:
-            await client.close()

@@ -52,13 +52,15 @@ def base_url(provider: ProviderConfig) -> str:
     return provider.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
 
 
-def request_headers(key: str, extra: Mapping[str, str]) -> dict[str, str]:
+def request_headers(
+    key: str, extra: Mapping[str, str], accept: str = "text/event-stream"
+) -> dict[str, str]:
     """The headers of a model request: ours, then the provider's (which win, whatever
     their case)."""
     headers = {
         "Authorization": f"Bearer {key}",
         "Content-Type": "application/json",
-        "Accept": "text/event-stream",
+        "Accept": accept,
         "User-Agent": USER_AGENT,
     }
     for name, value in extra.items():
