@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from codex_lsp import __version__
 from codex_lsp.core.config.model import ProviderConfig
@@ -192,3 +193,56 @@ async def test_a_turn_does_not_import_the_openai_sdk(
     assert len(mock_model.requests) == 1
     assert "aiohttp" in modules and "codex_lsp.core.model.sse" in modules
     assert [m for m in modules if m.split(".")[0] == "openai"] == []
+
+
+async def _serve_once(status: int, body: bytes, content_type: str) -> tuple[str, web.AppRunner]:
+    """A one-route HTTP server on 127.0.0.1 answering every POST with `body` (raw)."""
+
+    async def answer(_request: web.Request) -> web.Response:
+        return web.Response(status=status, body=body, content_type=content_type)
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return f"http://127.0.0.1:{port}/v1", runner
+
+
+async def _stream_raw(
+    status: int, body: bytes, wire_api: str = "responses", content_type: str = "text/event-stream"
+) -> list[ModelEvent]:
+    url, runner = await _serve_once(status, body, content_type)
+    client = ModelClient("unit", ProviderConfig(base_url=url, wire_api=wire_api))  # type: ignore[arg-type]
+    try:
+        async with asyncio.timeout(10):
+            return [e async for e in client.stream(PROMPT)]
+    finally:
+        await client.aclose()
+        await runner.cleanup()
+
+
+async def test_an_error_object_in_the_stream_breaks_it() -> None:
+    with pytest.raises(ModelError) as caught:
+        await _stream_raw(200, b'data: {"error": {"message": "boom", "code": "x"}}\n\n')
+    assert caught.value.info == "responseStreamDisconnected" and caught.value.retry == "stream"
+    assert caught.value.message == "the model stream broke: boom"
+
+
+async def test_an_error_answer_that_is_not_json() -> None:
+    with pytest.raises(ModelError) as caught:
+        await _stream_raw(503, b"  upstream down \n", content_type="text/plain")
+    assert caught.value.info == "internalServerError" and caught.value.retry == "request"
+    assert caught.value.status == 503 and caught.value.message == "upstream down"
+
+
+async def test_chat_stream_ends_at_done() -> None:
+    chunk = {
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {"content": "Hi there"}, "finish_reason": "stop"}],
+    }
+    raw = b"data: " + json.dumps(chunk).encode() + b"\n\ndata: [DONE]\n\n"
+    events = await _stream_raw(200, raw, wire_api="chat")
+    assert any("Hi there" in repr(e) for e in events)
