@@ -1170,7 +1170,7 @@ async def bench_exec(run: Run) -> None:
                 times.append(took)
                 cpu.append(_children_cpu_ms() - before)
         help_times = [(await _exec_once(env, cwd, "--help"))[0] for _ in range(3)]
-        sdk = [await _python_time(env, "import openai") for _ in range(3)]
+        sdk = [await _python_time(env, "import aiohttp") for _ in range(3)]
         bare = [await _python_time(env, "pass") for _ in range(3)]
     run.add(
         Result(
@@ -1194,7 +1194,7 @@ async def bench_exec(run: Run) -> None:
     run.add(
         Result(
             sec,
-            "floor: `python -c 'import openai'` (the model client's SDK)",
+            "floor: `python -c 'import aiohttp'` (the model client's HTTP stack)",
             statistics.median(sdk),
             "ms",
         )

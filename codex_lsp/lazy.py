@@ -4,7 +4,7 @@ Python pays for every module at import time (and pydantic builds each model's va
 then), so what a process imports decides how fast it starts. Three rules:
 
 1. **Import on first use.** A module imports at its top only what importing it needs. A
-   heavy dependency (the OpenAI SDK, aiohttp/httpx, the MCP SDK, tomlkit, sqlite3, the tools
+   heavy dependency (aiohttp, the MCP SDK, tomlkit, sqlite3, the tools
    and their parsers, sandbox backends, OpenTelemetry) is imported inside the function that
    uses it; names needed only in annotations are imported under ``if TYPE_CHECKING:`` (with
    ``from __future__ import annotations``). Nothing else: no import hooks, no module proxies,
@@ -15,13 +15,13 @@ then), so what a process imports decides how fast it starts. Three rules:
    thread index is open (so the first ``thread/list`` does not share the CPU with it),
    `warm_up` imports `WARM_UP` (what the first thread and turn need) on the event loop, one
    module per loop iteration, so requests are served in between (a thread would take the
-   interpreter lock from a streaming turn; see `warm_up`). The OpenAI SDK stays on first use
-   (see `WARM_UP`). The terminal commands
+   interpreter lock from a streaming turn; see `warm_up`). The model client's HTTP stack
+   stays on first use (see `WARM_UP`). The terminal commands
    (`exec`, `login`, `--help`) never warm up: they import what they run, and never pygls or
    lsprotocol.
 
 3. **No garbage collection while importing.** A block of start-up imports runs inside
-   `with importing():` (the server's start, `exec`'s, the OpenAI SDK's first import): the
+   `with importing():` (the server's start, `exec`'s, the model client's first import): the
    collector is paused for it, then what it built is frozen (`gc.freeze`: modules and
    classes live as long as the process) and the collector resumes. Imports allocate
    hundreds of thousands of long-lived objects, and the collector scanning them again and
@@ -60,10 +60,9 @@ DUMP_ENV = "CODEX_LSP_MODULES_AT_INITIALIZE"
 WARM_UP_ENV = "CODEX_LSP_WARM_UP"
 
 # What the first thread and turn need (tools, sandbox, the model's wire translators) and the
-# config writer, imported in the background once the index is open. The OpenAI SDK is
-# not here: it costs ~0.5 s of CPU and ~20 MiB, and servers that never run a turn (or run
-# against a provider reached otherwise) should not pay for it; the model client imports it
-# on the first request.
+# config writer, imported in the background once the index is open. aiohttp is not here:
+# its import is one ~150 ms block that would hold the loop, and servers that never run a
+# turn should not pay for it; the model client imports it on the first request.
 WARM_UP: tuple[str, ...] = (  # leaves first: each step (one import) stays short
     "codex_lsp.core.sandbox",
     "codex_lsp.core.text",

@@ -1,1 +1,1 @@
-"""The model client: Responses API and Chat Completions streaming on the `openai` SDK."""
+"""The model client: Responses API and Chat Completions streaming over aiohttp."""

@@ -181,7 +181,7 @@ class OtlpPipeline:
                 self._early = []
             return
         # What the SDK import allocated lives as long as the process: out of the
-        # collector's sight (as the model client does for the openai SDK), or every full
+        # collector's sight (as `lazy.importing` does for start-up imports), or every full
         # collection scans it again.
         gc.freeze()
         log.info("telemetry: events go %s", describe(self._otel))
