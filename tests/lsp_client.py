@@ -174,14 +174,18 @@ class CodexClient:
         result: dict[str, Any] = await self.request("codex/thread/start", params)
         return result
 
-    async def turn(self, thread_id: str, text: str, **extra: Any) -> dict[str, Any]:
-        """Run a turn to its end; returns the `turn/completed` turn."""
+    async def turn(
+        self, thread_id: str, text: str, timeout: float = TIMEOUT, **extra: Any
+    ) -> dict[str, Any]:
+        """Run a turn to its end (within `timeout` s); returns the `turn/completed` turn."""
         started = await self.request(
             "codex/turn/start",
             {"threadId": thread_id, "input": [{"type": "text", "text": text}], **extra},
         )
         turn_id = started["turn"]["id"]
-        done = await self.wait_for("codex/turn/completed", lambda p: p["turn"]["id"] == turn_id)
+        done = await self.wait_for(
+            "codex/turn/completed", lambda p: p["turn"]["id"] == turn_id, timeout
+        )
         turn: dict[str, Any] = done["turn"]
         return turn
 

@@ -82,14 +82,8 @@ async def test_exec_command_deltas_are_capped(
         tool_call_response("exec_command", {"cmd": "echo small", "login": False}, call_id="e2"),
         text_response("done"),
     )
-    started = await client.request(
-        "codex/turn/start", {"threadId": thread, "input": [{"type": "text", "text": "print"}]}
-    )
-    turn_id = started["turn"]["id"]
-    done = await client.wait_for(
-        "codex/turn/completed", lambda p: p["turn"]["id"] == turn_id, timeout=120
-    )
-    big, small = (i for i in done["turn"]["items"] if i["type"] == "commandExecution")
+    turn = await client.turn(thread, "print", timeout=120)
+    big, small = (i for i in turn["items"] if i["type"] == "commandExecution")
     check_capped(deltas_of(client, big["id"]), big)
     # The cap is per item: the next command streams in full.
     assert "".join(deltas_of(client, small["id"])) == "small\n"

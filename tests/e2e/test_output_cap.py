@@ -55,14 +55,7 @@ async def test_model_command_output_is_capped_per_item(
         tool_call_response("shell", {"command": ["bash", "-c", "echo small"]}, call_id="c2"),
         text_response("done"),
     )
-    started = await client.request(
-        "codex/turn/start", {"threadId": thread, "input": [{"type": "text", "text": "print"}]}
-    )
-    turn_id = started["turn"]["id"]
-    done = await client.wait_for(
-        "codex/turn/completed", lambda p: p["turn"]["id"] == turn_id, timeout=120
-    )
-    turn = done["turn"]
+    turn = await client.turn(thread, "print", timeout=120)
     assert turn["status"] == "completed"
     big, small = (i for i in turn["items"] if i["type"] == "commandExecution")
     _check_capped(_deltas(client, big["id"]), big)

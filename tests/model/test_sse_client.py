@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -24,7 +23,6 @@ from codex_lsp.core.model.prompt import Prompt
 from codex_lsp.core.model.sse import SSEDecoder, StreamError, json_events
 from codex_lsp.core.model.stream_events import ModelEvent
 from codex_lsp.mock_model import MockModelServer, hang_response, text_response
-from tests.perf.test_imports import _run_cli
 
 PROMPT = Prompt(model="m", instructions="i", input=[])
 
@@ -180,19 +178,6 @@ async def test_connect_failure_is_a_connection_error() -> None:
         await client.aclose()
     assert caught.value.info == "httpConnectionFailed" and caught.value.retry == "request"
     assert caught.value.message.startswith("cannot reach the model at http://127.0.0.1:9/v1: ")
-
-
-async def test_a_turn_does_not_import_the_openai_sdk(
-    tmp_path: Path, codex_home: Path, mock_model: MockModelServer
-) -> None:
-    mock_model.enqueue(text_response("Answer from the mock."))
-    # The mock serves on this test's event loop: run the command in a worker thread.
-    done, modules = await asyncio.to_thread(_run_cli, tmp_path, codex_home, "exec", "hello")
-    assert done.returncode == 0, done.stderr
-    assert "Answer from the mock." in done.stdout
-    assert len(mock_model.requests) == 1
-    assert "aiohttp" in modules and "codex_lsp.core.model.sse" in modules
-    assert [m for m in modules if m.split(".")[0] == "openai"] == []
 
 
 async def _serve_once(status: int, body: bytes, content_type: str) -> tuple[str, web.AppRunner]:

@@ -77,6 +77,9 @@ async def test_exec_runs_a_turn_without_pygls(
     assert len(mock_model.requests) == 1
     assert "codex_lsp.cli.exec_run" in modules
     assert _server_modules(modules) == []
+    # The model client streams over aiohttp: the OpenAI SDK is not imported for a turn.
+    assert "aiohttp" in modules and "codex_lsp.core.model.sse" in modules
+    assert [m for m in modules if m.split(".")[0] == "openai"] == []
 
 
 @pytest.mark.parametrize(
