@@ -108,7 +108,7 @@ async def clear_command(
         verdict.action == "ask"
         and rememberable
         and gate is not None
-        and gate.rule_allows(ctx.thread_id, argv, ctx.cwd)
+        and gate.rule_allows(argv, ctx.cwd)
     ):
         verdict = CommandVerdict("run", sandboxed=verdict.sandboxed)
     if verdict.action == "refuse":

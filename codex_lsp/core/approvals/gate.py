@@ -118,7 +118,7 @@ class ApprovalGate:
         """The rules and assessment of the thread's commands (None: no rules here)."""
         return self._advisor() if self._advisor is not None else None
 
-    def rule_allows(self, thread_id: str, argv: Sequence[str], rule_cwd: str) -> bool:
+    def rule_allows(self, argv: Sequence[str], rule_cwd: str) -> bool:
         """Does a remembered rule let `argv` run without asking in a thread whose cwd is
         `rule_cwd`?"""
         advisor = self.advisor()
