@@ -78,7 +78,7 @@ def _drop_answered_client_errors(record: logging.LogRecord) -> bool:
 
 
 def _under_codex_home(path: str) -> bool:
-    from .core.config.loader import codex_home
+    from .core.home import codex_home
 
     try:
         return Path(path).resolve().is_relative_to(codex_home().resolve())

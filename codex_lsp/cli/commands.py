@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..protocol.review import ReviewTarget
+    from ..server.app import CodexLanguageServer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,34 +137,29 @@ def _review_target(args: argparse.Namespace) -> ReviewTarget:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ..lazy import importing
-
-    with importing():  # no garbage collection while the server's modules load
-        from lsprotocol import types as lsp
-
-        from ..core.config.loader import codex_home
-        from ..logs import ClientLogHandler, setup_logging
-        from ..server.app import create_server
-        from ..server.serve import serve_stdio, serve_tcp
+    from ..core.home import codex_home
+    from ..logs import setup_logging
+    from ..server.serve import serve_stdio, serve_tcp
 
     setup_logging(args.log_level, args.log_file)
-    server = create_server(codex_home())
-    kinds = {
-        logging.ERROR: lsp.MessageType.Error,
-        logging.WARNING: lsp.MessageType.Warning,
-        logging.INFO: lsp.MessageType.Info,
-    }
+    home = codex_home()
 
-    def send(level: int, message: str) -> None:
-        kind = kinds.get(level, lsp.MessageType.Error if level > 40 else lsp.MessageType.Log)
-        server.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+    def build() -> CodexLanguageServer:
+        # Once the first message is read: `initialize` is answered before this runs (see
+        # `codex_lsp.server.early`).
+        from ..lazy import importing
 
-    logging.getLogger("codex_lsp").addHandler(ClientLogHandler(send))
-    # Start-up objects live as long as the process: keep full collections from scanning them.
-    gc.freeze()
+        with importing():  # no garbage collection while the server's modules load
+            from ..server.app import create_server
+
+            server = create_server(home)
+        # Start-up objects live as long as the process: keep full collections from scanning them.
+        gc.freeze()
+        return server
+
     if args.tcp:
-        return asyncio.run(serve_tcp(server, args.host, args.port))
-    return asyncio.run(serve_stdio(server))
+        return asyncio.run(serve_tcp(build, args.host, args.port))
+    return asyncio.run(serve_stdio(build))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,12 +174,15 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("schema: name the folder to write into: codex-lsp schema DIR")
         written = write_schemas(Path(out))
         print(f"wrote {len(written)} schema files to {out}")
+        from ..server.capabilities import write_snapshot
+
+        print(f"wrote the initialize capability snapshot to {write_snapshot()}")
         return 0
     if args.command == "exec":
         from ..lazy import importing
 
         with importing():
-            from ..core.config.loader import codex_home
+            from ..core.home import codex_home
             from ..logs import setup_logging
             from .exec_run import run_exec
 
@@ -200,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     if args.command == "review":
-        from ..core.config.loader import codex_home
+        from ..core.home import codex_home
         from ..logs import setup_logging
         from .review_run import review
 
@@ -214,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             cwd=args.cwd,
         )
     if args.command in ("login", "logout"):
-        from ..core.config.loader import codex_home
+        from ..core.home import codex_home
         from ..logs import setup_logging
         from . import auth
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from .review_handlers import register_review_handlers
 from .session import Session
 from .thread_handlers import register_thread_handlers
 from .transcripts import Transcripts
-from .transport import FrameWriter
+from .transport import FrameWriter, dispatch
 from .turn_handlers import register_turn_handlers
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,6 @@ class CodexLanguageServer(LanguageServer):
         self.shutdown_requested = False
         self._session_stopped = False
         self._warmed_up = False
-        # Set by the transport: how a write-side failure (the editor went away) ends serving.
-        self.on_connection_lost: Callable[[], None] = lambda: None
         self.notifier = Notifier(self.protocol.send_raw)
         self.documents = Documents(self)
         self.session = Session(
@@ -159,6 +157,41 @@ class CodexLanguageServer(LanguageServer):
     def initialize_answered(self) -> None:
         """Called by the transport once the `initialize` response is written."""
         record_modules_at_initialize()
+
+    def replay_initialize(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Hand pygls an `initialize` request the server has answered already (see
+        `early`): pygls and the session take in the client's capabilities, folders and
+        settings; pygls' response is returned, not sent.
+
+        When pygls refuses params that `early` let through (a wrong type deep inside
+        `capabilities`), that is logged and the request is handed on without the client's
+        capabilities, so that the server still serves.
+        """
+        response = self._initialize_quietly(message)
+        if "error" in response:
+            log.error(
+                "the client's initialize params are invalid (%s); serving without the "
+                "client's capabilities",
+                response["error"].get("message"),
+            )
+            params = {**message.get("params", {}), "capabilities": {}}
+            response = self._initialize_quietly({**message, "params": params})
+        return response
+
+    def _initialize_quietly(self, message: dict[str, Any]) -> dict[str, Any]:
+        sent: list[bytes] = []
+        capture = FrameWriter(sent.append, lambda: None)
+        writer = self.protocol.writer
+        self.protocol.set_writer(capture)
+        try:
+            dispatch(json.dumps(message).encode("utf-8"), self.protocol, capture)
+        finally:
+            if writer is not None:
+                self.protocol.set_writer(writer)
+        # pygls answers `initialize` synchronously: its one response is written by now.
+        frame = b"".join(sent)
+        response: dict[str, Any] = json.loads(frame[frame.index(b"\r\n\r\n") + 4 :])
+        return response
 
     def _warm_up(self) -> None:
         """What the first turn needs loads in the background, once (see `codex_lsp.lazy`)."""

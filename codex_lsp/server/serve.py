@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -19,6 +20,9 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from ..lazy import record_modules_at_initialize
+from ..logs import ClientLogHandler
+from .early import early_answer
 from .transport import MAX_HEADER_LINE, FrameWriter, FramingError, dispatch, read_frame
 
 if TYPE_CHECKING:
@@ -33,9 +37,12 @@ DRAIN_TIMEOUT_S = 2.0
 
 
 class _Session:
-    """One connection's lifetime: why it ended and how the process should exit."""
+    """One connection's lifetime: the server (built when the first message is read, see
+    `early`), why the connection ended and how the process should exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, build: Callable[[], CodexLanguageServer]) -> None:
+        self.build = build
+        self.server: CodexLanguageServer | None = None
         self.stopped = asyncio.Event()
         self.reason = ""
         self.exit_code = 0
@@ -46,10 +53,41 @@ class _Session:
             self.exit_code = exit_code
             self.stopped.set()
 
+    def start_server(self, writer: FrameWriter) -> CodexLanguageServer:
+        """Build the server (pygls, the session) and give it the connection's writer."""
+        if self.server is None:
+            self.server = self.build()
+            self.server.protocol.set_writer(writer)
+        return self.server
 
-async def _read_loop(
-    server: CodexLanguageServer, reader: asyncio.StreamReader, writer: FrameWriter, s: _Session
-) -> None:
+    def first_message(self, body: bytes, writer: FrameWriter) -> bool:
+        """Start the server on the connection's first message; True when that message was an
+        `initialize` answered here from the capability snapshot (and handed to pygls after),
+        False when it is still to be dispatched."""
+        try:
+            message = json.loads(body)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            message = None
+        answer = early_answer(message)
+        if answer is None:
+            self.start_server(writer)
+            return False
+        writer.send(answer)
+        record_modules_at_initialize()
+        server = self.start_server(writer)
+        assert isinstance(message, dict)
+        pygls_answer = server.replay_initialize(message)
+        if pygls_answer.get("result") != answer["result"]:
+            log.error(
+                "the initialize answer sent (capabilities.json) differs from pygls': sent "
+                "%s, pygls %s; regenerate it with `codex-lsp schema`",
+                json.dumps(answer["result"]),
+                json.dumps(pygls_answer.get("result")),
+            )
+        return True
+
+
+async def _read_loop(reader: asyncio.StreamReader, writer: FrameWriter, s: _Session) -> None:
     while not s.stopped.is_set():
         try:
             body = await read_frame(reader)
@@ -64,6 +102,11 @@ async def _read_loop(
         if body is None:
             s.stop("end of input")
             return
+        server = s.server
+        if server is None:
+            if s.first_message(body, writer):
+                continue
+            server = s.start_server(writer)
         try:
             method = dispatch(body, server.protocol, writer)
         except Exception:
@@ -76,20 +119,16 @@ async def _read_loop(
             return
         if method == "initialize":
             # pygls answers `initialize` synchronously: the response is written by now.
-            server.initialize_answered()
+            record_modules_at_initialize()
 
 
-async def _serve(
-    server: CodexLanguageServer, reader: asyncio.StreamReader, writer: FrameWriter
-) -> int:
-    s = _Session()
+async def _serve(s: _Session, reader: asyncio.StreamReader, writer: FrameWriter) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
             loop.add_signal_handler(signum, s.stop, signal.Signals(signum).name)
-    server.protocol.set_writer(writer)
-    server.on_connection_lost = lambda: s.stop("the client's stream closed")
-    reading = asyncio.create_task(_read_loop(server, reader, writer, s), name="lsp-read")
+    log_handler = _client_log(writer)
+    reading = asyncio.create_task(_read_loop(reader, writer, s), name="lsp-read")
     # Whatever ends the reading ends the session: never alive and deaf.
     reading.add_done_callback(lambda _: s.stop("the reader stopped", exit_code=1))
     try:
@@ -105,16 +144,42 @@ async def _serve(
     log.info("stopping: %s", s.reason)
     loop.set_exception_handler(_quiet_cancellations)
     timeout = FRAMING_STOP_TIMEOUT_S if s.reason == "framing error" else STOP_TIMEOUT_S
-    try:
-        await asyncio.wait_for(server.stop_session(), timeout)
-    except TimeoutError:
-        log.warning("the session did not stop within %.1f s; exiting anyway", timeout)
-    # The last telemetry events go out (bounded; nothing to do when telemetry is off).
-    await server.session.telemetry.aclose()
+    server = s.server
+    if server is not None:
+        try:
+            await asyncio.wait_for(server.stop_session(), timeout)
+        except TimeoutError:
+            log.warning("the session did not stop within %.1f s; exiting anyway", timeout)
+        # The last telemetry events go out (bounded; nothing to do when telemetry is off).
+        await server.session.telemetry.aclose()
+    logging.getLogger("codex_lsp").removeHandler(log_handler)
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signum)
     return s.exit_code
+
+
+# `window/logMessage` types (LSP `MessageType`).
+_MESSAGE_TYPES = {logging.ERROR: 1, logging.WARNING: 2, logging.INFO: 3}
+
+
+def _client_log(writer: FrameWriter) -> logging.Handler:
+    """Forward the server's warnings and errors to the editor (`window/logMessage`), also
+    those logged before the server is built."""
+
+    def send(level: int, message: str) -> None:
+        kind = _MESSAGE_TYPES.get(level, 1 if level > logging.ERROR else 4)
+        writer.send(
+            {
+                "jsonrpc": "2.0",
+                "method": "window/logMessage",
+                "params": {"type": kind, "message": message},
+            }
+        )
+
+    handler = ClientLogHandler(send)
+    logging.getLogger("codex_lsp").addHandler(handler)
+    return handler
 
 
 def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
@@ -153,13 +218,13 @@ class _PipeClosed(asyncio.Protocol):
         self._on_lost()
 
 
-async def _stdout_writer(server: CodexLanguageServer) -> tuple[FrameWriter, Awaitable[None]]:
+async def _stdout_writer(s: _Session) -> tuple[FrameWriter, Awaitable[None]]:
     """stdout as a non-blocking pipe transport (a blocking file where it is not a pipe),
     and an awaitable that drains what is still buffered."""
     loop = asyncio.get_running_loop()
     try:
         transport, pipe = await loop.connect_write_pipe(
-            lambda: _PipeClosed(lambda: server.on_connection_lost()), sys.stdout.buffer
+            lambda: _PipeClosed(lambda: s.stop("the client's stream closed")), sys.stdout.buffer
         )
     except ValueError:
         out = sys.stdout.buffer
@@ -181,12 +246,14 @@ async def _stdout_writer(server: CodexLanguageServer) -> tuple[FrameWriter, Awai
     return FrameWriter(transport.write, lambda: None), drain()
 
 
-async def serve_stdio(server: CodexLanguageServer) -> int:
-    """Serve the editor on stdin/stdout until the session ends; the process's exit code."""
+async def serve_stdio(build: Callable[[], CodexLanguageServer]) -> int:
+    """Serve the editor on stdin/stdout until the session ends; the process's exit code.
+    `build` makes the server once the first message is read (see `early`)."""
+    s = _Session(build)
     reader = await _stdin_reader()
-    writer, drain = await _stdout_writer(server)
+    writer, drain = await _stdout_writer(s)
     try:
-        return await _serve(server, reader, writer)
+        return await _serve(s, reader, writer)
     finally:
         await drain
         writer.close()
@@ -197,7 +264,7 @@ def _settle(future: asyncio.Future[int], value: int) -> None:
         future.set_result(value)
 
 
-async def serve_tcp(server: CodexLanguageServer, host: str, port: int) -> int:
+async def serve_tcp(build: Callable[[], CodexLanguageServer], host: str, port: int) -> int:
     """Serve the first editor that connects to host:port until its session ends."""
     done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     busy = False
@@ -210,7 +277,7 @@ async def serve_tcp(server: CodexLanguageServer, host: str, port: int) -> int:
         busy = True
         writer = FrameWriter(stream.write, stream.close)
         try:
-            code = await _serve(server, reader, writer)
+            code = await _serve(_Session(build), reader, writer)
         except BaseException:
             _settle(done, 1)
             raise

@@ -23,10 +23,10 @@ import concurrent.futures
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pygls.exceptions import JsonRpcException
-from pygls.protocol import JsonRPCProtocol
+if TYPE_CHECKING:
+    from pygls.protocol import JsonRPCProtocol
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,8 @@ def dispatch(body: bytes, protocol: JsonRPCProtocol, writer: FrameWriter) -> str
     method: str | None = obj.get("method")
     if method == "exit":
         return method  # the caller stops serving; pygls' own `exit` would sys.exit() mid-loop
+    from pygls.exceptions import JsonRpcException  # loaded with pygls, after `initialize`
+
     try:
         message = protocol.structure_message(obj)
     except JsonRpcException as exc:

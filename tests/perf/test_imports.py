@@ -1,6 +1,7 @@
 """What each command imports (issue 16): the terminal commands (`exec`, `login`, `--help`)
 never load pygls or lsprotocol, and the server answers `initialize` having imported only
-the modules listed in `codex_lsp.lazy.AT_INITIALIZE`.
+the modules listed in `codex_lsp.lazy.AT_INITIALIZE` (none of pygls, lsprotocol or pydantic:
+it answers from its capability snapshot, `codex_lsp.server.early`).
 
 Every command runs for real in a subprocess: `exec` runs a turn against the mock model
 (its answer is checked, so the command cannot pass by failing early); the modules are those
@@ -127,8 +128,11 @@ async def test_modules_at_initialize_stay_within_the_list(
     finally:
         await client.stop()
     modules: list[str] = json.loads(dump.read_text())
-    assert "pygls.lsp.server" in modules  # the dump is the server's, at initialize
-    assert "codex_lsp.server.app" in modules
+    assert "codex_lsp.server.early" in modules  # the dump is the server's, at initialize
+    # Answered from the capability snapshot: pygls, lsprotocol, pydantic and the session
+    # load after the answer.
+    for later in ("pygls", "lsprotocol", "pydantic", "codex_lsp.server.app"):
+        assert not [m for m in modules if m == later or m.startswith(later + ".")], later
     unexpected = unexpected_at_initialize(modules)
     assert unexpected == [], (
         f"{len(unexpected)} modules imported before `initialize` was answered are not in "
@@ -140,8 +144,8 @@ async def test_modules_at_initialize_stay_within_the_list(
 
 def test_the_list_is_not_empty_and_has_no_heavy_libraries() -> None:
     allowed = allowed_at_initialize()
-    assert "pygls" in allowed
-    for heavy in ("openai", "aiohttp", "httpx", "httpx2", "mcp", "tomlkit"):
+    assert "codex_lsp.server.early" in allowed
+    for heavy in ("openai", "aiohttp", "httpx", "httpx2", "mcp", "tomlkit", "pygls", "pydantic"):
         assert heavy not in allowed
 
 

@@ -7,7 +7,6 @@ column), so the editor can tell the user exactly what to fix.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -21,12 +20,6 @@ from .settings import BUILTIN_PROVIDERS
 
 CONFIG_FILE = "config.toml"
 VERSION_PREFIX = "sha256:"
-
-
-def codex_home() -> Path:
-    """`$CODEX_HOME`, else `~/.codex`."""
-    env = os.environ.get("CODEX_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".codex"
 
 
 def content_version(data: bytes) -> str:
