@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..protocol.review import ReviewTarget
-    from ..server.app import CodexLanguageServer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,23 +141,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     setup_logging(args.log_level, args.log_file)
     home = codex_home()
-
-    def build() -> CodexLanguageServer:
-        # Once the first message is read: `initialize` is answered before this runs (see
-        # `codex_lsp.server.early`).
-        from ..lazy import importing
-
-        with importing():  # no garbage collection while the server's modules load
-            from ..server.app import create_server
-
-            server = create_server(home)
-        # Start-up objects live as long as the process: keep full collections from scanning them.
-        gc.freeze()
-        return server
-
     if args.tcp:
-        return asyncio.run(serve_tcp(build, args.host, args.port))
-    return asyncio.run(serve_stdio(build))
+        return asyncio.run(serve_tcp(home, args.host, args.port))
+    return asyncio.run(serve_stdio(home))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -74,7 +74,7 @@ class CodexLanguageServer(LanguageServer):
 
     protocol: CodexProtocol
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, session: Session | None = None) -> None:
         super().__init__(
             name="codex-lsp",
             version=__version__,
@@ -87,8 +87,9 @@ class CodexLanguageServer(LanguageServer):
         self._warmed_up = False
         self.notifier = Notifier(self.protocol.send_raw)
         self.documents = Documents(self)
-        self.session = Session(
-            home,
+        # A session made before pygls loaded (see `first_requests`) is handed over.
+        self.session = session or Session(home)
+        self.session.attach_editor(
             self.notifier,
             approvals=LspApprovals(self),
             buffers=self.documents.path_text,
@@ -274,6 +275,7 @@ def _brief(exc: ValidationError) -> str:
     return json.dumps([{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()])
 
 
-def create_server(home: Path) -> CodexLanguageServer:
-    """A server whose threads live under `home` ($CODEX_HOME)."""
-    return CodexLanguageServer(home)
+def create_server(home: Path, session: Session | None = None) -> CodexLanguageServer:
+    """A server whose threads live under `home` ($CODEX_HOME), on `session` if one was
+    made before it."""
+    return CodexLanguageServer(home, session)

@@ -31,7 +31,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field
-from pygls.exceptions import JsonRpcException
 
 from ..core.config.settings import ThreadRequest
 from ..core.threads.errors import UnknownThread
@@ -41,7 +40,7 @@ from ..protocol.base import WireModel
 from ..protocol.paths import AbsoluteDirectory
 from ..protocol.review import ReviewStartResult, ReviewTarget
 from ..protocol.user_input import DocumentInput, Range, TextInput, UserInput
-from .requests import core_errors, invalid_params, parse_params
+from .requests import core_errors, invalid_params, parse_params, pygls_errors, request_failed
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
@@ -72,12 +71,6 @@ COMMANDS = (
 )
 
 A = TypeVar("A", bound=WireModel)
-
-
-class RequestFailed(JsonRpcException):
-    """LSP `RequestFailed` (-32803): a valid request the server cannot serve."""
-
-    CODE = -32803
 
 
 class NewThreadArgs(WireModel):
@@ -299,7 +292,7 @@ class Commands:
             self._manager, "undo_turn", None
         )
         if undo is None:
-            raise RequestFailed("codex.undoTurn is not available in this server build")
+            raise request_failed("codex.undoTurn is not available in this server build")
         thread_id = self._thread_id(a.thread_id)
         # The workspace snapshots load with the first turn or undo, not at start-up.
         from ..core.workspace.undo import NothingToUndo, nothing_to_undo
@@ -346,13 +339,5 @@ def register_commands(server: CodexLanguageServer) -> Commands:
         UNDO_TURN: commands.undo_turn,
     }
     for name, handler in table.items():
-        server.command(name)(_named(handler, name))
+        server.command(name)(pygls_errors(handler, name.replace(".", "_")))
     return commands
-
-
-def _named(handler: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
-    async def run(*args: Any) -> Any:
-        return await handler(*args)
-
-    run.__name__ = name.replace(".", "_")
-    return run

@@ -1,15 +1,15 @@
-"""Registering codex/ request handlers: params validated in the handler, errors as -32602."""
+"""Serving codex/ requests: params validated in the handler, errors named (-32602 naming the
+field). Free of pygls, so that the first requests can be served before pygls has loaded
+(see `first_requests`); `register` hands a handler to pygls."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
-from pygls.exceptions import JsonRpcInvalidParams
-from pygls.lsp.server import LanguageServer
 
 from ..core.config.settings import SettingsError
 from ..core.threads.errors import ThreadError
@@ -17,28 +17,64 @@ from ..core.turns.user_input import InputError
 from ..protocol.base import WireModel
 from ..protocol.methods import REQUESTS
 
+if TYPE_CHECKING:
+    from pygls.lsp.server import LanguageServer
+
 log = logging.getLogger(__name__)
+
+INVALID_PARAMS = -32602
+# LSP `RequestFailed`: a valid request the server cannot serve.
+REQUEST_FAILED = -32803
 
 P = TypeVar("P", bound=WireModel)
 Handler = Callable[[Any], Awaitable[WireModel]]
 
 
-def invalid_params(loc: list[str | int], message: str, kind: str = "value_error") -> Exception:
+class RequestError(Exception):
+    """The error answer to a request (JSON-RPC `error`: code, message, data)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def wire(self) -> dict[str, Any]:
+        """The response's `error` member."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+    def for_pygls(self) -> Exception:
+        """The same error as pygls raises it (pygls answers its exceptions' code)."""
+        from pygls.exceptions import JsonRpcException
+
+        return JsonRpcException(message=self.message, code=self.code, data=self.data)
+
+
+def invalid_params(loc: list[str | int], message: str, kind: str = "value_error") -> RequestError:
     """A -32602 error whose data names the offending field."""
-    return JsonRpcInvalidParams(
-        message=f"invalid params: {'.'.join(str(p) for p in loc) or 'params'}: {message}",
-        data={"errors": [{"loc": loc, "msg": message, "type": kind}]},
+    return RequestError(
+        INVALID_PARAMS,
+        f"invalid params: {'.'.join(str(p) for p in loc) or 'params'}: {message}",
+        {"errors": [{"loc": loc, "msg": message, "type": kind}]},
     )
 
 
-def _from_validation(exc: ValidationError) -> Exception:
+def request_failed(message: str) -> RequestError:
+    """LSP `RequestFailed` (-32803): a valid request the server cannot serve."""
+    return RequestError(REQUEST_FAILED, message)
+
+
+def _from_validation(exc: ValidationError) -> RequestError:
     errors = [
         {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]} for err in exc.errors()
     ]
     first = errors[0]
     where = ".".join(str(p) for p in first["loc"]) or "params"
-    return JsonRpcInvalidParams(
-        message=f"invalid params: {where}: {first['msg']}", data={"errors": errors}
+    return RequestError(
+        INVALID_PARAMS, f"invalid params: {where}: {first['msg']}", {"errors": errors}
     )
 
 
@@ -65,8 +101,12 @@ def core_errors() -> Iterator[None]:
         raise invalid_params(["input", exc.index], str(exc)) from None
 
 
-def register(server: LanguageServer, method: str, handler: Handler) -> None:
-    """Serve `method` (from the method table) with `handler(params_model) -> result_model`."""
+Serve = Callable[[Any], Awaitable[dict[str, Any]]]
+
+
+def serving(method: str, handler: Handler) -> Serve:
+    """`handler(params_model) -> result_model` as `serve(raw params) -> result dict` for
+    `method` (from the method table); errors are `RequestError`s."""
     spec = REQUESTS[method]
 
     async def serve(raw: Any) -> dict[str, Any]:
@@ -75,5 +115,23 @@ def register(server: LanguageServer, method: str, handler: Handler) -> None:
             result = await handler(params)
         return result.wire()
 
-    serve.__name__ = f"codex_{method.replace('/', '_')}"
-    server.feature(method)(serve)
+    return serve
+
+
+def pygls_errors(run: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
+    """`run` as a pygls handler named `name`: its `RequestError`s become pygls' exceptions."""
+
+    async def handle(*args: Any) -> Any:
+        try:
+            return await run(*args)
+        except RequestError as exc:
+            raise exc.for_pygls() from None
+
+    handle.__name__ = name
+    return handle
+
+
+def register(server: LanguageServer, method: str, handler: Handler) -> None:
+    """Serve `method` through pygls with `handler(params_model) -> result_model`."""
+    name = f"codex_{method.replace('/', '_')}"
+    server.feature(method)(pygls_errors(serving(method, handler), name))

@@ -18,15 +18,17 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..lazy import record_modules_at_initialize
+from ..lazy import importing, record_modules_at_initialize
 from ..logs import ClientLogHandler
 from .early import early_answer
 from .transport import MAX_HEADER_LINE, FrameWriter, FramingError, dispatch, read_frame
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
+    from .first_requests import FirstRequests
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +39,16 @@ DRAIN_TIMEOUT_S = 2.0
 
 
 class _Session:
-    """One connection's lifetime: the server (built when the first message is read, see
-    `early`), why the connection ended and how the process should exit."""
+    """One connection's lifetime: what serves it (built as messages arrive, see `early` and
+    `first_requests`), why it ended and how the process should exit."""
 
-    def __init__(self, build: Callable[[], CodexLanguageServer]) -> None:
-        self.build = build
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.first: FirstRequests | None = None
         self.server: CodexLanguageServer | None = None
+        # The `initialize` answered early, for pygls once it is loaded.
+        self._initialize: dict[str, Any] | None = None
+        self._answer: dict[str, Any] | None = None
         self.stopped = asyncio.Event()
         self.reason = ""
         self.exit_code = 0
@@ -53,62 +59,151 @@ class _Session:
             self.exit_code = exit_code
             self.stopped.set()
 
-    def start_server(self, writer: FrameWriter) -> CodexLanguageServer:
-        """Build the server (pygls, the session) and give it the connection's writer."""
-        if self.server is None:
-            self.server = self.build()
-            self.server.protocol.set_writer(writer)
-        return self.server
-
-    def first_message(self, body: bytes, writer: FrameWriter) -> bool:
-        """Start the server on the connection's first message; True when that message was an
-        `initialize` answered here from the capability snapshot (and handed to pygls after),
-        False when it is still to be dispatched."""
+    def answer_early(self, body: bytes, writer: FrameWriter) -> bool:
+        """Answer the connection's first message if it is an `initialize` (from the capability
+        snapshot), then build the session for the first requests; False when the message
+        is left to pygls."""
         try:
             message = json.loads(body)
         except (UnicodeDecodeError, ValueError, RecursionError):
-            message = None
+            return False
         answer = early_answer(message)
         if answer is None:
-            self.start_server(writer)
             return False
         writer.send(answer)
         record_modules_at_initialize()
-        server = self.start_server(writer)
         assert isinstance(message, dict)
-        pygls_answer = server.replay_initialize(message)
-        if pygls_answer.get("result") != answer["result"]:
-            log.error(
-                "the initialize answer sent (capabilities.json) differs from pygls': sent "
-                "%s, pygls %s; regenerate it with `codex-lsp schema`",
-                json.dumps(answer["result"]),
-                json.dumps(pygls_answer.get("result")),
-            )
+        self._initialize, self._answer = message, answer
+        with importing():  # no garbage collection while the session's modules load
+            from .first_requests import FirstRequests
+
+            self.first = FirstRequests(self.home)
         return True
+
+    def start_server(self, writer: FrameWriter) -> CodexLanguageServer:
+        """Load pygls and build the server (on the session made for the first requests, if
+        any), give it the connection's writer and the `initialize` answered early."""
+        with importing():
+            from .app import create_server
+
+            server = create_server(self.home, self.first.session if self.first else None)
+        server.protocol.set_writer(writer)
+        self.server = server
+        if self._initialize is not None and self._answer is not None:
+            pygls_answer = server.replay_initialize(self._initialize)
+            if pygls_answer.get("result") != self._answer["result"]:
+                log.error(
+                    "the initialize answer sent (capabilities.json) differs from pygls': sent "
+                    "%s, pygls %s; regenerate it with `codex-lsp schema`",
+                    json.dumps(self._answer["result"]),
+                    json.dumps(pygls_answer.get("result")),
+                )
+        return server
+
+    async def stop_serving(self, timeout: float) -> None:
+        """Stop what serves the connection (turns, commands, rollouts, index), bounded."""
+        if self.server is not None:
+            session = self.server.session
+            stop = self.server.stop_session()
+        elif self.first is not None:
+            session = self.first.session
+            stop = session.manager.shutdown()
+        else:
+            return
+        try:
+            await asyncio.wait_for(stop, timeout)
+        except TimeoutError:
+            log.warning("the session did not stop within %.1f s; exiting anyway", timeout)
+        # The last telemetry events go out (bounded; nothing to do when telemetry is off).
+        await session.telemetry.aclose()
+
+
+class _Frames:
+    """The client's messages in order; a read still waiting is kept for the next call."""
+
+    def __init__(self, reader: asyncio.StreamReader, s: _Session) -> None:
+        self._reader = reader
+        self._s = s
+        self._pending: asyncio.Task[bytes | None] | None = None
+
+    def _task(self) -> asyncio.Task[bytes | None]:
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(read_frame(self._reader))
+        return self._pending
+
+    async def ready(self, timeout: float) -> bool:
+        """Whether a message (or the end of the stream) arrives within `timeout`."""
+        task = self._task()
+        try:
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        return bool(done)
+
+    async def next(self) -> bytes | None:
+        """The next message body; None when the session stops (end of input, a stream that
+        cannot be read)."""
+        task = self._task()
+        try:
+            body = await task
+        except FramingError as exc:
+            log.error("cannot read the client's stream: %s; exiting", exc)
+            self._s.stop("framing error", exit_code=1)
+            return None
+        except OSError as exc:  # a reset connection (TCP), a broken pipe
+            log.warning("the client's stream failed: %s", exc)
+            self._s.stop("end of input")
+            return None
+        finally:
+            if task.done():
+                self._pending = None
+        if body is None:
+            self._s.stop("end of input")
+        return body
+
+
+# Before pygls loads: how long to wait for one more message that could be answered early,
+# and for how long at most to keep pygls waiting for them.
+EARLY_IDLE_S = 0.01
+EARLY_MAX_S = 0.25
+
+
+async def _serve_first_requests(
+    frames: _Frames, writer: FrameWriter, s: _Session
+) -> list[bytes] | None:
+    """Answer what `first_requests` can while the client's first messages come in; the
+    messages held for pygls, in order (None when the session stopped)."""
+    assert s.first is not None
+    held: list[bytes] = []
+    loop = asyncio.get_running_loop()
+    until = loop.time() + EARLY_MAX_S
+    while loop.time() < until and await frames.ready(EARLY_IDLE_S):
+        body = await frames.next()
+        if body is None:
+            return None
+        if not await s.first.answer(body, writer):
+            held.append(body)
+    return held
 
 
 async def _read_loop(reader: asyncio.StreamReader, writer: FrameWriter, s: _Session) -> None:
+    frames = _Frames(reader, s)
+    body = await frames.next()
+    if body is None:
+        return
+    held: list[bytes] | None = [body]
+    if s.answer_early(body, writer):
+        held = await _serve_first_requests(frames, writer, s)
+        if held is None:
+            return
+    server = s.start_server(writer)
     while not s.stopped.is_set():
+        next_body = held.pop(0) if held else await frames.next()
+        if next_body is None:
+            return
         try:
-            body = await read_frame(reader)
-        except FramingError as exc:
-            log.error("cannot read the client's stream: %s; exiting", exc)
-            s.stop("framing error", exit_code=1)
-            return
-        except OSError as exc:  # a reset connection (TCP), a broken pipe
-            log.warning("the client's stream failed: %s", exc)
-            s.stop("end of input")
-            return
-        if body is None:
-            s.stop("end of input")
-            return
-        server = s.server
-        if server is None:
-            if s.first_message(body, writer):
-                continue
-            server = s.start_server(writer)
-        try:
-            method = dispatch(body, server.protocol, writer)
+            method = dispatch(next_body, server.protocol, writer)
         except Exception:
             # pygls fails on some valid messages (e.g. an error response to a request it
             # already cancelled); one bad message must never stop the reading.
@@ -144,14 +239,7 @@ async def _serve(s: _Session, reader: asyncio.StreamReader, writer: FrameWriter)
     log.info("stopping: %s", s.reason)
     loop.set_exception_handler(_quiet_cancellations)
     timeout = FRAMING_STOP_TIMEOUT_S if s.reason == "framing error" else STOP_TIMEOUT_S
-    server = s.server
-    if server is not None:
-        try:
-            await asyncio.wait_for(server.stop_session(), timeout)
-        except TimeoutError:
-            log.warning("the session did not stop within %.1f s; exiting anyway", timeout)
-        # The last telemetry events go out (bounded; nothing to do when telemetry is off).
-        await server.session.telemetry.aclose()
+    await s.stop_serving(timeout)
     logging.getLogger("codex_lsp").removeHandler(log_handler)
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -246,10 +334,10 @@ async def _stdout_writer(s: _Session) -> tuple[FrameWriter, Awaitable[None]]:
     return FrameWriter(transport.write, lambda: None), drain()
 
 
-async def serve_stdio(build: Callable[[], CodexLanguageServer]) -> int:
+async def serve_stdio(home: Path) -> int:
     """Serve the editor on stdin/stdout until the session ends; the process's exit code.
-    `build` makes the server once the first message is read (see `early`)."""
-    s = _Session(build)
+    The server is built as the first messages arrive (see `early`, `first_requests`)."""
+    s = _Session(home)
     reader = await _stdin_reader()
     writer, drain = await _stdout_writer(s)
     try:
@@ -264,7 +352,7 @@ def _settle(future: asyncio.Future[int], value: int) -> None:
         future.set_result(value)
 
 
-async def serve_tcp(build: Callable[[], CodexLanguageServer], host: str, port: int) -> int:
+async def serve_tcp(home: Path, host: str, port: int) -> int:
     """Serve the first editor that connects to host:port until its session ends."""
     done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     busy = False
@@ -277,7 +365,7 @@ async def serve_tcp(build: Callable[[], CodexLanguageServer], host: str, port: i
         busy = True
         writer = FrameWriter(stream.write, stream.close)
         try:
-            code = await _serve(_Session(build), reader, writer)
+            code = await _serve(_Session(home), reader, writer)
         except BaseException:
             _settle(done, 1)
             raise

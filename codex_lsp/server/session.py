@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ..core.approvals.gate import ApprovalTransport
 from ..core.config.loader import LoadedConfig
@@ -39,14 +38,16 @@ class Session:
     def __init__(
         self,
         home: Path,
-        notify: Any,
+        notify: Callable[[CoreEvent], None] | None = None,
         *,
         approvals: ApprovalTransport | None = None,
         buffers: BufferReader | None = None,
         read_document: Callable[[str], str | None] | None = None,
     ) -> None:
         self.home = home
-        self._notify = notify
+        # Events before an editor is attached (`attach_editor`) wait for it.
+        self._held: list[CoreEvent] = []
+        self._notify: Callable[[CoreEvent], None] = notify or self._held.append
         # -- configuration: config.toml layers and the editor's settings --
         self.config_service = ConfigService(home)
         self.editor = EditorSettings()
@@ -87,6 +88,22 @@ class Session:
             read_document=read_document,
             telemetry=self.telemetry,
         )
+
+    def attach_editor(
+        self,
+        notify: Callable[[CoreEvent], None],
+        *,
+        approvals: ApprovalTransport | None,
+        buffers: BufferReader | None,
+        read_document: Callable[[str], str | None] | None,
+    ) -> None:
+        """Connect the editor's transport to a session made before it (see
+        `first_requests`): events, approvals, open buffers."""
+        self._notify = notify
+        self.manager.attach_editor(approvals, WorkspaceView(buffers), read_document)
+        held, self._held = self._held, []
+        for event in held:
+            notify(event)
 
     def emit(self, event: CoreEvent) -> None:
         """Send a core event to the client (and keep what later requests read back)."""

@@ -1,10 +1,9 @@
-"""codex/thread/* handlers."""
+"""codex/thread/* handlers (free of pygls: the first `thread/list` is served before pygls
+has loaded, see `first_requests`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pygls.lsp.server import LanguageServer
+from typing import TYPE_CHECKING
 
 from ..core.config.settings import ThreadRequest
 from ..core.threads.index import InvalidCursor, ListQuery
@@ -12,9 +11,11 @@ from ..core.threads.loaded import LoadedThread
 from ..core.threads.rollout import RolloutWriteError
 from ..protocol import thread as t
 from ..protocol.base import EmptyResult
-from .commands import RequestFailed
-from .requests import invalid_params, register
+from .requests import Handler, invalid_params, register, request_failed
 from .session import Session
+
+if TYPE_CHECKING:
+    from pygls.lsp.server import LanguageServer
 
 
 def _request(p: t.ThreadOverrides) -> ThreadRequest:
@@ -45,6 +46,12 @@ def _result(thread: LoadedThread, include_turns: bool) -> t.ThreadStartResult:
 
 def register_thread_handlers(server: LanguageServer, session: Session) -> None:
     """Serve the thread methods."""
+    for method, handler in thread_handlers(session).items():
+        register(server, method, handler)
+
+
+def thread_handlers(session: Session) -> dict[str, Handler]:
+    """The thread methods' handlers."""
     manager = session.manager
 
     async def start(p: t.ThreadStartParams) -> t.ThreadStartResult:
@@ -110,7 +117,7 @@ def register_thread_handlers(server: LanguageServer, session: Session) -> None:
         try:
             await manager.set_name(p.thread_id, p.name)
         except RolloutWriteError as exc:
-            raise RequestFailed(f"the name could not be saved: {exc}") from None
+            raise request_failed(f"the name could not be saved: {exc}") from None
         return EmptyResult()
 
     async def shell_command(p: t.ThreadShellCommandParams) -> EmptyResult:
@@ -119,7 +126,7 @@ def register_thread_handlers(server: LanguageServer, session: Session) -> None:
         await manager.start_shell_command(p.thread_id, p.command, p.timeout_ms)
         return EmptyResult()
 
-    handlers: dict[str, Any] = {
+    return {
         "codex/thread/shellCommand": shell_command,
         "codex/thread/start": start,
         "codex/thread/resume": resume,
@@ -130,5 +137,3 @@ def register_thread_handlers(server: LanguageServer, session: Session) -> None:
         "codex/thread/unarchive": unarchive,
         "codex/thread/name/set": set_name,
     }
-    for method, handler in handlers.items():
-        register(server, method, handler)

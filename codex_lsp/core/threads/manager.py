@@ -135,6 +135,19 @@ class ThreadManager:
                     self._index = ThreadIndex(self.home)
         return self._index
 
+    def attach_editor(
+        self,
+        approvals: ApprovalTransport | None,
+        workspace: WorkspaceView,
+        read_document: Callable[[str], str | None] | None,
+    ) -> None:
+        """Reach the editor connected after this manager was made (a server that answered
+        its first requests before its editor transport was loaded). Threads loaded from now
+        on ask and read through it."""
+        self._approvals = approvals
+        self.workspace = workspace
+        self._read_document = read_document
+
     async def open_index(self) -> None:
         """Open the index off the event loop (a rebuild may scan many rollouts). Every
         request that needs the index awaits this first, so none builds it on the loop."""
