@@ -12,9 +12,11 @@ then), so what a process imports decides how fast it starts. Three rules:
 
 2. **Answer first, then load.** The server answers ``initialize`` from a snapshot of its
    capabilities before it imports pygls, lsprotocol, pydantic or its own session
-   (`codex_lsp.server.early`; see `AT_INITIALIZE`), then loads them and hands pygls the
-   same ``initialize``. **Warm up after answering:** once the server is built and the
-   thread index is open (so the first ``thread/list`` does not share the CPU with it),
+   (`codex_lsp.server.early`; see `AT_INITIALIZE`). It then builds the session (pydantic,
+   the core, the thread index in a worker thread) and answers the thread reads that come
+   first (`codex_lsp.server.first_requests`), holding other messages; only then does it
+   load pygls (~350 ms), hand it the same ``initialize`` and the held messages. **Warm up
+   after answering:** once pygls handled ``initialized`` and the thread index is open,
    `warm_up` imports `WARM_UP` (what the first thread and turn need) on the event loop, one
    module per loop iteration, so requests are served in between (a thread would take the
    interpreter lock from a streaming turn; see `warm_up`). The model client's HTTP stack
@@ -41,7 +43,8 @@ then), so what a process imports decides how fast it starts. Three rules:
    effect.
 
 `benchmarks/bench_core.py` measures the result (spawn -> ``InitializeResult`` beside the
-``import pygls.lsp.server`` floor, the first ``thread/list``, a one-turn ``exec``).
+``import pygls.lsp.server`` floor, the first ``thread/list`` and ``thread/start``, a
+one-turn ``exec``).
 """
 
 from __future__ import annotations

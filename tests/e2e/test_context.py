@@ -35,10 +35,12 @@ def write_config(home: Path, mock_model: MockModelServer, wire: str, limit: int 
 
 async def compact(client: CodexClient, thread_id: str) -> dict[str, Any]:
     """Run a manual compaction to its end; the completed turn."""
+    # Turns done before the request (the compaction may complete before we look).
+    before = _seen(client)
     assert await client.request("codex/thread/compact/start", {"threadId": thread_id}) == {}
     started = await client.wait_for(
         "codex/turn/started",
-        lambda p: p["threadId"] == thread_id and p["turn"]["id"] not in _seen(client),
+        lambda p: p["threadId"] == thread_id and p["turn"]["id"] not in before,
     )
     turn_id = started["turn"]["id"]
     done = await client.wait_for("codex/turn/completed", lambda p: p["turn"]["id"] == turn_id)
