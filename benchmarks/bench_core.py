@@ -294,8 +294,10 @@ async def mock_model(run: Run) -> AsyncIterator[MockHandle]:
 
 
 async def ready(client: RpcClient) -> None:
-    """Wait until the server answers a cheap request (its index is open)."""
+    """Wait until the server is fully up: its index open (`thread/list`) and pygls loaded
+    (`account/rateLimits/read`, which, unlike the thread reads, waits for pygls)."""
     await client.request("codex/thread/list", {"limit": 1}, timeout=60)
+    await client.request("codex/account/rateLimits/read", {}, timeout=60)
 
 
 async def start_turn(client: RpcClient, thread_id: str, text: str) -> tuple[str, int, int]:
