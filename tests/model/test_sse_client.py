@@ -17,7 +17,7 @@ from aiohttp import web
 
 from codex_lsp import __version__
 from codex_lsp.core.config.model import ProviderConfig
-from codex_lsp.core.model.client import ModelClient, endpoint, request_headers
+from codex_lsp.core.model.client import ModelClient, ModelClients, endpoint, request_headers
 from codex_lsp.core.model.errors import ModelError
 from codex_lsp.core.model.prompt import Prompt
 from codex_lsp.core.model.sse import SSEDecoder, StreamError, json_events
@@ -132,6 +132,23 @@ async def test_stopping_early_closes_the_connection() -> None:
         finally:
             await client.aclose()
         assert session.closed
+
+
+async def test_the_clients_close_their_sessions_when_asked() -> None:
+    """The thread manager's shutdown closes every provider's session (no waiting for the
+    event loop to finalize them)."""
+    async with MockModelServer() as mock:
+        clients = ModelClients(lambda: "sk-unit")
+        sessions = []
+        for provider_id in ("one", "two"):
+            mock.enqueue(text_response("Hi."))
+            client = clients.get(provider_id, ProviderConfig(base_url=mock.url))
+            async for _event in client.stream(PROMPT):
+                pass
+            sessions.append(await client._client())
+        assert not any(session.closed for session in sessions)
+        await clients.aclose()
+        assert all(session.closed for session in sessions)
 
 
 def test_the_session_closes_with_its_event_loop() -> None:

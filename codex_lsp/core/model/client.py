@@ -85,8 +85,9 @@ def error_body(status: int, text: str) -> tuple[object, str]:
 
 
 async def _closing(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
-    """Closes `session` when the event loop shuts its async generators down (`asyncio.run`
-    does on exit), or when the client that holds this generator is dropped."""
+    """Closes `session` on `ModelClient.aclose` (the thread manager's shutdown), else when
+    the event loop shuts its async generators down (`asyncio.run` does on exit) or the
+    client that holds this generator is dropped (a client replaced after a config change)."""
     try:
         yield
     finally:
@@ -307,3 +308,9 @@ class ModelClients:
             client = ModelClient(provider_id, provider, self._openai_key)
             self._clients[provider_id] = client
         return client
+
+    async def aclose(self) -> None:
+        """Close every client's session and connections (the server's or exec's stop)."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()

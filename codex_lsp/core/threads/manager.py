@@ -833,7 +833,8 @@ class ThreadManager:
         active.runner.interrupt(active.task)
 
     async def shutdown(self) -> None:
-        """Interrupt running turns, wait for their rollouts to close, close the index."""
+        """Interrupt running turns, wait for their rollouts to close, close the index and
+        the model clients' connections."""
         tasks = []
         for thread in self.loaded.values():
             if thread.active is not None and thread.active.task is not None:
@@ -845,6 +846,7 @@ class ThreadManager:
             await thread.close_resources()
         if self._index is not None:
             self._index.close()
+        await self.clients.aclose()
 
 
 class _TurnEvents:
