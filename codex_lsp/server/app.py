@@ -22,7 +22,7 @@ from pygls.protocol import (
 
 from .. import __version__
 from ..core.tasks import cancel_all
-from ..lazy import record_modules_at_initialize, warm_up
+from ..lazy import warm_up
 from ..protocol.initialize import ClientCodexCapabilities, EditorSettings, ServerCodexCapabilities
 from .account_handlers import register_account_handlers
 from .approvals import LspApprovals
@@ -154,10 +154,6 @@ class CodexLanguageServer(LanguageServer):
             from ..core.turns.user_input import uri_to_path
 
             session.default_cwd = str(uri_to_path(uri))
-
-    def initialize_answered(self) -> None:
-        """Called by the transport once the `initialize` response is written."""
-        record_modules_at_initialize()
 
     def replay_initialize(self, message: dict[str, Any]) -> dict[str, Any]:
         """Hand pygls an `initialize` request the server has answered already (see

@@ -22,7 +22,7 @@ from typing import Any
 from .requests import RequestError, Serve, serving
 from .session import Session
 from .thread_handlers import thread_handlers
-from .transport import FrameWriter, invalid_request
+from .transport import NOT_JSON, FrameWriter, invalid_request
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class FirstRequests:
         """Answer `body` if it is one of `EARLY_METHODS` (True); False leaves it to pygls."""
         try:
             message = json.loads(body)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except NOT_JSON:
             return False
         if invalid_request(message) is not None or "id" not in message:
             return False

@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 from ..lazy import importing, record_modules_at_initialize
 from ..logs import ClientLogHandler
 from .early import early_answer
-from .transport import MAX_HEADER_LINE, FrameWriter, FramingError, dispatch, read_frame
+from .transport import (
+    MAX_HEADER_LINE,
+    NOT_JSON,
+    FrameWriter,
+    FramingError,
+    dispatch,
+    read_frame,
+)
 
 if TYPE_CHECKING:
     from .app import CodexLanguageServer
@@ -65,7 +72,7 @@ class _Session:
         is left to pygls."""
         try:
             message = json.loads(body)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except NOT_JSON:
             return False
         answer = early_answer(message)
         if answer is None:
@@ -126,14 +133,11 @@ class _Frames:
         self._s = s
         self._pending: asyncio.Task[bytes | None] | None = None
 
-    def _task(self) -> asyncio.Task[bytes | None]:
-        if self._pending is None:
-            self._pending = asyncio.ensure_future(read_frame(self._reader))
-        return self._pending
-
     async def ready(self, timeout: float) -> bool:
         """Whether a message (or the end of the stream) arrives within `timeout`."""
-        task = self._task()
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(read_frame(self._reader))
+        task = self._pending
         try:
             done, _ = await asyncio.wait({task}, timeout=timeout)
         except asyncio.CancelledError:
@@ -143,10 +147,11 @@ class _Frames:
 
     async def next(self) -> bytes | None:
         """The next message body; None when the session stops (end of input, a stream that
-        cannot be read)."""
-        task = self._task()
+        cannot be read). Only a read that `ready` started is a task; the others are
+        awaited directly (no task per message once the server runs)."""
+        pending, self._pending = self._pending, None
         try:
-            body = await task
+            body = await (pending if pending is not None else read_frame(self._reader))
         except FramingError as exc:
             log.error("cannot read the client's stream: %s; exiting", exc)
             self._s.stop("framing error", exit_code=1)
@@ -155,9 +160,6 @@ class _Frames:
             log.warning("the client's stream failed: %s", exc)
             self._s.stop("end of input")
             return None
-        finally:
-            if task.done():
-                self._pending = None
         if body is None:
             self._s.stop("end of input")
         return body

@@ -34,6 +34,8 @@ MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 # A header line longer than this is not a header (the stream reader's buffer limit).
 MAX_HEADER_LINE = 64 * 1024
 PARSE_ERROR = -32700
+# What `json.loads` raises for a body that is not JSON (not UTF-8, bad syntax, too deep).
+NOT_JSON = (UnicodeDecodeError, ValueError, RecursionError)
 INVALID_REQUEST = -32600
 
 
@@ -160,7 +162,7 @@ def dispatch(body: bytes, protocol: JsonRPCProtocol, writer: FrameWriter) -> str
     handed on: the caller ends the session."""
     try:
         obj = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except NOT_JSON as exc:
         writer.send(error_response(None, PARSE_ERROR, f"Parse error: {_reason(exc)}"))
         return None
     problem = invalid_request(obj)
